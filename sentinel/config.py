@@ -1,0 +1,237 @@
+"""Settings: built once at start-up and passed down; nothing reads the environment later.
+
+Sources of settings, strongest first: keyword arguments (the CLI's ``--store``),
+``SENTINEL_*`` environment variables, a ``.env`` file, then ``sentinel.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("sentinel.toml")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Accept ``90s``, ``5m``, ``2h``, ``180d`` or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write it like '30s', '5m', '2h' or '7d'")
+    return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+
+
+Duration = Annotated[timedelta, Field(json_schema_extra={"format": "duration"})]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are refused so a typo in sentinel.toml is named, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpAuth(_Strict):
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+    token: SecretStr
+
+
+class SourceBase(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    interval: Duration = timedelta(minutes=1)
+    field_map: dict[str, str] = Field(default_factory=dict)
+    timezone: str | None = None
+    """Zone of timestamps that carry none (syslog, some CSV); defaults to Settings.timezone."""
+
+    _check_interval = field_validator("interval", mode="before")(parse_duration)
+
+
+LogFormat = Literal["jsonl", "combined", "sshd", "csv"]
+
+
+class FileSourceConfig(SourceBase):
+    kind: Literal["file"] = "file"
+    path: str
+    """A path or glob; rotated siblings (``access.log.1``, ``access.log.2.gz``) may match too."""
+    format: LogFormat
+    csv_timestamp_format: str | None = None
+    settle: Duration = timedelta(seconds=60)
+    """How long an unterminated last line must stay unchanged before it is taken as complete."""
+
+    _check_settle = field_validator("settle", mode="before")(parse_duration)
+
+
+class HttpSourceConfig(SourceBase):
+    kind: Literal["http"] = "http"
+    url: str = Field(pattern=r"^https?://")
+    since_param: str = "since"
+    cursor_param: str = "cursor"
+    records_key: str = "data"
+    next_cursor_key: str | None = "next_cursor"
+    next_link_key: str | None = "next"
+    timestamp_field: str = "@timestamp"
+    id_field: str | None = "id"
+    page_size_param: str | None = "limit"
+    page_size: int = Field(default=500, gt=0)
+    auth: HttpAuth | None = None
+    timeout: Duration = timedelta(seconds=30)
+    max_retries: int = Field(default=5, ge=0)
+    verify_tls: bool = True
+
+    _check_timeout = field_validator("timeout", mode="before")(parse_duration)
+
+
+SourceConfig = Annotated[FileSourceConfig | HttpSourceConfig, Field(discriminator="kind")]
+
+
+class BusinessHours(_Strict):
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    """Weekdays counted as working days, Monday = 0."""
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+    holidays: str | None = "NL"
+    """Country whose public holidays count as outside business hours; empty for none."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        if any(d not in range(7) for d in self.days):
+            raise ValueError("days are weekday numbers 0 (Monday) to 6 (Sunday)")
+        return self
+
+
+class Settings(BaseSettings):
+    """Everything Sentinel is told; see README 'Settings' for each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SENTINEL_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    store_url: str = "sqlite:///var/sentinel.db"
+    timezone: str = "Europe/Amsterdam"
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    data_map: Path | None = None
+    directory: Path | None = None
+    geoip_mmdb: Path | None = None
+    sources: list[SourceConfig] = Field(default_factory=list)
+    batch_size: int = Field(default=5000, gt=0, le=100_000)
+    dead_letter_max_bytes: int = Field(default=4096, ge=64)
+
+    @field_validator("store_url")
+    @classmethod
+    def _known_store(cls, v: str) -> str:
+        if not re.match(r"^(sqlite:///.+|https?://.+)$", v):
+            raise ValueError(
+                "use sqlite:///path/to/file.db for the embedded store "
+                "or https://host:9200 for Elasticsearch"
+            )
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not an IANA time zone, e.g. 'Europe/Amsterdam'") from None
+        return v
+
+    @field_validator("data_map", "directory", "geoip_mmdb")
+    @classmethod
+    def _exists(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"file {v} does not exist; fix the path or remove the setting")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Settings:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> FileSourceConfig | HttpSourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise SettingsError(f"no source named {name!r} (sources: {known})")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names it and says how to fix it."""
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from a TOML file (``./sentinel.toml`` when present) and the environment."""
+    if config is not None and not config.is_file():
+        raise SettingsError(f"config file {config} does not exist (given with --config)")
+    path = (
+        config
+        if config is not None
+        else (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None)
+    )
+    bound = type(
+        "Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}}
+    )
+    try:
+        return bound(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        where = f" in {path}" if path else ""
+        lines = [f"invalid settings{where}:"]
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            env = "SENTINEL_" + "__".join(str(p) for p in err["loc"] if isinstance(p, str)).upper()
+            lines.append(f"  {loc}: {err['msg']} (set it in the config file or {env})")
+        raise SettingsError("\n".join(lines)) from None
+    except Exception as exc:  # a TOML syntax error surfaces here
+        raise SettingsError(f"cannot read settings from {path}: {exc}") from None

@@ -1,0 +1,123 @@
+"""The event: a flat dict of ECS field names, its UTC timestamp and a deterministic id.
+
+Events are flat (``{"user.name": "jdoe"}``), not nested: rules, stores and the CLI
+all address fields by their dotted ECS name, and Elasticsearch maps dotted keys
+to the same objects as nested ones. See docs/events.md for the field list and the
+``sentinel.*`` namespace.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+TIMESTAMP = "@timestamp"
+
+# Fields Sentinel itself sets; a source that sends them is overruled.
+MEMBER_ID = "sentinel.member.id"
+MEMBER_PARTNER = "sentinel.member.partner_id"
+RECORDS = "sentinel.records"
+CATEGORIES = "sentinel.data_categories"
+LOCAL_HOUR = "sentinel.local.hour"
+LOCAL_WEEKDAY = "sentinel.local.weekday"
+LOCAL_DATE = "sentinel.local.date"
+BUSINESS_HOURS = "sentinel.local.business_hours"
+ACCOUNT_KIND = "sentinel.account.kind"
+ACCOUNT_STATUS = "sentinel.account.status"
+ACCOUNT_INACTIVE = "sentinel.account.inactive"
+CROSS_PARTNER = "sentinel.cross_partner"
+SOURCE_NAME = "event.dataset"
+EVENT_ID = "event.id"
+
+
+@dataclass(slots=True)
+class Event:
+    """One normalised access-log event.
+
+    ``position`` says where in the source it came from (for dead letters and
+    support questions); ``id`` is derived from the source and that stable
+    position so a re-read stores nothing twice.
+    """
+
+    id: str
+    timestamp: datetime
+    source: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name == TIMESTAMP:
+            return self.timestamp
+        return self.fields.get(name, default)
+
+    def document(self) -> dict[str, Any]:
+        """The stored form: flat ECS fields with ``@timestamp`` as ISO-8601 UTC."""
+        doc = dict(self.fields)
+        doc[TIMESTAMP] = format_timestamp(self.timestamp)
+        doc[SOURCE_NAME] = self.source
+        doc[EVENT_ID] = self.id
+        return doc
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Event:
+        fields = dict(doc)
+        ts = parse_timestamp(fields.pop(TIMESTAMP))
+        source = fields.pop(SOURCE_NAME)
+        event_id = fields.pop(EVENT_ID)
+        return cls(id=event_id, timestamp=ts, source=source, fields=fields)
+
+
+def event_id(source: str, position: str) -> str:
+    """A short, stable id: the same source position always yields the same id."""
+    digest = hashlib.blake2b(f"{source}\x1f{position}".encode(), digest_size=12).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def format_timestamp(ts: datetime) -> str:
+    """ISO-8601 in UTC with millisecond precision and a ``Z``."""
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def parse_timestamp(value: Any, default_zone: Any = UTC) -> datetime:
+    """ISO-8601 text, epoch seconds/milliseconds or a datetime, to an aware UTC datetime.
+
+    A naive value is read in ``default_zone`` (the source's configured zone).
+    """
+    if isinstance(value, datetime):
+        ts = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return parse_timestamp(int(text))
+        ts = datetime.fromisoformat(text)
+    else:
+        raise ValueError(f"not a timestamp: {value!r}")
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=default_zone)
+    return ts.astimezone(UTC)
+
+
+def epoch_ms(ts: datetime) -> int:
+    return int(ts.timestamp() * 1000)
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested ECS objects to dotted keys; lists are kept as values."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out

@@ -1,0 +1,227 @@
+"""The pull job: source → parse → normalise → enrich → store → checkpoint.
+
+Events are written before the checkpoint moves; a crash between the two makes
+the next run read the batch again, and the deterministic event ids keep it
+single. A record that does not parse becomes a dead letter and the job goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+import orjson
+
+from sentinel.clock import Clock
+from sentinel.events import EVENT_ID, SOURCE_NAME, TIMESTAMP, Event, event_id
+from sentinel.parsers.base import ParseError, Parser
+from sentinel.sources.base import RawRecord, SourceReader
+from sentinel.store.base import DeadLetter, Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "checkpoint"
+SOURCE_ID = "sentinel.source_id"
+"""The source's own id of an event, when it has one; the event id is derived from it."""
+
+
+T = TypeVar("T")
+
+
+class Enrich(Protocol):
+    """Adds derived fields to an event in place (see sentinel.enrich)."""
+
+    def __call__(self, fields: dict[str, Any], ts: datetime) -> None: ...
+
+
+@dataclass(slots=True)
+class Retry:
+    """Backoff for store outages: ``base * 2**n`` seconds, capped, ``attempts`` tries in all."""
+
+    attempts: int = 6
+    base: float = 0.5
+    cap: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def run(self, what: str, fn: Callable[[], T]) -> T:
+        for attempt in range(self.attempts):
+            try:
+                return fn()
+            except StoreUnavailable as exc:
+                if attempt == self.attempts - 1:
+                    raise
+                delay = min(self.cap, self.base * 2**attempt)
+                log.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
+                self.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+@dataclass(slots=True)
+class IngestReport:
+    source: str
+    started: datetime
+    finished: datetime | None = None
+    read: int = 0
+    events: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    rejected: int = 0
+    batches: int = 0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat() if self.finished else None,
+            "read": self.read,
+            "events": self.events,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "dead_letters": self.dead_letters,
+            "rejected": self.rejected,
+            "batches": self.batches,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """Turns raw records of one source into events and dead letters."""
+
+    source: str
+    parser: Parser
+    enrich: Enrich | None
+    clock: Clock
+    dead_letter_max_bytes: int = 4096
+    _dead: list[DeadLetter] = field(default_factory=list)
+
+    def events(self, record: RawRecord) -> list[Event]:
+        try:
+            docs = self.parser.parse(record)
+            return [self._event(record, i, len(docs), doc) for i, doc in enumerate(docs)]
+        except (ParseError, ValueError, TypeError, KeyError) as exc:
+            raw = record.data if isinstance(record.data, str) else repr(record.data)
+            reason = str(exc) or type(exc).__name__
+            self._dead.append(self.dead_letter(record.position, record.label, raw, reason))
+            return []
+
+    def _event(self, record: RawRecord, index: int, total: int, doc: dict[str, Any]) -> Event:
+        ts = doc.pop(TIMESTAMP, None)
+        if not isinstance(ts, datetime) or ts.tzinfo is None:
+            raise ParseError("no timezone-aware @timestamp")
+        own_id = doc.pop(EVENT_ID, None)
+        doc.pop(SOURCE_NAME, None)
+        if own_id is not None:
+            doc[SOURCE_ID] = str(own_id)
+            position = f"id:{own_id}"
+        else:
+            position = record.position if total == 1 else f"{record.position}#{index}"
+        if self.enrich is not None:
+            self.enrich(doc, ts)
+        return Event(
+            id=event_id(self.source, position), timestamp=ts, source=self.source, fields=doc
+        )
+
+    def dead_letter(self, key: str, label: str, raw: str, reason: str) -> DeadLetter:
+        """A dead letter whose id is stable for ``key``, with ``raw`` cut to the configured size."""
+        encoded = raw.encode("utf-8", "backslashreplace")
+        if len(encoded) > self.dead_letter_max_bytes:
+            raw = encoded[: self.dead_letter_max_bytes].decode("utf-8", "ignore") + " …[cut]"
+        return DeadLetter(
+            id=event_id(self.source, f"dead:{key}"),
+            source=self.source,
+            position=label,
+            reason=reason,
+            raw=raw,
+            received=self.clock.now(),
+        )
+
+    def take_dead_letters(self) -> list[DeadLetter]:
+        dead, self._dead = self._dead, []
+        return dead
+
+
+def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    batch: list[RawRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def load_cursor(store: Store, source: str) -> dict[str, Any] | None:
+    record = store.get_record(CHECKPOINT, source)
+    return record.data["cursor"] if record else None
+
+
+def ingest(
+    reader: SourceReader,
+    pipeline: Pipeline,
+    store: Store,
+    *,
+    batch_size: int = 5000,
+    retry: Retry | None = None,
+    checkpoint: bool = True,
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Pull everything the reader has, in batches; report what happened.
+
+    A store outage is retried with backoff; if it outlasts the retries the run
+    stops with ``error`` set, having moved the checkpoint only past batches the
+    store acknowledged, so the next run resumes there.
+    """
+    retry = retry or Retry()
+    source = pipeline.source
+    report = IngestReport(source=source, started=pipeline.clock.now())
+    try:
+        for batch in _batches(reader.records(), batch_size):
+            events = [e for record in batch for e in pipeline.events(record)]
+            dead = pipeline.take_dead_letters()
+            result = retry.run(
+                f"writing {len(events)} events", lambda events=events: store.write_events(events)
+            )
+            rejected = [
+                pipeline.dead_letter(
+                    f"event:{r.event.id}",
+                    f"event {r.event.id}",
+                    orjson.dumps(r.event.document(), default=str).decode(),
+                    f"store rejected: {r.reason}",
+                )
+                for r in result.rejected
+            ]
+            dead += rejected
+            if dead:
+                retry.run("writing dead letters", lambda dead=dead: store.write_dead_letters(dead))
+            if checkpoint:
+                cursor = reader.cursor()
+                retry.run(
+                    "saving the checkpoint",
+                    lambda cursor=cursor: store.put_record(
+                        CHECKPOINT,
+                        source,
+                        {"cursor": cursor, "updated": pipeline.clock.now().isoformat()},
+                    ),
+                )
+            report.read += len(batch)
+            report.events += len(events)
+            report.stored += result.stored
+            report.duplicates += result.duplicates
+            report.rejected += len(rejected)
+            report.dead_letters += len(dead)
+            report.batches += 1
+            if on_batch is not None:
+                on_batch(report)
+    except StoreUnavailable as exc:
+        report.error = f"store unavailable: {exc}"
+        log.error("ingest of %s stopped: %s; the next run resumes from the checkpoint", source, exc)
+    report.finished = pipeline.clock.now()
+    return report

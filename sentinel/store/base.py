@@ -1,0 +1,156 @@
+"""The Store protocol: all persistence goes through it, whichever backend holds the data.
+
+Events are append-only and idempotent by id. Everything else people or jobs
+keep (checkpoints, rule state, alerts, incidents, drafts, audit entries) is a
+*record*: a JSON document of a kind, with a version that makes a stale update
+fail instead of overwriting someone's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from sentinel.events import Event
+from sentinel.store.query import Aggregation, AggRow, EventQuery
+
+
+class StoreError(Exception):
+    """The store refused or failed an operation; the message says which and why."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached right now; the caller may retry later."""
+
+
+class ConflictError(StoreError):
+    """A record changed since it was read (optimistic concurrency), or already exists."""
+
+
+@dataclass(slots=True)
+class Rejected:
+    event: Event
+    reason: str
+
+
+@dataclass(slots=True)
+class WriteResult:
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EventPage:
+    events: list[Event]
+    next: str | None
+    """Opaque cursor for the next page; None when this was the last."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A record that could not become an event, kept so nothing is lost silently."""
+
+    id: str
+    source: str
+    position: str
+    reason: str
+    raw: str
+    received: datetime
+
+
+@dataclass(slots=True)
+class Record:
+    kind: str
+    id: str
+    data: dict[str, Any]
+    version: str
+    """Opaque; pass it back to ``update_record`` to prove the update is not stale."""
+
+
+@dataclass(slots=True)
+class PurgeResult:
+    events: int = 0
+    dead_letters: int = 0
+    indices: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Store(Protocol):
+    url: str
+
+    def init(self) -> list[str]:
+        """Create what is missing (tables, indices, templates); safe to repeat; says what it did."""
+
+    def check(self) -> list[str]:
+        """Problems with what exists (missing or wrong); empty when all is well."""
+
+    def close(self) -> None: ...
+
+    # events
+    def write_events(self, events: Sequence[Event]) -> WriteResult: ...
+
+    def search_events(
+        self,
+        query: EventQuery,
+        *,
+        limit: int = 100,
+        after: str | None = None,
+        ascending: bool = False,
+    ) -> EventPage: ...
+
+    def count_events(self, query: EventQuery) -> int: ...
+
+    def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
+        """Rows for every group, paged inside the store; never an unbounded response."""
+
+    def first_seen(
+        self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
+    ) -> Iterator[AggRow]:
+        """Value combinations of ``fields`` in the query's window never seen before it.
+
+        "Before" means within ``[history_start, query.start)``; ``row.first`` is the
+        first occurrence inside the window.
+        """
+
+    # dead letters
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> int: ...
+
+    def dead_letters(self, *, source: str | None = None, limit: int = 100) -> list[DeadLetter]: ...
+
+    def count_dead_letters(self) -> dict[str, int]: ...
+
+    # records
+    def get_record(self, kind: str, id: str) -> Record | None: ...
+
+    def create_record(self, kind: str, id: str, data: Mapping[str, Any]) -> Record:
+        """ConflictError if a record of that kind and id exists."""
+
+    def update_record(self, kind: str, id: str, data: Mapping[str, Any], version: str) -> Record:
+        """ConflictError if the record changed since ``version`` was read."""
+
+    def put_record(self, kind: str, id: str, data: Mapping[str, Any]) -> Record:
+        """Create or overwrite without a version check (job state owned by one writer)."""
+
+    def delete_record(self, kind: str, id: str) -> bool: ...
+
+    def find_records(
+        self,
+        kind: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int = 1000,
+        after: str | None = None,
+    ) -> list[Record]:
+        """Records whose top-level ``where`` keys equal the given values.
+
+        Without ``order_by`` records come in id order and ``after`` pages by id.
+        """
+
+    # retention
+    def purge(self, before: datetime) -> PurgeResult:
+        """Drop events and dead letters older than ``before``; records are never purged here."""

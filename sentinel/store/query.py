@@ -1,0 +1,180 @@
+"""A backend-neutral description of which events to select and how to group them.
+
+Each store compiles these to its own language (SQL WHERE/GROUP BY, an
+Elasticsearch bool query with composite aggregations). They are plain data, so
+an alert can keep the query that selected its evidence and run it again later.
+String matching is case-insensitive unless ``cased`` is set, as in Sigma.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sentinel.events import format_timestamp, parse_timestamp
+
+Op = Literal[
+    "eq",
+    "wildcard",
+    "contains",
+    "startswith",
+    "endswith",
+    "regex",
+    "cidr",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "exists",
+]
+OPS: tuple[str, ...] = Op.__args__  # type: ignore[attr-defined]
+
+FIELD_NAME = re.compile(r"^@?[A-Za-z_][A-Za-z0-9_.]*$")
+
+# Fields whose value may be a list; a match on them is true if any element matches.
+LIST_FIELDS = frozenset(
+    {
+        "user.roles",
+        "event.category",
+        "event.type",
+        "sentinel.data_categories",
+        "related.ip",
+        "related.user",
+        "tags",
+    }
+)
+
+
+class QueryError(ValueError):
+    """A query names an unknown operator or an unusable field."""
+
+
+def check_field(name: str) -> str:
+    if not FIELD_NAME.match(name):
+        raise QueryError(f"{name!r} is not a field name (letters, digits, '_' and '.')")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """``field op value``; ``exists`` takes True/False, ``eq`` with None means missing or null."""
+
+    field: str
+    op: Op
+    value: Any
+    cased: bool = False
+
+    def __post_init__(self) -> None:
+        check_field(self.field)
+        if self.op not in OPS:
+            raise QueryError(f"unknown operator {self.op!r}; known: {', '.join(OPS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Filter
+
+
+Filter = Match | And | Or | Not
+
+
+def all_of(*items: Filter | None) -> Filter | None:
+    kept = tuple(i for i in items if i is not None)
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else And(kept)
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Events matching ``filter`` with ``start <= @timestamp < end`` (either bound optional)."""
+
+    filter: Filter | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "filter": filter_to_dict(self.filter),
+            "start": format_timestamp(self.start) if self.start else None,
+            "end": format_timestamp(self.end) if self.end else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventQuery:
+        return cls(
+            filter=filter_from_dict(data.get("filter")),
+            start=parse_timestamp(data["start"]) if data.get("start") else None,
+            end=parse_timestamp(data["end"]) if data.get("end") else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregation:
+    """Group matching events by fields (and optionally by a time bucket).
+
+    Each row reports the count, first and last timestamp and, when ``distinct``
+    names a field, the number of distinct values of it. Rows below ``min_count``
+    or ``min_distinct`` are left out by the store.
+    """
+
+    group_by: tuple[str, ...] = ()
+    distinct: str | None = None
+    bucket: timedelta | None = None
+    min_count: int = 1
+    min_distinct: int = 0
+
+    def __post_init__(self) -> None:
+        for name in (*self.group_by, *([self.distinct] if self.distinct else [])):
+            check_field(name)
+            if name in LIST_FIELDS:
+                raise QueryError(f"cannot group or count distinct on list field {name!r}")
+
+
+@dataclass(slots=True)
+class AggRow:
+    """One group; ``bucket`` is the bucket's start when the aggregation is bucketed."""
+
+    key: tuple[Any, ...]
+    count: int
+    first: datetime
+    last: datetime
+    distinct: int | None = None
+    approximate: bool = False
+    bucket: datetime | None = None
+
+
+def filter_to_dict(f: Filter | None) -> Any:
+    if f is None:
+        return None
+    if isinstance(f, Match):
+        return {"field": f.field, "op": f.op, "value": f.value, "cased": f.cased}
+    if isinstance(f, And):
+        return {"and": [filter_to_dict(i) for i in f.items]}
+    if isinstance(f, Or):
+        return {"or": [filter_to_dict(i) for i in f.items]}
+    return {"not": filter_to_dict(f.item)}
+
+
+def filter_from_dict(d: Any) -> Filter | None:
+    if d is None:
+        return None
+    if "and" in d:
+        return And(tuple(filter_from_dict(i) for i in d["and"]))  # type: ignore[misc]
+    if "or" in d:
+        return Or(tuple(filter_from_dict(i) for i in d["or"]))  # type: ignore[misc]
+    if "not" in d:
+        return Not(filter_from_dict(d["not"]))  # type: ignore[arg-type]
+    return Match(d["field"], d["op"], d["value"], bool(d.get("cased", False)))

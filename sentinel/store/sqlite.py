@@ -1,0 +1,441 @@
+"""The embedded store: one SQLite file in WAL mode, for a single machine.
+
+Hot event fields are real columns (some indexed); the full ECS document is
+kept as JSON. Each thread gets its own connection, so scheduler jobs can read
+while the ingest job writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sentinel.events import TIMESTAMP, Event, epoch_ms, format_timestamp, from_epoch_ms
+from sentinel.store.base import (
+    ConflictError,
+    DeadLetter,
+    EventPage,
+    PurgeResult,
+    Record,
+    StoreError,
+    StoreUnavailable,
+    WriteResult,
+)
+from sentinel.store.query import Aggregation, AggRow, EventQuery, check_field
+from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field_sql, regexp
+
+# Event columns after id/ts/source, in insert order, with the ECS field each holds.
+_HOT = [(f, c) for f, c in COLUMNS.items() if c not in ("ts", "id", "source")]
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    source TEXT NOT NULL COLLATE NOCASE,
+    {", ".join(f"{c} {'TEXT COLLATE NOCASE'}" for _, c in _HOT)},
+    doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+CREATE INDEX IF NOT EXISTS events_source_ts ON events(source, ts);
+CREATE INDEX IF NOT EXISTS events_action_ts ON events(action, ts);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    position TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    received INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_source ON dead_letters(source, received);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+"""
+
+_EXPECTED = {
+    "events": {"id", "ts", "source", "doc", *(c for _, c in _HOT)},
+    "dead_letters": {"id", "source", "position", "reason", "raw", "received"},
+    "records": {"kind", "id", "version", "data"},
+}
+_INSERT_EVENT = (
+    f"INSERT OR IGNORE INTO events (id, ts, source, {', '.join(c for _, c in _HOT)}, doc) "
+    f"VALUES ({', '.join('?' * (4 + len(_HOT)))})"
+)
+_PAGE_ROWS = 1000
+
+
+def path_from_url(url: str) -> Path:
+    """``sqlite:///var/x.db`` is relative to the working directory; ``sqlite:////abs`` absolute."""
+    if not url.startswith("sqlite:///"):
+        raise StoreError(f"not an SQLite URL: {url!r} (expected sqlite:///path/to/file.db)")
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _event_row(e: Event) -> tuple[Any, ...]:
+    f = e.fields
+    doc = dict(f)
+    doc[TIMESTAMP] = format_timestamp(e.timestamp)
+    doc["event.dataset"] = e.source
+    doc["event.id"] = e.id
+    hot = [f.get(name) for name, _ in _HOT]
+    return (e.id, epoch_ms(e.timestamp), e.source, *hot, orjson.dumps(doc).decode())
+
+
+def _event_from_doc(doc: str) -> Event:
+    return Event.from_document(orjson.loads(doc))
+
+
+class SQLiteStore:
+    """Store on one SQLite file; see the Store protocol for each operation's contract."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        self.url = url
+        self.path = path_from_url(url)
+        self._timeout = timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    # connections -------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(
+                    self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+                )
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.create_function("regexp", 2, regexp, deterministic=True)
+            conn.create_function("cidr_match", 2, cidr_match, deterministic=True)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn().execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self._conn())
+
+    def init(self) -> list[str]:
+        before = self._tables()
+        self._conn().executescript(SCHEMA)
+        created = sorted(set(_EXPECTED) - before)
+        return [f"created table {t}" for t in created] or ["nothing to do: schema is complete"]
+
+    def check(self) -> list[str]:
+        problems = []
+        for table, columns in _EXPECTED.items():
+            have = {r[1] for r in self._run(f"PRAGMA table_info({table})")}
+            if not have:
+                problems.append(f"table {table} is missing: run `sentinel store init`")
+            elif missing := columns - have:
+                problems.append(f"table {table} lacks columns {', '.join(sorted(missing))}")
+        return problems
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self._run("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # events ------------------------------------------------------------------
+    def write_events(self, events: Sequence[Event]) -> WriteResult:
+        if not events:
+            return WriteResult()
+        rows = [_event_row(e) for e in events]
+        conn = self._conn()
+        with self._tx():
+            before = conn.total_changes
+            conn.executemany(_INSERT_EVENT, rows)
+            stored = conn.total_changes - before
+        return WriteResult(stored=stored, duplicates=len(rows) - stored)
+
+    def _where(self, query: EventQuery, params: list[Any]) -> str:
+        parts = [compile_filter(query.filter, params)]
+        if query.start is not None:
+            parts.append("ts >= ?")
+            params.append(epoch_ms(query.start))
+        if query.end is not None:
+            parts.append("ts < ?")
+            params.append(epoch_ms(query.end))
+        return " AND ".join(parts)
+
+    def search_events(
+        self,
+        query: EventQuery,
+        *,
+        limit: int = 100,
+        after: str | None = None,
+        ascending: bool = False,
+    ) -> EventPage:
+        params: list[Any] = []
+        where = self._where(query, params)
+        if after:
+            ts, rowid = _decode_cursor(after)
+            sign = ">" if ascending else "<"
+            where += f" AND (ts, rowid) {sign} (?, ?)"
+            params += [ts, rowid]
+        order = "ASC" if ascending else "DESC"
+        rows = self._run(
+            f"SELECT ts, rowid, doc FROM events WHERE {where} ORDER BY ts {order}, rowid {order} "
+            f"LIMIT ?",
+            [*params, limit + 1],
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        events = [_event_from_doc(r[2]) for r in rows]
+        nxt = _encode_cursor(rows[-1][0], rows[-1][1]) if more and rows else None
+        return EventPage(events=events, next=nxt)
+
+    def count_events(self, query: EventQuery) -> int:
+        params: list[Any] = []
+        where = self._where(query, params)
+        return self._run(f"SELECT COUNT(*) FROM events WHERE {where}", params).fetchone()[0]
+
+    def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
+        params: list[Any] = []
+        keys = [field_sql(f) for f in agg.group_by]
+        if agg.bucket is not None:
+            size = int(agg.bucket.total_seconds() * 1000)
+            keys.append(f"(ts / {size}) * {size}")
+        select = [*keys, "COUNT(*)", "MIN(ts)", "MAX(ts)"]
+        if agg.distinct:
+            select.append(f"COUNT(DISTINCT {field_sql(agg.distinct)})")
+        where = self._where(query, params)
+        having = ["COUNT(*) >= ?"]
+        having_params: list[Any] = [agg.min_count]
+        if agg.distinct and agg.min_distinct:
+            having.append(f"COUNT(DISTINCT {field_sql(agg.distinct)}) >= ?")
+            having_params.append(agg.min_distinct)
+        group = f"GROUP BY {', '.join(keys)}" if keys else ""
+        sql = (
+            f"SELECT {', '.join(select)} FROM events WHERE {where} {group} "
+            f"HAVING {' AND '.join(having)}"
+        )
+        n = len(agg.group_by)
+        cursor = self._run(sql, [*params, *having_params])
+        while batch := cursor.fetchmany(_PAGE_ROWS):
+            for row in batch:
+                bucketed = agg.bucket is not None
+                off = n + (1 if bucketed else 0)
+                yield AggRow(
+                    key=tuple(row[:n]),
+                    count=row[off],
+                    first=from_epoch_ms(row[off + 1]),
+                    last=from_epoch_ms(row[off + 2]),
+                    distinct=row[off + 3] if agg.distinct else None,
+                    bucket=from_epoch_ms(row[n]) if bucketed else None,
+                )
+
+    def first_seen(
+        self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
+    ) -> Iterator[AggRow]:
+        if query.start is None or query.end is None:
+            raise StoreError("first_seen needs a window with a start and an end")
+        for f in fields:
+            check_field(f)
+        params: list[Any] = []
+        keys = [field_sql(f) for f in fields]
+        where = compile_filter(query.filter, params)
+        sql = (
+            f"SELECT {', '.join(keys)}, COUNT(*), MIN(ts), MAX(ts) FROM events "
+            f"WHERE {where} AND ts >= ? AND ts < ? GROUP BY {', '.join(keys)} HAVING MIN(ts) >= ?"
+        )
+        params += [epoch_ms(history_start), epoch_ms(query.end), epoch_ms(query.start)]
+        n = len(fields)
+        for row in self._run(sql, params):
+            yield AggRow(
+                key=tuple(row[:n]),
+                count=row[n],
+                first=from_epoch_ms(row[n + 1]),
+                last=from_epoch_ms(row[n + 2]),
+            )
+
+    # dead letters ------------------------------------------------------------
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> int:
+        if not letters:
+            return 0
+        conn = self._conn()
+        with self._tx():
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO dead_letters VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (d.id, d.source, d.position, d.reason, d.raw, epoch_ms(d.received))
+                    for d in letters
+                ],
+            )
+            return conn.total_changes - before
+
+    def dead_letters(self, *, source: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        rows = self._run(
+            f"SELECT id, source, position, reason, raw, received FROM dead_letters {where} "
+            "ORDER BY received DESC, id LIMIT ?",
+            [*params, limit],
+        )
+        return [DeadLetter(r[0], r[1], r[2], r[3], r[4], from_epoch_ms(r[5])) for r in rows]
+
+    def count_dead_letters(self) -> dict[str, int]:
+        rows = self._run("SELECT source, COUNT(*) FROM dead_letters GROUP BY source")
+        return {r[0]: r[1] for r in rows}
+
+    # records -----------------------------------------------------------------
+    def get_record(self, kind: str, id: str) -> Record | None:
+        row = self._run(
+            "SELECT version, data FROM records WHERE kind = ? AND id = ?", (kind, id)
+        ).fetchone()
+        return Record(kind, id, orjson.loads(row[1]), str(row[0])) if row else None
+
+    def create_record(self, kind: str, id: str, data: Mapping[str, Any]) -> Record:
+        try:
+            self._run(
+                "INSERT INTO records (kind, id, version, data) VALUES (?, ?, 1, ?)",
+                (kind, id, _dumps(data)),
+            )
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"{kind} {id} already exists") from None
+        return Record(kind, id, dict(data), "1")
+
+    def update_record(self, kind: str, id: str, data: Mapping[str, Any], version: str) -> Record:
+        cur = self._run(
+            "UPDATE records SET version = version + 1, data = ? "
+            "WHERE kind = ? AND id = ? AND version = ?",
+            (_dumps(data), kind, id, int(version)),
+        )
+        if cur.rowcount != 1:
+            current = self.get_record(kind, id)
+            if current is None:
+                raise ConflictError(f"{kind} {id} does not exist")
+            raise ConflictError(
+                f"{kind} {id} was changed by someone else (version {current.version}, "
+                f"you had {version}); reload it and apply your change again"
+            )
+        return Record(kind, id, dict(data), str(int(version) + 1))
+
+    def put_record(self, kind: str, id: str, data: Mapping[str, Any]) -> Record:
+        row = self._run(
+            "INSERT INTO records (kind, id, version, data) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET version = version + 1, data = excluded.data "
+            "RETURNING version",
+            (kind, id, _dumps(data)),
+        ).fetchone()
+        return Record(kind, id, dict(data), str(row[0]))
+
+    def delete_record(self, kind: str, id: str) -> bool:
+        return self._run("DELETE FROM records WHERE kind = ? AND id = ?", (kind, id)).rowcount == 1
+
+    def find_records(
+        self,
+        kind: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int = 1000,
+        after: str | None = None,
+    ) -> list[Record]:
+        clauses, params = ["kind = ?"], [kind]
+        for key, value in (where or {}).items():
+            check_field(key)
+            if value is None:
+                clauses.append(f"json_extract(data, '$.\"{key}\"') IS NULL")
+            else:
+                clauses.append(f"json_extract(data, '$.\"{key}\"') = ?")
+                params.append(int(value) if isinstance(value, bool) else value)
+        direction = "DESC" if descending else "ASC"
+        if order_by is None:
+            if after is not None:
+                clauses.append(f"id {'<' if descending else '>'} ?")
+                params.append(after)
+            order = f"id {direction}"
+        else:
+            check_field(order_by)
+            order = f"json_extract(data, '$.\"{order_by}\"') {direction}, id {direction}"
+        rows = self._run(
+            f"SELECT id, version, data FROM records WHERE {' AND '.join(clauses)} "
+            f"ORDER BY {order} LIMIT ?",
+            [*params, limit],
+        )
+        return [Record(kind, r[0], orjson.loads(r[2]), str(r[1])) for r in rows]
+
+    # retention ---------------------------------------------------------------
+    def purge(self, before: datetime) -> PurgeResult:
+        cutoff = epoch_ms(before)
+        result = PurgeResult()
+        while True:
+            with self._tx():
+                n = self._run(
+                    "DELETE FROM events WHERE rowid IN "
+                    "(SELECT rowid FROM events WHERE ts < ? LIMIT 50000)",
+                    (cutoff,),
+                ).rowcount
+            result.events += n
+            if n == 0:
+                break
+        result.dead_letters = self._run(
+            "DELETE FROM dead_letters WHERE received < ?", (cutoff,)
+        ).rowcount
+        return result
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on error; the writer lock is taken up front."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"cannot start a write: {exc}") from exc
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+
+
+def _encode_cursor(ts: int, rowid: int) -> str:
+    return base64.urlsafe_b64encode(f"{ts}:{rowid}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        ts, rowid = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        return int(ts), int(rowid)
+    except ValueError:
+        raise StoreError(f"not a page cursor from this store: {cursor!r}") from None
