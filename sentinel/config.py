@@ -106,7 +106,59 @@ class HttpSourceConfig(SourceBase):
     _check_timeout = field_validator("timeout", mode="before")(parse_duration)
 
 
-SourceConfig = Annotated[FileSourceConfig | HttpSourceConfig, Field(discriminator="kind")]
+class ElasticsearchAuth(_Strict):
+    """API key, or user name and password; kept out of logs and error messages."""
+
+    api_key: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _one_method(self) -> ElasticsearchAuth:
+        if self.api_key and (self.username or self.password):
+            raise ValueError("give either api_key or username/password, not both")
+        if bool(self.username) != bool(self.password):
+            raise ValueError("username and password go together")
+        return self
+
+
+class ElasticsearchConnection(_Strict):
+    """How to reach an Elasticsearch (or OpenSearch-compatible) cluster."""
+
+    auth: ElasticsearchAuth = Field(default_factory=ElasticsearchAuth)
+    ca_certs: Path | None = None
+    verify_certs: bool = True
+    compatibility: Literal["elasticsearch", "opensearch"] = "elasticsearch"
+    """``opensearch`` sends plain application/json for servers that refuse Elastic's media type."""
+    request_timeout: Duration = timedelta(seconds=30)
+
+    _check_timeout = field_validator("request_timeout", mode="before")(parse_duration)
+
+
+class ElasticsearchStoreSettings(ElasticsearchConnection):
+    index_prefix: str = Field(default="sentinel", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    bulk_max_docs: int = Field(default=2000, gt=0)
+    bulk_max_bytes: int = Field(default=5_000_000, gt=0)
+    precision_threshold: int = Field(default=3000, gt=0, le=40000)
+
+
+class ElasticsearchSourceConfig(SourceBase):
+    """Access logs already in an index (shipped by Filebeat or Logstash)."""
+
+    kind: Literal["elasticsearch"] = "elasticsearch"
+    url: str = Field(pattern=r"^https?://")
+    index: str
+    timestamp_field: str = "@timestamp"
+    query: dict[str, Any] | None = None
+    """An extra Elasticsearch query (JSON) that selects the documents to read."""
+    page_size: int = Field(default=1000, gt=0, le=10_000)
+    connection: ElasticsearchConnection = Field(default_factory=ElasticsearchConnection)
+
+
+SourceConfig = Annotated[
+    FileSourceConfig | HttpSourceConfig | ElasticsearchSourceConfig, Field(discriminator="kind")
+]
+AnySourceConfig = FileSourceConfig | HttpSourceConfig | ElasticsearchSourceConfig
 
 
 class BusinessHours(_Strict):
@@ -138,6 +190,7 @@ class Settings(BaseSettings):
     )
 
     store_url: str = "sqlite:///var/sentinel.db"
+    elasticsearch: ElasticsearchStoreSettings = Field(default_factory=ElasticsearchStoreSettings)
     timezone: str = "Europe/Amsterdam"
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     data_map: Path | None = None
@@ -185,7 +238,7 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def source(self, name: str) -> FileSourceConfig | HttpSourceConfig:
+    def source(self, name: str) -> AnySourceConfig:
         for s in self.sources:
             if s.name == name:
                 return s

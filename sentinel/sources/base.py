@@ -18,7 +18,8 @@ class RawRecord:
     people (path and offset, page and item). ``stream`` names the file or feed the
     record belongs to: parsers that keep state (a syslog year, a CSV header) keep
     it per stream. ``reference_time`` is when the stream was last written, for
-    timestamps that leave out the year.
+    timestamps that leave out the year. ``head`` is the stream's first line (a
+    CSV header), so a parser resuming mid-file still knows it.
     """
 
     data: str | dict[str, Any]
@@ -26,6 +27,7 @@ class RawRecord:
     label: str
     stream: str
     reference_time: datetime | None = None
+    head: str | None = None
 
 
 class SourceReader(Protocol):

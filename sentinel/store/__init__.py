@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sentinel.config import ElasticsearchStoreSettings
 from sentinel.store.base import (
     ConflictError,
     DeadLetter,
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, elasticsearch: ElasticsearchStoreSettings | None = None) -> Store:
     """The store for a URL: ``sqlite:///path`` or ``http(s)://host:port`` (Elasticsearch)."""
     if url.startswith("sqlite:///"):
         from sentinel.store.sqlite import SQLiteStore
