@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 $(DEMO): | $(STAMP)
-	$(BIN)/sentinel demo generate --days 7 --seed 42 --out $(DEMO)
+	$(BIN)/sentinel demo generate --days 7 --seed 42 --out $(DEMO) \
+		--sshd var/demo/auth.log --combined var/demo/web.log
 
 run: $(STAMP) $(DEMO)
 	$(BIN)/sentinel run

@@ -11,16 +11,19 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 import orjson
 
 from sentinel.clock import Clock
+from sentinel.config import AnySourceConfig, FileSourceConfig, Settings
 from sentinel.events import EVENT_ID, SOURCE_NAME, TIMESTAMP, Event, event_id
 from sentinel.parsers.base import ParseError, Parser
-from sentinel.sources.base import RawRecord, SourceReader
+from sentinel.sources.base import RawRecord, SourceError, SourceReader
 from sentinel.store.base import DeadLetter, Store, StoreUnavailable
+from sentinel.store.query import Aggregation, EventQuery
 
 log = logging.getLogger(__name__)
 
@@ -172,12 +175,14 @@ def ingest(
     retry: Retry | None = None,
     checkpoint: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> IngestReport:
     """Pull everything the reader has, in batches; report what happened.
 
     A store outage is retried with backoff; if it outlasts the retries the run
     stops with ``error`` set, having moved the checkpoint only past batches the
-    store acknowledged, so the next run resumes there.
+    store acknowledged, so the next run resumes there. ``should_stop`` is asked
+    between batches, so a shutdown finishes the current batch and no more.
     """
     retry = retry or Retry()
     source = pipeline.source
@@ -220,8 +225,101 @@ def ingest(
             report.batches += 1
             if on_batch is not None:
                 on_batch(report)
+            if should_stop():
+                break
     except StoreUnavailable as exc:
         report.error = f"store unavailable: {exc}"
         log.error("ingest of %s stopped: %s; the next run resumes from the checkpoint", source, exc)
+    except SourceError as exc:
+        report.error = f"source unavailable: {exc}"
+        log.error("ingest of %s stopped: %s; the next run resumes from the checkpoint", source, exc)
     report.finished = pipeline.clock.now()
     return report
+
+
+def build_pipeline(settings: Settings, config: AnySourceConfig, clock: Clock) -> Pipeline:
+    from sentinel.enrich import build_enricher
+    from sentinel.parsers import make_parser
+
+    fmt = config.format if isinstance(config, FileSourceConfig) else "jsonl"
+    parser = make_parser(
+        fmt,
+        zone=ZoneInfo(config.timezone or settings.timezone),
+        field_map=config.field_map,
+        csv_timestamp_format=getattr(config, "csv_timestamp_format", None),
+    )
+    return Pipeline(
+        source=config.name,
+        parser=parser,
+        enrich=build_enricher(settings),
+        clock=clock,
+        dead_letter_max_bytes=settings.dead_letter_max_bytes,
+    )
+
+
+def ingest_source(
+    settings: Settings,
+    config: AnySourceConfig,
+    store: Store,
+    clock: Clock,
+    *,
+    retry: Retry | None = None,
+    on_batch: Callable[[IngestReport], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> IngestReport:
+    """One scheduled pull of a configured source, from its saved cursor."""
+    from sentinel.sources import open_reader
+
+    reader = open_reader(config, load_cursor(store, config.name), clock=clock)
+    return ingest(
+        reader,
+        build_pipeline(settings, config, clock),
+        store,
+        batch_size=settings.batch_size,
+        retry=retry,
+        on_batch=on_batch,
+        should_stop=should_stop,
+    )
+
+
+@dataclass(slots=True)
+class SourceStats:
+    source: str
+    events: int
+    newest: datetime | None
+    lag: timedelta | None
+    dead_letters: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "events": self.events,
+            "newest": self.newest.isoformat() if self.newest else None,
+            "lag_seconds": self.lag.total_seconds() if self.lag is not None else None,
+            "dead_letters": self.dead_letters,
+        }
+
+
+def source_stats(store: Store, configured: list[str], now: datetime) -> list[SourceStats]:
+    """Every configured source and every source with stored events or dead letters."""
+    rows = {
+        row.key[0]: row
+        for row in store.aggregate(EventQuery(), Aggregation(group_by=(SOURCE_NAME,)))
+        if row.key[0] is not None
+    }
+    dead = store.count_dead_letters()
+    names = sorted(set(configured) | set(rows) | set(dead))
+    out = []
+    for name in names:
+        row = rows.get(name)
+        newest = row.last if row else None
+        out.append(
+            SourceStats(
+                source=name,
+                events=row.count if row else 0,
+                newest=newest,
+                lag=now - newest if newest else None,
+                dead_letters=dead.get(name, 0),
+            )
+        )
+    return out

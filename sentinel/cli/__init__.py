@@ -1,0 +1,24 @@
+"""The `sentinel` command line: thin; it parses arguments and calls the modules below it."""
+
+from __future__ import annotations
+
+import typer
+
+from sentinel.cli import demo, events, ingest, service
+
+app = typer.Typer(
+    name="sentinel",
+    help="Sentinel watches access to personal data and runs breach response.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.ingest_command)
+app.command("import")(ingest.import_command)
+app.command("run")(service.run_command)
+app.add_typer(events.app, name="events")
+app.add_typer(ingest.dead_letters_app, name="dead-letters")
+app.add_typer(demo.app, name="demo")
+
+
+def main() -> None:
+    app()

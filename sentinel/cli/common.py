@@ -1,0 +1,90 @@
+"""What every command shares: options, settings and store loading, output, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import orjson
+import typer
+from rich.console import Console
+
+from sentinel.clock import Clock, SystemClock
+from sentinel.config import Settings, SettingsError, load_settings
+from sentinel.store import Store, StoreError, StoreUnavailable, open_store
+
+
+class Exit(IntEnum):
+    """Exit codes scripts can rely on (README, 'Exit codes')."""
+
+    OK = 0
+    FAILED = 1
+    """The command ran but what it checked or did failed (problems found, a run errored)."""
+    USAGE = 2
+    """Bad arguments or settings: nothing was done."""
+    UNAVAILABLE = 3
+    """The store or a source could not be reached."""
+    NOT_FOUND = 4
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Settings file (default: ./sentinel.toml when present)."),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="Store URL, overriding settings (sqlite:///… or https://…)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: Exit = Exit.USAGE) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(int(code))
+
+
+@dataclass
+class Context:
+    settings: Settings
+    clock: Clock
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.settings.zone
+
+
+def context(config: Path | None, store_url: str | None = None) -> Context:
+    try:
+        settings = load_settings(config, store_url=store_url)
+    except SettingsError as exc:
+        fail(str(exc))
+    return Context(settings=settings, clock=SystemClock())
+
+
+@contextmanager
+def opened_store(ctx: Context) -> Iterator[Store]:
+    """The configured store, with its schema in place; unreachable → exit 3 with the reason."""
+    try:
+        store = open_store(ctx.settings.store_url, ctx.settings.elasticsearch)
+    except StoreError as exc:
+        fail(f"{exc} (setting store_url / SENTINEL_STORE_URL)")
+    try:
+        store.init()
+        yield store
+    except StoreUnavailable as exc:
+        fail(f"store unavailable: {exc}", Exit.UNAVAILABLE)
+    finally:
+        store.close()
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")

@@ -1,0 +1,158 @@
+"""`sentinel ingest`, `sentinel import` and `sentinel dead-letters`: getting logs in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sentinel.cli.common import (
+    ConfigOption,
+    Exit,
+    JsonOption,
+    StoreOption,
+    console,
+    context,
+    emit_json,
+    fail,
+    opened_store,
+)
+from sentinel.config import FileSourceConfig, LogFormat, SettingsError
+from sentinel.ingest import IngestReport, build_pipeline, ingest, ingest_source
+from sentinel.localtime import show
+from sentinel.sources.file import FileReader
+
+dead_letters_app = typer.Typer(help="Records that could not be ingested.", no_args_is_help=True)
+
+
+def _report_table(reports: list[IngestReport]) -> Table:
+    table = Table(title="Ingest")
+    for col in ("source", "read", "stored", "duplicates", "dead letters", "status"):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for r in reports:
+        table.add_row(
+            r.source,
+            f"{r.read:,}",
+            f"{r.stored:,}",
+            f"{r.duplicates:,}",
+            f"{r.dead_letters:,}",
+            f"[red]{r.error}[/]" if r.error else "[green]ok[/]",
+        )
+    return table
+
+
+def _exit_code(reports: list[IngestReport]) -> Exit:
+    if any(r.error and "unavailable" in r.error for r in reports):
+        return Exit.UNAVAILABLE
+    return Exit.FAILED if any(r.error for r in reports) else Exit.OK
+
+
+def ingest_command(
+    source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Pull every configured source once, from its saved cursor."""
+    ctx = context(config, store_url)
+    try:
+        sources = [ctx.settings.source(source)] if source else list(ctx.settings.sources)
+    except SettingsError as exc:
+        fail(str(exc))
+    if not sources:
+        fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
+    with opened_store(ctx) as store:
+        reports = [ingest_source(ctx.settings, s, store, ctx.clock) for s in sources]
+    if as_json:
+        emit_json([r.as_dict() for r in reports])
+    else:
+        console.print(_report_table(reports))
+    raise typer.Exit(int(_exit_code(reports)))
+
+
+def import_command(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A log file.")],
+    fmt: Annotated[LogFormat, typer.Option("--format", "-f", help="The file's log format.")],
+    name: Annotated[
+        str | None, typer.Option("--source-name", help="Source name to store events under.")
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Read one file once (a one-off import); importing it again stores nothing twice."""
+    ctx = context(config, store_url)
+    source = FileSourceConfig(name=name or f"import-{path.stem}", path=str(path), format=fmt)
+    reader = FileReader(str(path), None, clock=ctx.clock, final=True)
+    pipeline = build_pipeline(ctx.settings, source, ctx.clock)
+    with opened_store(ctx) as store:
+        if as_json:
+            report = ingest(
+                reader, pipeline, store, batch_size=ctx.settings.batch_size, checkpoint=False
+            )
+        else:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[events]:,} events"),
+                console=console,
+            ) as bar:
+                task = bar.add_task(f"importing {path.name}", total=reader.progress()[1], events=0)
+
+                def advance(r: IngestReport) -> None:
+                    done, total = reader.progress()
+                    bar.update(task, completed=done, total=total, events=r.events)
+
+                report = ingest(
+                    reader,
+                    pipeline,
+                    store,
+                    batch_size=ctx.settings.batch_size,
+                    checkpoint=False,
+                    on_batch=advance,
+                )
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        console.print(_report_table([report]))
+    raise typer.Exit(int(_exit_code([report])))
+
+
+@dead_letters_app.command("list")
+def list_dead_letters(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Newest first: where each came from, why it was refused, and the raw record."""
+    ctx = context(config, store_url)
+    with opened_store(ctx) as store:
+        letters = store.dead_letters(source=source, limit=limit)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": d.id,
+                    "source": d.source,
+                    "position": d.position,
+                    "reason": d.reason,
+                    "raw": d.raw,
+                    "received": d.received.isoformat(),
+                }
+                for d in letters
+            ]
+        )
+        return
+    table = Table(title=f"{len(letters)} dead letters")
+    for col in ("received", "source", "position", "reason", "raw"):
+        table.add_column(col, overflow="fold")
+    for d in letters:
+        table.add_row(show(d.received, ctx.zone), d.source, d.position, d.reason, d.raw[:120])
+    console.print(table)

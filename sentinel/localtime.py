@@ -1,0 +1,63 @@
+"""Times as people write and read them: local (Europe/Amsterdam by default), DST-correct.
+
+Inside Sentinel every time is aware UTC; this module is the only place that
+turns them into local text and back.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sentinel.config import parse_duration
+
+_RELATIVE = re.compile(r"^\s*-\s*(.+)$|^\s*(.+?)\s+ago\s*$")
+
+
+def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """``now``, ``-2h``/``2h ago``, ``2026-11-20`` or ``2026-11-20T14:00[+01:00]`` to aware UTC.
+
+    A time without an offset is read in ``zone`` (people type local times).
+    """
+    value = text.strip()
+    if value.lower() == "now":
+        return now
+    rel = _RELATIVE.match(value)
+    if rel:
+        return now - parse_duration(rel[1] or rel[2])
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time; use 'now', '-2h', '3d ago', '2026-11-20' "
+            "or '2026-11-20T14:00' (local time) / '2026-11-20T13:00Z'"
+        ) from None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=zone)
+    return ts.astimezone(UTC)
+
+
+def show(ts: datetime | None, zone: ZoneInfo, *, seconds: bool = True) -> str:
+    """Local wall time with the zone's abbreviation (CET/CEST), for tables and messages."""
+    if ts is None:
+        return "—"
+    fmt = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
+    return ts.astimezone(zone).strftime(fmt)
+
+
+def span(delta: timedelta) -> str:
+    """``2d 3h``, ``45m``, ``12s``; negative spans get a leading minus."""
+    total = int(delta.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes}m"
+    if minutes:
+        return f"{sign}{minutes}m"
+    return f"{sign}{secs}s"
