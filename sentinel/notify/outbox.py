@@ -8,7 +8,6 @@ separately so a failing channel never holds up the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sentinel.clock import Clock
@@ -55,7 +54,3 @@ def enqueue(store: Store, notification: Notification, clock: Clock) -> bool:
 
 def pending(store: Store, limit: int = 500) -> list[Record]:
     return store.find_records(KIND, {"status": "pending"}, order_by="created", limit=limit)
-
-
-def queued_at(record: Record) -> datetime:
-    return datetime.fromisoformat(record.data["created"])
