@@ -161,6 +161,39 @@ SourceConfig = Annotated[
 AnySourceConfig = FileSourceConfig | HttpSourceConfig | ElasticsearchSourceConfig
 
 
+class EmailChannel(_Strict):
+    kind: Literal["email"] = "email"
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    host: str
+    port: int = Field(default=587, gt=0, lt=65536)
+    starttls: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+    timeout: Duration = timedelta(seconds=30)
+
+    _check_timeout = field_validator("timeout", mode="before")(parse_duration)
+
+
+class WebhookChannel(_Strict):
+    """Slack or Microsoft Teams incoming webhooks, or a generic JSON webhook signed with HMAC."""
+
+    kind: Literal["slack", "teams", "webhook"]
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    url: SecretStr
+    """Incoming-webhook URLs embed their secret, so they are kept out of logs too."""
+    secret: SecretStr | None = None
+    """For kind "webhook": the key of the X-Sentinel-Signature HMAC-SHA256 header."""
+    timeout: Duration = timedelta(seconds=10)
+    verify_tls: bool = True
+
+    _check_timeout = field_validator("timeout", mode="before")(parse_duration)
+
+
+ChannelConfig = Annotated[EmailChannel | WebhookChannel, Field(discriminator="kind")]
+
+
 class BusinessHours(_Strict):
     days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     """Weekdays counted as working days, Monday = 0."""
@@ -197,6 +230,11 @@ class Settings(BaseSettings):
     directory: Path | None = None
     geoip_mmdb: Path | None = None
     sources: list[SourceConfig] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+    default_channels: list[str] = Field(default_factory=list)
+    """Channels for alerts and reminders whose rule or playbook names none."""
+    base_url: str = "http://localhost:8000"
+    """Where people open Sentinel; links in notifications start with it."""
     batch_size: int = Field(default=5000, gt=0, le=100_000)
     dead_letter_max_bytes: int = Field(default=4096, ge=64)
 
@@ -227,11 +265,19 @@ class Settings(BaseSettings):
         return v
 
     @model_validator(mode="after")
-    def _unique_sources(self) -> Settings:
-        names = [s.name for s in self.sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+    def _unique_names(self) -> Settings:
+        for what, names in (
+            ("source", [s.name for s in self.sources]),
+            ("channel", [c.name for c in self.channels]),
+        ):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{what} names must be unique; repeated: {', '.join(dupes)}")
+        known = {c.name for c in self.channels}
+        if unknown := [c for c in self.default_channels if c not in known]:
+            raise ValueError(
+                f"default_channels names unknown channels {unknown}; define them under [[channels]]"
+            )
         return self
 
     @property
