@@ -121,3 +121,67 @@ def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+# The fields events can carry: what the parsers and enrichment set (docs/events.md).
+# Rules are checked against this list so a misspelt field is refused at load
+# instead of silently never matching. ``labels.*`` holds source-specific extras.
+FIELDS = frozenset(
+    {
+        TIMESTAMP,
+        EVENT_ID,
+        SOURCE_NAME,
+        "event.action",
+        "event.category",
+        "event.type",
+        "event.outcome",
+        "event.original",
+        "message",
+        "user.name",
+        "user.id",
+        "user.roles",
+        "organization.id",
+        "service.name",
+        "host.hostname",
+        "process.name",
+        "process.pid",
+        "source.ip",
+        "source.port",
+        "source.domain",
+        "source.geo.country_iso_code",
+        "url.original",
+        "url.path",
+        "url.query",
+        "http.version",
+        "http.request.method",
+        "http.request.referrer",
+        "http.response.status_code",
+        "http.response.body.bytes",
+        "user_agent.original",
+        MEMBER_ID,
+        MEMBER_PARTNER,
+        RECORDS,
+        CATEGORIES,
+        LOCAL_HOUR,
+        LOCAL_WEEKDAY,
+        LOCAL_DATE,
+        BUSINESS_HOURS,
+        ACCOUNT_KIND,
+        ACCOUNT_STATUS,
+        ACCOUNT_INACTIVE,
+        CROSS_PARTNER,
+        "sentinel.target.user",
+        "sentinel.role.granted",
+        "sentinel.source_id",
+        "sentinel.ssh.method",
+        "sentinel.ssh.invalid_user",
+    }
+)
+FIELD_PREFIXES = ("labels.",)
+
+# Actions the parsers themselves set; the data map adds the applications' actions.
+PARSER_ACTIONS = frozenset({"ssh_login", "ssh_invalid_user", "ssh_disconnect", "ssh_auth_failure"})
+
+
+def is_known_field(name: str) -> bool:
+    return name in FIELDS or name.startswith(FIELD_PREFIXES)

@@ -81,7 +81,8 @@ def _wildcard_glob(pattern: str) -> str:
 def _compare(expr: str, m: Match, params: list[Any]) -> str:
     """One comparison of ``expr`` (a column, a JSON value or a list element)."""
     op, value, cased = m.op, m.value, m.cased
-    nocase = "" if cased or not isinstance(value, str) else " COLLATE NOCASE"
+    # hot columns are declared NOCASE, so a cased match must say BINARY explicitly
+    nocase = "" if not isinstance(value, str) else " COLLATE BINARY" if cased else " COLLATE NOCASE"
     if op == "eq":
         if value is None:
             return f"{expr} IS NULL"
