@@ -6,6 +6,8 @@ approximated: a rule that silently matches something else is worse than no rule.
 
 from __future__ import annotations
 
+import re
+
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
@@ -122,7 +124,14 @@ def _leaf(field: str | None, value: object) -> Filter:
         pattern = value.regexp.original if hasattr(value.regexp, "original") else str(value.regexp)
         ignore_case = "i" in flags
         other = flags.replace("i", "")
-        return Match(field, "regex", f"(?{other}){pattern}" if other else pattern, not ignore_case)
+        full = f"(?{other}){pattern}" if other else pattern
+        try:
+            re.compile(full)
+        except re.error as exc:
+            raise CompileError(
+                f"regular expression {pattern!r} of field {field!r}: {exc}"
+            ) from None
+        return Match(field, "regex", full, not ignore_case)
     raise CompileError(
         f"the value type {type(value).__name__} of field {field!r} is not supported "
         "(unsupported modifier)"

@@ -1,4 +1,4 @@
-"""Runs each rule over ``[previous end − delay, now − delay]`` and keeps its place in the store.
+"""Runs each rule over ``[previous end - delay, now - delay]`` and keeps its place in the store.
 
 A rule's previous end is kept as a record, so a restart continues where the
 rule stopped; after downtime the engine catches up in bounded windows, saving
@@ -95,15 +95,13 @@ class Engine:
         self.max_window = max_window
 
     def run(self, rule: Rule) -> RuleRun:
-        """One scheduled run of a rule: from its saved place up to now − delay."""
+        """One scheduled run of a rule: from its saved place up to now - delay."""
         now = self.clock.now()
         end = now - rule.meta.delay
         state = self.store.get_record(STATE, rule.id)
         previous = state.data.get("last_end") if state else None
         start = (
-            parse_timestamp(previous) - rule.meta.delay
-            if previous
-            else end - self.initial_lookback
+            parse_timestamp(previous) - rule.meta.delay if previous else end - self.initial_lookback
         )
         result = RuleRun(rule=rule.name, start=start, end=end)
         cursor = start
@@ -133,7 +131,9 @@ class Engine:
         if rule.kind == "flatline" and last:
             result.cleared += len(self.alerts.clear_resumed(rule, quiet_groups(rule, detections)))
 
-    def _save(self, rule: Rule, last_end: datetime | None, now: datetime, error: str | None) -> None:
+    def _save(
+        self, rule: Rule, last_end: datetime | None, now: datetime, error: str | None
+    ) -> None:
         state = self.store.get_record(STATE, rule.id)
         data = dict(state.data) if state else {}
         if last_end is not None:
