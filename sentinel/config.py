@@ -211,6 +211,16 @@ class BusinessHours(_Strict):
         return self
 
 
+class DetectionSettings(_Strict):
+    rules_dir: Path = Path("rules")
+    initial_lookback: Duration = timedelta(days=7)
+    """How far back a rule looks on its very first run."""
+    max_window: Duration = timedelta(hours=6)
+    """Catch-up after downtime goes in windows of at most this size."""
+
+    _durations = field_validator("initial_lookback", "max_window", mode="before")(parse_duration)
+
+
 class Settings(BaseSettings):
     """Everything Sentinel is told; see README 'Settings' for each key."""
 
@@ -230,6 +240,7 @@ class Settings(BaseSettings):
     directory: Path | None = None
     geoip_mmdb: Path | None = None
     sources: list[SourceConfig] = Field(default_factory=list)
+    detection: DetectionSettings = Field(default_factory=DetectionSettings)
     channels: list[ChannelConfig] = Field(default_factory=list)
     default_channels: list[str] = Field(default_factory=list)
     """Channels for alerts and reminders whose rule or playbook names none."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sentinel.cli import demo, events, ingest, service
+from sentinel.cli import alerts, demo, events, ingest, rules, service
 
 app = typer.Typer(
     name="sentinel",
@@ -15,9 +15,12 @@ app = typer.Typer(
 app.command("ingest")(ingest.ingest_command)
 app.command("import")(ingest.import_command)
 app.command("run")(service.run_command)
+app.command("detect")(rules.detect_command)
 app.add_typer(events.app, name="events")
 app.add_typer(ingest.dead_letters_app, name="dead-letters")
 app.add_typer(demo.app, name="demo")
+app.add_typer(rules.app, name="rules")
+app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:

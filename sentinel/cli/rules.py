@@ -1,0 +1,315 @@
+"""`sentinel rules …` and `sentinel detect`: the rule pack and running it."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sentinel.alerts import Alerts
+from sentinel.cli.common import (
+    ConfigOption,
+    Context,
+    Exit,
+    JsonOption,
+    StoreOption,
+    console,
+    context,
+    emit_json,
+    fail,
+    opened_store,
+)
+from sentinel.detection.engine import Engine
+from sentinel.detection.examples import example_files, run_examples, untested
+from sentinel.detection.loader import LoadResult, Vocabulary, load_rules
+from sentinel.events import PARSER_ACTIONS, format_timestamp
+from sentinel.localtime import parse_when, show, span
+from sentinel.store.base import Store
+from sentinel.store.sqlite import SQLiteStore
+
+app = typer.Typer(help="The detection rules: check, test, list, status.", no_args_is_help=True)
+
+RulesDirOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Rules folder (default: settings detection.rules_dir)."),
+]
+
+
+def vocabulary(ctx: Context) -> Vocabulary:
+    """Actions the data map and parsers know, so rules naming others are refused."""
+    if ctx.settings.data_map is None:
+        return Vocabulary()
+    from sentinel.enrich.data_map import load_data_map
+
+    data_map = load_data_map(ctx.settings.data_map)
+    return Vocabulary(
+        actions=frozenset(data_map.actions) | PARSER_ACTIONS,
+        categories=frozenset(data_map.categories),
+    )
+
+
+def load(ctx: Context, rules_dir: Path | None) -> tuple[LoadResult, Path]:
+    folder = rules_dir or ctx.settings.detection.rules_dir
+    if not folder.is_dir():
+        fail(f"rules folder {folder} does not exist (setting detection.rules_dir or --rules)")
+    return load_rules([folder], vocabulary(ctx)), folder
+
+
+def loaded_rules(ctx: Context, rules_dir: Path | None) -> LoadResult:
+    """Rules for running: refuse to run with a broken pack rather than silently skip rules."""
+    result, _ = load(ctx, rules_dir)
+    if result.errors:
+        for err in result.errors:
+            console.print(f"[red]refused[/] {err}", highlight=False)
+        fail(f"{len(result.errors)} rule(s) refused; fix them or run `sentinel rules validate`")
+    return result
+
+
+@app.command()
+def validate(
+    rules_dir: RulesDirOption = None, as_json: JsonOption = False, config: ConfigOption = None
+) -> None:
+    """Load every rule; list the refused ones with file, line and reason (exit 1 if any)."""
+    ctx = context(config)
+    result, _ = load(ctx, rules_dir)
+    if as_json:
+        emit_json(
+            {
+                "files": result.files,
+                "rules": sorted(result.ruleset.rules),
+                "errors": [
+                    {"file": e.file, "line": e.line, "rule": e.rule, "reason": e.reason}
+                    for e in result.errors
+                ],
+            }
+        )
+    else:
+        for err in result.errors:
+            console.print(f"[red]refused[/] {err}", highlight=False)
+        console.print(
+            f"{len(result.ruleset.rules)} rule(s) loaded from {result.files} file(s), "
+            f"{len(result.errors)} refused"
+        )
+    raise typer.Exit(int(Exit.FAILED if result.errors else Exit.OK))
+
+
+@app.command("list")
+def list_rules(
+    rules_dir: RulesDirOption = None, as_json: JsonOption = False, config: ConfigOption = None
+) -> None:
+    """The loaded rules: kind, severity, window, categories."""
+    ctx = context(config)
+    result = loaded_rules(ctx, rules_dir)
+    rules = sorted(result.ruleset.rules.values(), key=lambda r: r.name)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": r.name,
+                    "id": r.id,
+                    "title": r.title,
+                    "kind": r.kind,
+                    "alerting": r.alerting,
+                    "severity": r.meta.severity,
+                    "window_seconds": r.window.total_seconds(),
+                    "categories": list(r.meta.categories),
+                    "playbook": r.meta.playbook,
+                    "file": r.file,
+                }
+                for r in rules
+            ]
+        )
+        return
+    table = Table(title=f"{len(rules)} rules")
+    for col in ("name", "kind", "severity", "window", "categories", "title"):
+        table.add_column(col, overflow="fold")
+    for r in rules:
+        kind = r.kind if r.alerting else f"{r.kind} (feeds a correlation)"
+        table.add_row(
+            r.name, kind, r.meta.severity, span(r.window), ", ".join(r.meta.categories), r.title
+        )
+    console.print(table)
+
+
+@contextmanager
+def _scratch_store() -> Iterator[Store]:
+    with tempfile.TemporaryDirectory(prefix="sentinel-rules-test-") as tmp:
+        store = SQLiteStore(f"sqlite:///{tmp}/examples.db")
+        store.init()
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+@app.command()
+def test(
+    rule: Annotated[str | None, typer.Option(help="Only this rule.")] = None,
+    rules_dir: RulesDirOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run every rule's example events through a real store and the engine (exit 1 on failure)."""
+    ctx = context(config)
+    result, folder = load(ctx, rules_dir)
+    results = [run_examples(p, result.ruleset, _scratch_store) for p in example_files(folder)]
+    if rule:
+        results = [r for r in results if r.rule == rule]
+    missing = untested(result.ruleset, folder)
+    failed = [r for r in results if not r.passed]
+    if as_json:
+        emit_json(
+            {
+                "results": [
+                    {
+                        "rule": r.rule,
+                        "file": r.file,
+                        "passed": r.passed,
+                        "fired": r.fired,
+                        "quiet_fired": r.quiet_fired,
+                        "reason": r.reason(),
+                    }
+                    for r in results
+                ],
+                "rules_without_examples": missing,
+                "refused": [str(e) for e in result.errors],
+            }
+        )
+    else:
+        table = Table(title="Rule examples")
+        for col in ("rule", "result", "fire → detections", "quiet → detections", "detail"):
+            table.add_column(col, overflow="fold")
+        for r in results:
+            mark = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
+            table.add_row(
+                r.rule, mark, str(r.fired), str(r.quiet_fired), "" if r.passed else r.reason()
+            )
+        console.print(table)
+        for name in missing:
+            console.print(f"[yellow]no examples[/] for rule {name}")
+    bad = failed or missing or result.errors
+    raise typer.Exit(int(Exit.FAILED if bad else Exit.OK))
+
+
+@app.command()
+def status(
+    rules_dir: RulesDirOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Each rule's last run, how far behind now it is, and whether it is failing."""
+    ctx = context(config, store_url)
+    result = loaded_rules(ctx, rules_dir)
+    with opened_store(ctx) as store:
+        engine = Engine(store, result.ruleset, Alerts(store, ctx.clock), ctx.clock)
+        rows = engine.status()
+    if as_json:
+        emit_json(
+            [
+                {
+                    "rule": s.rule,
+                    "kind": s.kind,
+                    "status": s.status,
+                    "last_end": format_timestamp(s.last_end) if s.last_end else None,
+                    "last_run": format_timestamp(s.last_run) if s.last_run else None,
+                    "lag_seconds": s.lag.total_seconds() if s.lag is not None else None,
+                    "error": s.error,
+                }
+                for s in rows
+            ]
+        )
+    else:
+        table = Table(title="Rule status")
+        for col in ("rule", "kind", "status", "covered up to", "behind", "error"):
+            table.add_column(col, overflow="fold")
+        for s in rows:
+            colour = {"ok": "green", "failing": "red"}.get(s.status, "yellow")
+            table.add_row(
+                s.rule,
+                s.kind,
+                f"[{colour}]{s.status}[/]",
+                show(s.last_end, ctx.zone),
+                span(s.lag) if s.lag is not None else "—",
+                s.error or "",
+            )
+        console.print(table)
+    raise typer.Exit(int(Exit.FAILED if any(s.status == "failing" for s in rows) else Exit.OK))
+
+
+def detect_command(
+    since: Annotated[str, typer.Option("--from", help="Start: ISO time or '-7d'.")],
+    until: Annotated[str, typer.Option("--to", help="End (exclusive).")] = "now",
+    rule: Annotated[list[str] | None, typer.Option(help="Only these rules (repeatable).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only print; store no alerts.")
+    ] = False,
+    rules_dir: RulesDirOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Run rules over a past range (backfill, investigation) and print what they find.
+
+    Alerts are stored (the same burst always gets the same alert, so running this
+    twice changes nothing) but nobody is notified.
+    """
+    ctx = context(config, store_url)
+    now = ctx.clock.now()
+    try:
+        start, end = parse_when(since, ctx.zone, now), parse_when(until, ctx.zone, now)
+    except ValueError as exc:
+        fail(str(exc))
+    if start >= end:
+        fail(f"--from ({since}) must be before --to ({until})")
+    result = loaded_rules(ctx, rules_dir)
+    chosen = [result.ruleset.get(r) for r in rule] if rule else result.ruleset.alerting()
+    if None in chosen:
+        fail(f"unknown rule in {rule}; see `sentinel rules list`")
+    with opened_store(ctx) as store:
+        engine = Engine(
+            store,
+            result.ruleset,
+            Alerts(store, ctx.clock),
+            ctx.clock,
+            max_window=ctx.settings.detection.max_window,
+        )
+        detections, runs = engine.backfill(start, end, chosen, store_alerts=not dry_run)  # type: ignore[arg-type]
+    if as_json:
+        emit_json(
+            {
+                "detections": [
+                    {
+                        "rule": d.rule.name,
+                        "severity": d.rule.meta.severity,
+                        "group": d.group,
+                        "start": format_timestamp(d.start),
+                        "end": format_timestamp(d.end),
+                        "count": d.count,
+                        "distinct": d.distinct,
+                        "summary": d.summary,
+                    }
+                    for d in detections
+                ],
+                "runs": [r.as_dict() for r in runs],
+            }
+        )
+    else:
+        table = Table(
+            title=f"{len(detections)} detection(s) from {show(start, ctx.zone)} "
+            f"to {show(end, ctx.zone)}"
+        )
+        for col in ("rule", "severity", "when", "summary"):
+            table.add_column(col, overflow="fold")
+        for d in sorted(detections, key=lambda d: d.start):
+            table.add_row(d.rule.name, d.rule.meta.severity, show(d.start, ctx.zone), d.summary)
+        console.print(table)
+        for r in runs:
+            if r.error:
+                console.print(f"[red]rule {r.rule} failed:[/] {r.error}", highlight=False)
+    raise typer.Exit(int(Exit.FAILED if any(r.error for r in runs) else Exit.OK))

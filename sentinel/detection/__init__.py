@@ -1,0 +1,1 @@
+"""Detection: rules (Sigma plus the sentinel: key), their compilation, and the engine."""
