@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -38,6 +38,11 @@ _TRANSITIONS = {
 
 class AlertError(Exception):
     """An alert is missing, or the requested change is not allowed from its status."""
+
+
+def suppression(rule: Rule) -> timedelta:
+    """Repeats for a group within this span fold into its open alert (default: the window)."""
+    return rule.meta.suppress if rule.meta.suppress is not None else rule.window
 
 
 def group_key(group: dict[str, Any]) -> str:
@@ -128,10 +133,10 @@ class Alerts:
         for rec in candidates:
             if aid in rec.data["occurrences"]:
                 return rec
-        if rule.meta.suppress is None or not candidates:
+        if not candidates:
             return None
         latest = candidates[0]
-        if d.first - _ts(latest.data["last_seen"]) <= rule.meta.suppress:
+        if d.first - _ts(latest.data["last_seen"]) <= suppression(rule):
             return latest
         return None
 

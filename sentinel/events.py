@@ -171,6 +171,7 @@ FIELDS = frozenset(
         ACCOUNT_INACTIVE,
         CROSS_PARTNER,
         "sentinel.target.user",
+        "sentinel.target.roles",
         "sentinel.role.granted",
         "sentinel.source_id",
         "sentinel.ssh.method",

@@ -53,10 +53,16 @@ class Detection:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def floor(ts: datetime, size: timedelta) -> datetime:
+STAGGER = 2
+"""Threshold windows are evaluated at this many offsets (a timespan's halves), so a
+burst that straddles a window boundary still falls mostly inside one window."""
+
+
+def floor(ts: datetime, size: timedelta, offset: timedelta = timedelta(0)) -> datetime:
     step = int(size.total_seconds() * 1000)
-    ms = int((ts - EPOCH).total_seconds() * 1000)
-    return EPOCH + timedelta(milliseconds=ms // step * step)
+    off = int(offset.total_seconds() * 1000) % step
+    ms = int((ts - EPOCH).total_seconds() * 1000) - off
+    return EPOCH + timedelta(milliseconds=ms // step * step + off)
 
 
 def evaluate(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
@@ -97,15 +103,17 @@ def _rows(
     span: Span,
     *,
     bucket: timedelta | None = None,
+    offset: timedelta = timedelta(0),
     distinct: str | None = None,
     min_count: int = 1,
     min_distinct: int = 0,
 ) -> list[AggRow]:
-    start = floor(span.start, bucket) if bucket else span.start
+    start = floor(span.start, bucket, offset) if bucket else span.start
     agg = Aggregation(
         group_by=group_by,
         distinct=distinct,
         bucket=bucket,
+        offset=offset,
         min_count=min_count,
         min_distinct=min_distinct,
     )
@@ -161,22 +169,25 @@ def _threshold(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Det
     size = rule.window
     counting_values = rule.kind == "value_count"
     merged: dict[tuple[tuple[Any, ...], datetime], AggRow] = {}
-    if counting_values or len({fields for _, fields in sources}) == 1:
-        # one query over the referenced rules' events together, grouped by the same fields
-        rows = _rows(
-            store,
-            _any_of([r.filter for r, _ in sources if r.filter is not None]),
-            sources[0][1],
-            span,
-            bucket=size,
-            distinct=cond.field if counting_values else None,
-            min_count=1 if counting_values else cond.minimum,
-            min_distinct=cond.minimum if counting_values else 0,
-        )
-        merged = {(row.key, row.bucket): row for row in rows}  # type: ignore[misc]
-    else:
+    for k in range(STAGGER):
+        offset = size * k / STAGGER
+        if counting_values or len({fields for _, fields in sources}) == 1:
+            # one query over the referenced rules' events together, grouped by the same fields
+            rows = _rows(
+                store,
+                _any_of([r.filter for r, _ in sources if r.filter is not None]),
+                sources[0][1],
+                span,
+                bucket=size,
+                offset=offset,
+                distinct=cond.field if counting_values else None,
+                min_count=1 if counting_values else cond.minimum,
+                min_distinct=cond.minimum if counting_values else 0,
+            )
+            merged.update({(row.key, row.bucket): row for row in rows})  # type: ignore[misc]
+            continue
         for ref, fields in sources:
-            for row in _rows(store, ref.filter, fields, span, bucket=size):
+            for row in _rows(store, ref.filter, fields, span, bucket=size, offset=offset):
                 seen = merged.get((row.key, row.bucket))  # type: ignore[arg-type]
                 if seen is None:
                     merged[(row.key, row.bucket)] = row  # type: ignore[index]
@@ -336,7 +347,7 @@ def _new_terms(rule: Rule, store: Store, span: Span) -> list[Detection]:
         new = ", ".join(
             f"{f}={v}" for f, v in zip(nt.fields, row.key[len(nt.group_by) :], strict=True)
         )
-        who = _who(dict(zip(nt.group_by, row.key, strict=True)))
+        who = _who(dict(zip(nt.group_by, row.key[: len(nt.group_by)], strict=True)))
         out.append(
             Detection(
                 rule=rule,

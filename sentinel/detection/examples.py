@@ -30,8 +30,11 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from sentinel.alerts import Alerts
+from sentinel.clock import SystemClock
 from sentinel.config import parse_duration
-from sentinel.detection.evaluate import Detection, Span, evaluate
+from sentinel.detection.engine import Engine
+from sentinel.detection.evaluate import Detection
 from sentinel.detection.loader import EXAMPLES_SUFFIX
 from sentinel.detection.model import Rule, RuleSet
 from sentinel.events import Event, event_id, parse_timestamp
@@ -124,13 +127,18 @@ def expand(items: list[ExampleEvent], tag: str) -> Iterator[Event]:
 
 
 def _detections(rule: Rule, rules: RuleSet, store: Store, events: list[Event]) -> list[Detection]:
+    """Backfill the rule over the events' time range, window by window, as the engine does."""
     store.write_events(events)
     refresh = getattr(store, "refresh", None)
     if callable(refresh):
         refresh()
     start = min(e.timestamp for e in events) - _MARGIN
     end = max(e.timestamp for e in events) + _MARGIN
-    return evaluate(rule, rules, store, Span(start, end))
+    engine = Engine(store, rules, Alerts(store, SystemClock()), SystemClock())
+    detections, runs = engine.backfill(start, end, [rule], store_alerts=False)
+    if runs[0].error:
+        raise ExampleError(f"rule {rule.name} failed: {runs[0].error}")
+    return detections
 
 
 def run_examples(path: Path, rules: RuleSet, new_store: StoreFactory) -> ExampleResult:
@@ -141,10 +149,13 @@ def run_examples(path: Path, rules: RuleSet, new_store: StoreFactory) -> Example
     rule = rules.get(ex.rule)
     if rule is None:
         return ExampleResult(ex.rule, str(path), 0, 0, False, f"no loaded rule named {ex.rule!r}")
-    with new_store() as store:
-        fired = _detections(rule, rules, store, list(expand(ex.fire, "fire")))
-    with new_store() as store:
-        quiet = _detections(rule, rules, store, list(expand(ex.quiet, "quiet")))
+    try:
+        with new_store() as store:
+            fired = _detections(rule, rules, store, list(expand(ex.fire, "fire")))
+        with new_store() as store:
+            quiet = _detections(rule, rules, store, list(expand(ex.quiet, "quiet")))
+    except ExampleError as exc:
+        return ExampleResult(rule.name, str(path), 0, 0, False, str(exc))
     expected = not ex.expect or any(
         all(d.group.get(k) == v for k, v in ex.expect.items()) for d in fired
     )

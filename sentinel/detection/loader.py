@@ -156,7 +156,7 @@ def _link(rules: dict[str, Rule], errors: list[RuleError]) -> RuleSet:
         if rule.references and name not in resolved:
             continue
         rule = resolved.get(name, rule)
-        if name in feeding and not rule.references:
+        if name in feeding:
             rule = replace(rule, alerting=False)
         out[name] = rule
     return RuleSet(rules=out)

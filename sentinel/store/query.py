@@ -40,6 +40,7 @@ LIST_FIELDS = frozenset(
         "event.category",
         "event.type",
         "sentinel.data_categories",
+        "sentinel.target.roles",
         "related.ip",
         "related.user",
         "tags",
@@ -133,6 +134,8 @@ class Aggregation:
     group_by: tuple[str, ...] = ()
     distinct: str | None = None
     bucket: timedelta | None = None
+    offset: timedelta = timedelta(0)
+    """Buckets start at epoch + offset + k * bucket (staggered windows)."""
     min_count: int = 1
     min_distinct: int = 0
 

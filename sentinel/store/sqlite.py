@@ -228,7 +228,8 @@ class SQLiteStore:
         keys = [field_sql(f) for f in agg.group_by]
         if agg.bucket is not None:
             size = int(agg.bucket.total_seconds() * 1000)
-            keys.append(f"(ts / {size}) * {size}")
+            off = int(agg.offset.total_seconds() * 1000) % size
+            keys.append(f"((ts - {off}) / {size}) * {size} + {off}")
         select = [*keys, "COUNT(*)", "MIN(ts)", "MAX(ts)"]
         if agg.distinct:
             select.append(f"COUNT(DISTINCT {field_sql(agg.distinct)})")

@@ -272,3 +272,18 @@ def test_failing_rule_is_marked_with_its_error_and_others_go_on(
     assert status["terminated"].status == "failing"
     assert "disk I/O" in (status["terminated"].error or "")
     assert status["bulk_view"].status == "ok"
+
+
+def test_burst_straddling_a_window_boundary_is_caught_once(sqlite_store, clock, rules_from) -> None:
+    rules = rules_from(VIEWS)
+    # 8 distinct members from 09:40 to 10:15: each clock hour holds 4, below the
+    # threshold of 5, but the 09:30-10:30 window holds all 8: one alert, not none
+    at = T0 + timedelta(minutes=40)
+    sqlite_store.write_events(views("straddler", 8, at, timedelta(minutes=5)))
+    clock.set(T0 + timedelta(hours=2))
+    run = engine(sqlite_store, rules, clock, initial_lookback=timedelta(hours=3)).run(
+        rules.rules["bulk_view"]
+    )
+    assert len(run.new_alerts) == 1
+    alert = sqlite_store.get_record("alert", run.new_alerts[0]).data
+    assert alert["distinct"] == 8
