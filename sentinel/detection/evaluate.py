@@ -368,8 +368,13 @@ def _new_terms(rule: Rule, store: Store, span: Span) -> list[Detection]:
 
 
 def _earliest(store: Store, flt: Filter | None) -> datetime | None:
-    rows = list(store.aggregate(EventQuery(filter=flt), Aggregation()))
-    return rows[0].first if rows else None
+    page = store.search_events(EventQuery(filter=flt), limit=1, ascending=True)
+    return page.events[0].timestamp if page.events else None
+
+
+def _latest(store: Store, flt: Filter | None, span: Span) -> datetime | None:
+    page = store.search_events(EventQuery(flt, span.start, span.end), limit=1)
+    return page.events[0].timestamp if page.events else None
 
 
 # baseline --------------------------------------------------------------------
@@ -434,10 +439,16 @@ def _flatline(rule: Rule, store: Store, span: Span) -> list[Detection]:
     """Groups (sources, services) that went quiet for the rule's span, once per silence."""
     f = rule.flatline
     assert f is not None
-    rows = _rows(store, rule.filter, f.group_by, Span(span.end - f.history, span.end))
-    last_seen: dict[tuple[Any, ...], datetime | None] = {row.key: row.last for row in rows}
-    for value in f.expected:
-        last_seen.setdefault((value,), None)
+    history = Span(span.end - f.history, span.end)
+    last_seen: dict[tuple[Any, ...], datetime | None]
+    if f.expected:
+        # known groups: one probe each for its latest event, instead of a week's aggregate
+        last_seen = {
+            (value,): _latest(store, all_of(rule.filter, *_eqs(f.group_by, (value,))), history)
+            for value in f.expected
+        }
+    else:
+        last_seen = {row.key: row.last for row in _rows(store, rule.filter, f.group_by, history)}
     out = []
     for key, last in last_seen.items():
         since = last if last is not None else span.end - f.history

@@ -28,7 +28,7 @@ from sentinel.store.base import (
     StoreUnavailable,
     WriteResult,
 )
-from sentinel.store.query import Aggregation, AggRow, EventQuery, check_field
+from sentinel.store.query import Aggregation, AggRow, EventQuery, Match, all_of, check_field
 from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field_sql, regexp
 
 # Event columns after id/ts/source, in insert order, with the ECS field each holds.
@@ -262,26 +262,27 @@ class SQLiteStore:
     def first_seen(
         self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
     ) -> Iterator[AggRow]:
+        """Combinations in the window, then one bounded probe into history for each.
+
+        The window is short, so it holds few combinations; each probe stops at the
+        first earlier occurrence, which for anything familiar is found quickly.
+        """
         if query.start is None or query.end is None:
             raise StoreError("first_seen needs a window with a start and an end")
-        for f in fields:
-            check_field(f)
-        params: list[Any] = []
-        keys = [field_sql(f) for f in fields]
-        where = compile_filter(query.filter, params)
-        sql = (
-            f"SELECT {', '.join(keys)}, COUNT(*), MIN(ts), MAX(ts) FROM events "
-            f"WHERE {where} AND ts >= ? AND ts < ? GROUP BY {', '.join(keys)} HAVING MIN(ts) >= ?"
-        )
-        params += [epoch_ms(history_start), epoch_ms(query.end), epoch_ms(query.start)]
-        n = len(fields)
-        for row in self._run(sql, params):
-            yield AggRow(
-                key=tuple(row[:n]),
-                count=row[n],
-                first=from_epoch_ms(row[n + 1]),
-                last=from_epoch_ms(row[n + 2]),
+        for row in self.aggregate(query, Aggregation(group_by=fields)):
+            params: list[Any] = []
+            seen_before = compile_filter(
+                all_of(
+                    query.filter, *(Match(f, "eq", v) for f, v in zip(fields, row.key, strict=True))
+                ),
+                params,
             )
+            params += [epoch_ms(history_start), epoch_ms(query.start)]
+            hit = self._run(
+                f"SELECT 1 FROM events WHERE {seen_before} AND ts >= ? AND ts < ? LIMIT 1", params
+            ).fetchone()
+            if hit is None:
+                yield row
 
     # dead letters ------------------------------------------------------------
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> int:
