@@ -20,6 +20,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from sentinel.clock import Clock
 from sentinel.config import Settings
+from sentinel.detection.engine import Engine
+from sentinel.detection.model import Rule
 from sentinel.ingest import ingest_source
 from sentinel.store.base import Store
 
@@ -70,6 +72,11 @@ class Service:
     def add(self, jobs: list[JobSpec]) -> None:
         self.jobs.extend(jobs)
 
+    def run_now(self, jobs: list[JobSpec]) -> None:
+        """Run jobs once, here and in order (the start-up pull before rules are scheduled)."""
+        for job in jobs:
+            self._wrap(job)()
+
     def start(self) -> None:
         for job in self.jobs:
             self._scheduler.add_job(
@@ -85,7 +92,8 @@ class Service:
     def stop(self) -> None:
         """Ask running jobs to finish their current batch, then wait for them."""
         self.stopping.set()
-        self._scheduler.shutdown(wait=True)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
 
 
 def ingest_jobs(
@@ -109,4 +117,16 @@ def ingest_jobs(
     return [
         JobSpec(id=f"ingest {s.name}", interval=s.interval, run=job_for(s.name))
         for s in settings.sources
+    ]
+
+
+def rule_jobs(engine: Engine) -> list[JobSpec]:
+    """One job per alerting rule, at the rule's own interval."""
+
+    def job_for(rule: Rule) -> Callable[[], str]:
+        return lambda: engine.run(rule).line()
+
+    return [
+        JobSpec(id=f"rule {rule.name}", interval=rule.meta.interval, run=job_for(rule))
+        for rule in engine.rules.alerting()
     ]

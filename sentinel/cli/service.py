@@ -9,8 +9,11 @@ from types import FrameType
 
 from rich.logging import RichHandler
 
+from sentinel.alerts import Alerts
 from sentinel.cli.common import ConfigOption, StoreOption, console, context, fail, opened_store
-from sentinel.scheduler import Service, ingest_jobs
+from sentinel.cli.rules import loaded_rules
+from sentinel.detection.engine import Engine
+from sentinel.scheduler import Service, ingest_jobs, rule_jobs
 
 
 def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> None:
@@ -25,25 +28,41 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
     ctx = context(config, store_url)
     if not ctx.settings.sources:
         fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
+    rules = loaded_rules(ctx, None).ruleset
+    log = logging.getLogger("sentinel")
+    service = Service(ctx.clock)
     done = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        logging.getLogger("sentinel").info(
+        log.info(
             "%s received: finishing the current batch, then stopping", signal.Signals(signum).name
         )
+        service.stopping.set()
         done.set()
 
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     with opened_store(ctx) as store:
-        service = Service(ctx.clock)
-        service.add(ingest_jobs(ctx.settings, store, ctx.clock, service.stopping))
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        logging.getLogger("sentinel").info(
-            "Sentinel running on %s with %d job(s); Ctrl-C to stop",
-            ctx.settings.store_url,
-            len(service.jobs),
+        pulls = ingest_jobs(ctx.settings, store, ctx.clock, service.stopping)
+        engine = Engine(
+            store,
+            rules,
+            Alerts(store, ctx.clock),
+            ctx.clock,
+            initial_lookback=ctx.settings.detection.initial_lookback,
+            max_window=ctx.settings.detection.max_window,
         )
-        service.start()
-        done.wait()
-        service.stop()
-    logging.getLogger("sentinel").info("stopped cleanly")
+        service.add(pulls)
+        service.add(rule_jobs(engine))
+        log.info("catching up on %d source(s) before the rules start", len(pulls))
+        service.run_now(pulls)
+        if not done.is_set():
+            log.info(
+                "Sentinel running on %s with %d job(s); Ctrl-C to stop",
+                ctx.settings.store_url,
+                len(service.jobs),
+            )
+            service.start()
+            done.wait()
+            service.stop()
+    log.info("stopped cleanly")
