@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sentinel.config import SettingsError, load_settings
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No sentinel.toml, .env or SENTINEL_* variables from the developer's shell."""
     monkeypatch.chdir(tmp_path)
-    for name in [n for n in __import__("os").environ if n.startswith("SENTINEL_")]:
+    for name in [n for n in os.environ if n.startswith("SENTINEL_")]:
         monkeypatch.delenv(name)
 
 
