@@ -1,0 +1,125 @@
+"""Alert lifecycle, deterministic ids, notification queueing and per-rule throttling."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sentinel.alerts import AlertError, Alerts, alert_id
+from sentinel.detection.evaluate import Detection
+from sentinel.detection.model import Meta, Rule, Throttle
+from sentinel.notify.outbox import pending
+from sentinel.store.query import EventQuery, Match
+
+T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+RULE = Rule(
+    id="r-1",
+    name="terminated",
+    title="Activity by a terminated account",
+    description="",
+    file="rules/x.yml",
+    line=1,
+    kind="match",
+    meta=Meta(severity="critical", categories=("contact",), channels=("security-mail",)),
+    filter=Match("sentinel.account.inactive", "eq", True),
+    group_by=("user.name",),
+)
+
+
+def detection(
+    rule: Rule = RULE, user: str = "m.bakker", hour: int = 0, count: int = 1
+) -> Detection:
+    start = T0 + timedelta(hours=hour)
+    return Detection(
+        rule=rule,
+        group={"user.name": user},
+        start=start,
+        end=start + timedelta(hours=1),
+        count=count,
+        first=start,
+        last=start + timedelta(minutes=5),
+        evidence=EventQuery(rule.filter, start, start + timedelta(hours=1)),
+        key=start.isoformat(),
+        summary=f"{count} event(s) for user.name={user}",
+    )
+
+
+def test_same_window_twice_is_one_alert_with_updated_figures(sqlite_store, clock) -> None:
+    alerts = Alerts(sqlite_store, clock)
+    first = alerts.record([detection(count=1)])
+    again = alerts.record([detection(count=4)])
+    assert len(first.new) == 1 and again.new == [] and again.updated == 1
+    rec = alerts.require(first.new[0])
+    assert rec.data["count"] == 4
+    assert rec.id == alert_id(RULE.id, {"user.name": "m.bakker"}, detection().key)
+
+
+def test_new_alert_queues_one_notification_for_the_rules_channels(sqlite_store, clock) -> None:
+    alerts = Alerts(sqlite_store, clock)
+    report = alerts.record([detection()])
+    alerts.record([detection(count=2)])
+    [note] = pending(sqlite_store)
+    assert note.id == f"alert:{report.new[0]}"
+    assert note.data["channels"] == ["security-mail"]
+    assert note.data["severity"] == "critical"
+    ctx = note.data["context"]["alert"]
+    assert ctx["categories"] == ["contact"] and ctx["group"] == {"user.name": "m.bakker"}
+
+
+def test_backfill_records_without_notifying(sqlite_store, clock) -> None:
+    Alerts(sqlite_store, clock).record([detection()], notify=False)
+    assert pending(sqlite_store) == []
+
+
+def test_throttle_caps_notifications_per_period_but_keeps_alerts(sqlite_store, clock) -> None:
+    rule = replace(RULE, meta=replace(RULE.meta, throttle=Throttle(2, timedelta(hours=1))))
+    alerts = Alerts(sqlite_store, clock)
+    report = alerts.record([detection(rule, user=f"u{i}") for i in range(5)])
+    assert len(report.new) == 5 and report.notified == 2 and report.throttled == 3
+    clock.advance(hours=2)
+    later = alerts.record([detection(rule, user="u9")])
+    assert later.notified == 1
+
+
+def test_lifecycle_new_ack_escalate_close(sqlite_store, clock) -> None:
+    alerts = Alerts(sqlite_store, clock)
+    [aid] = alerts.record([detection()]).new
+    alerts.acknowledge(aid, "analyst.anne")
+    clock.advance(minutes=10)
+    alerts.escalate(aid, "analyst.anne", "INC-2026-0001")
+    rec = alerts.close(aid, "ic.ivo", "breach handled in INC-2026-0001")
+    assert rec.data["status"] == "closed" and rec.data["open"] is False
+    assert rec.data["incident"] == "INC-2026-0001"
+    assert [h["action"] for h in rec.data["history"]] == [
+        "raised",
+        "acknowledged",
+        "escalated",
+        "closed",
+    ]
+    assert rec.data["history"][2]["by"] == "analyst.anne"
+
+
+def test_closing_needs_a_reason_and_closed_alerts_stay_closed(sqlite_store, clock) -> None:
+    alerts = Alerts(sqlite_store, clock)
+    [aid] = alerts.record([detection()]).new
+    with pytest.raises(AlertError, match="reason"):
+        alerts.close(aid, "anne", "  ")
+    alerts.close(aid, "anne", "false positive: test account")
+    with pytest.raises(AlertError, match="closed"):
+        alerts.acknowledge(aid, "anne")
+
+
+def test_closed_alert_is_not_folded_into(sqlite_store, clock) -> None:
+    alerts = Alerts(sqlite_store, clock)
+    [aid] = alerts.record([detection(hour=0)]).new
+    alerts.close(aid, "anne", "handled")
+    report = alerts.record([detection(hour=1)])
+    assert len(report.new) == 1 and report.folded == 0
+
+
+def test_unknown_alert_is_a_clear_error(sqlite_store, clock) -> None:
+    with pytest.raises(AlertError, match="no alert AL-nope"):
+        Alerts(sqlite_store, clock).acknowledge("AL-nope", "anne")
