@@ -1,0 +1,373 @@
+"""The ``file`` source: lines of local log files, followed across rotation.
+
+Files are known by their content, not their name: the cursor keeps, per file, a
+hash of its first bytes and the offset read to. A renamed or compressed file is
+recognised by those bytes and continues where it was left, a truncated one starts
+over, and a compressed one read to its end is never opened again. Lines are
+streamed, so memory stays flat however large the files grow.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import logging
+import os
+import stat
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sentinel.clock import Clock
+from sentinel.config import FileSourceConfig
+from sentinel.sources.base import RawRecord, SourceError
+
+log = logging.getLogger(__name__)
+
+HEAD_MAX = 1024
+"""Bytes of a file's start that identify it."""
+MAX_ENTRIES = 100
+"""Files the cursor remembers, beyond those the pattern matches now."""
+MAX_LINE = 1 << 20
+"""Longer lines are cut into pieces this long, so one runaway line cannot exhaust memory."""
+
+_GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+"""A ``.gz`` still being written, or not gzip at all."""
+
+
+class _SavedFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = ""
+    head_len: int = Field(ge=1, le=HEAD_MAX)
+    head_hash: str
+    offset: int = Field(ge=0)
+    done: bool = False
+
+
+class _SavedCursor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    files: list[_SavedFile] = Field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Entry:
+    """What is known of one file: its head (to recognise it) and how far it was read."""
+
+    path: str
+    head_len: int
+    head_hash: str
+    offset: int = 0
+    done: bool = False
+    """A ``.gz`` read to its end; gz files do not change, so it is not read again."""
+
+    def set_head(self, head: bytes) -> None:
+        self.head_len = len(head)
+        self.head_hash = _digest(head)
+
+    def key(self) -> tuple[int, str]:
+        return self.head_len, self.head_hash
+
+
+@dataclass(slots=True)
+class _Candidate:
+    path: str
+    gz: bool
+    st: os.stat_result
+    head: bytes
+
+
+@dataclass(slots=True)
+class _Target:
+    """A file to read in this run, from ``start``."""
+
+    path: str
+    gz: bool
+    identity: tuple[int, int]
+    mtime: datetime
+    size: int
+    entry: _Entry
+    start: int
+
+    @property
+    def total(self) -> int:
+        """On-disk bytes this run reads: all of a gz (it is decompressed from its start)."""
+        return self.size if self.gz else max(0, self.size - self.start)
+
+
+class FileReader:
+    """Reads the lines of the files a path or glob matches, oldest file first.
+
+    A line without its ``\\n`` yet is held back until it is terminated, unless the
+    file is a ``.gz``, ``final`` is set (a one-off import of a complete file), or
+    the file has not changed for ``settle``.
+    """
+
+    def __init__(
+        self,
+        pattern: str,
+        cursor: dict[str, Any] | None,
+        *,
+        clock: Clock,
+        settle: timedelta = timedelta(seconds=60),
+        final: bool = False,
+    ) -> None:
+        self._pattern = pattern
+        self._clock = clock
+        self._settle = settle
+        self._final = final
+        self._bad_cursor: dict[str, Any] | None = None
+        self._cursor_error = ""
+        self._entries: list[_Entry] = []
+        try:
+            saved = _SavedCursor.model_validate(cursor or {})
+            self._entries = [_Entry(**f.model_dump()) for f in saved.files]
+        except ValidationError as exc:
+            self._bad_cursor = cursor
+            self._cursor_error = f"saved cursor is not a file cursor ({exc.error_count()} errors)"
+        self._pending: list[_Target] | None = None
+        self._total: int | None = None
+        self._done_bytes = 0
+        self._reading: tuple[_Target, IO[bytes]] | None = None
+
+    def records(self) -> Iterator[RawRecord]:
+        plan = self._pending if self._pending is not None else self._scan()
+        self._pending = None
+        for target in plan:
+            yield from self._read(target)
+
+    def cursor(self) -> dict[str, Any]:
+        if self._bad_cursor is not None:
+            return self._bad_cursor
+        return {
+            "files": [
+                {
+                    "path": e.path,
+                    "head_len": e.head_len,
+                    "head_hash": e.head_hash,
+                    "offset": e.offset,
+                    "done": e.done,
+                }
+                for e in self._entries
+            ]
+        }
+
+    def progress(self) -> tuple[int, int | None]:
+        """On-disk bytes read in this run and to read in all (compressed bytes for a gz)."""
+        if self._total is None:
+            try:
+                self._pending = self._scan()
+            except SourceError:
+                return 0, None
+        assert self._total is not None
+        done = self._done_bytes
+        if self._reading is not None:
+            done += _consumed(*self._reading)
+        return min(done, self._total), self._total
+
+    def _scan(self) -> list[_Target]:
+        """Match the files present to the cursor's entries; plan what to read."""
+        if self._bad_cursor is not None:
+            raise SourceError(f"{self._pattern}: {self._cursor_error}; reset this source's cursor")
+        candidates = [c for path in self._paths() if (c := _candidate(path)) is not None]
+        candidates.sort(key=lambda c: (c.st.st_mtime_ns, c.path))
+        matched = _match(candidates, self._entries)
+        present: list[_Entry] = []
+        plan: list[_Target] = []
+        for i, c in enumerate(candidates):
+            entry = matched.get(i) or _Entry(c.path, 0, "")
+            entry.set_head(c.head)
+            entry.path = c.path
+            present.append(entry)
+            if c.gz:
+                if entry.done:
+                    continue
+            else:
+                entry.done = False
+                if c.st.st_size < entry.offset:
+                    entry.offset = 0
+                if c.st.st_size == entry.offset:
+                    continue
+            plan.append(
+                _Target(
+                    path=c.path,
+                    gz=c.gz,
+                    identity=(c.st.st_dev, c.st.st_ino),
+                    mtime=datetime.fromtimestamp(c.st.st_mtime, UTC),
+                    size=c.st.st_size,
+                    entry=entry,
+                    start=entry.offset,
+                )
+            )
+        seen = {id(e) for e in present}
+        gone = [e for e in self._entries if id(e) not in seen]
+        self._entries = present + gone[: max(0, MAX_ENTRIES - len(present))]
+        self._total = sum(t.total for t in plan)
+        self._done_bytes = 0
+        return plan
+
+    def _paths(self) -> list[str]:
+        pattern = os.path.expanduser(self._pattern)
+        fixed = Path(pattern).parent.parts
+        stop = next((i for i, p in enumerate(fixed) if glob.has_magic(p)), len(fixed))
+        base = Path(*fixed[:stop]) if stop else Path(".")
+        if not base.is_dir():
+            raise SourceError(f"{base}: no such directory (source path {self._pattern})")
+        return glob.glob(pattern, recursive=True)
+
+    def _read(self, target: _Target) -> Iterator[RawRecord]:
+        try:
+            with _open(target.path, target.gz) as (lines, raw):
+                st = os.fstat(raw.fileno())
+                if (st.st_dev, st.st_ino) != target.identity:
+                    log.info("%s was replaced while reading; it is read next time", target.path)
+                    return
+                if not target.gz and st.st_size < target.start:
+                    target.entry.offset = target.start = 0
+                self._reading = (target, raw)
+                try:
+                    yield from self._lines(target, lines, raw)
+                finally:
+                    self._done_bytes += _consumed(target, raw)
+                    self._reading = None
+        except FileNotFoundError:
+            log.info("%s was moved away while reading; it is read under its new name", target.path)
+        except _GZIP_ERRORS as exc:
+            log.warning("%s: cannot decompress (%s); the rest is read next time", target.path, exc)
+        except OSError as exc:
+            raise SourceError(f"{target.path}: {exc.strerror or exc}") from exc
+
+    def _lines(self, t: _Target, f: IO[bytes], raw: IO[bytes]) -> Iterator[RawRecord]:
+        entry = t.entry
+        head: bytes | None = None
+        if t.start > 0:
+            head = _strip(f.readline(MAX_LINE))
+            if f.seek(t.start) < t.start:
+                # A gz shorter than the offset saved for its head: other content; read it all.
+                f.seek(0)
+                head = None
+                entry.offset = t.start = 0
+        file_id = _short(head) if head is not None else ""
+        head_text = head.decode("utf-8", "backslashreplace") if head is not None else ""
+        offset = t.start
+        while line := f.readline(MAX_LINE):
+            end = offset + len(line)
+            cut = len(line) == MAX_LINE and not line.endswith(b"\n")
+            if not line.endswith(b"\n") and not cut and not self._complete(t, raw):
+                return
+            content = _strip(line)
+            if head is None:
+                head = content
+                file_id = _short(head)
+                head_text = head.decode("utf-8", "backslashreplace")
+            entry.offset = end
+            if not t.gz and entry.head_len < HEAD_MAX and end > entry.head_len:
+                entry.set_head(os.pread(raw.fileno(), HEAD_MAX, 0))
+            if content.strip():
+                yield RawRecord(
+                    data=content.decode("utf-8", "backslashreplace"),
+                    position=f"{file_id}:{offset}:{_short(content)}",
+                    label=f"{t.path}:{offset}",
+                    stream=file_id,
+                    reference_time=t.mtime,
+                    head=head_text,
+                )
+            offset = end
+        if t.gz:
+            entry.done = True
+
+    def _complete(self, t: _Target, raw: IO[bytes]) -> bool:
+        """Whether an unterminated last line is taken as it is."""
+        if self._final or t.gz:
+            return True
+        mtime = datetime.fromtimestamp(os.fstat(raw.fileno()).st_mtime, UTC)
+        return self._clock.now() - mtime >= self._settle
+
+
+def open_file_reader(
+    config: FileSourceConfig, cursor: dict[str, Any] | None, *, clock: Clock, final: bool = False
+) -> FileReader:
+    """The reader for a configured file source, positioned at its saved cursor."""
+    return FileReader(config.path, cursor, clock=clock, settle=config.settle, final=final)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _short(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _strip(line: bytes) -> bytes:
+    return line.removesuffix(b"\n").removesuffix(b"\r")
+
+
+@contextmanager
+def _open(path: str, gz: bool) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+    """The file's (decompressed) lines and the raw file under them."""
+    with open(path, "rb") as raw:
+        if gz:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as lines:
+                yield lines, raw
+        else:
+            yield raw, raw
+
+
+def _consumed(target: _Target, raw: IO[bytes]) -> int:
+    if raw.closed:
+        return 0
+    done = raw.tell() if target.gz else target.entry.offset - target.start
+    return max(0, min(done, target.total))
+
+
+def _candidate(path: str) -> _Candidate | None:
+    """The file at ``path`` with its head; None when it is gone, empty or not a file."""
+    gz = path.endswith(".gz")
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        with _open(path, gz) as (f, _):
+            head = f.read(HEAD_MAX)
+    except FileNotFoundError:
+        return None
+    except _GZIP_ERRORS as exc:
+        log.warning("%s: cannot decompress (%s); skipped until it can", path, exc)
+        return None
+    except OSError as exc:
+        raise SourceError(f"{path}: {exc.strerror or exc}") from exc
+    return _Candidate(path, gz, st, head) if head else None
+
+
+def _match(candidates: list[_Candidate], entries: list[_Entry]) -> dict[int, _Entry]:
+    """Pair files with the entries whose head they start with, one to one.
+
+    Longer heads pair first (they are the surer match); among files sharing a
+    head, the oldest takes the entry, as a rotated file is older than its successor.
+    """
+    by_key: dict[tuple[int, str], list[int]] = {}
+    for j, e in enumerate(entries):
+        by_key.setdefault(e.key(), []).append(j)
+    lengths = sorted({e.head_len for e in entries}, reverse=True)
+    pairs: list[tuple[int, int, int]] = []
+    for i, c in enumerate(candidates):
+        for n in lengths:
+            if n <= len(c.head):
+                pairs += [(-n, i, j) for j in by_key.get((n, _digest(c.head[:n])), ())]
+    pairs.sort()
+    matched: dict[int, _Entry] = {}
+    taken: set[int] = set()
+    for _, i, j in pairs:
+        if i not in matched and j not in taken:
+            matched[i] = entries[j]
+            taken.add(j)
+    return matched
