@@ -1,0 +1,159 @@
+"""The assessment: ENISA arithmetic, cautious unknowns, the Art. 34(3) exceptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sentinel.incidents.assessment import Enisa, assess
+from sentinel.incidents.facts import Facts, parse_facts
+
+HACKED_FINANCIAL: dict[str, Any] = {
+    "breach": {"personal_data": True, "confidentiality": True, "availability": True},
+    "cause": {"kind": "hacking"},
+    "data": {"categories": ["contact", "financial"]},
+    "subjects": {"people": 40},
+    "identification": {"ease": "significant"},
+    "disclosure": {"exfiltrated": True},
+    "availability": {"backup": True, "restored": True, "outage_hours": 30, "impact": "minor"},
+}
+
+
+def test_enisa_formula_and_bands() -> None:
+    e = Enisa(dpc=3, ei=0.75, confidentiality=0.5, integrity=0, availability=0.25, malicious=0.5)
+    assert e.score == 3.5 and e.band == "high"
+    assert Enisa(1, 1.0, 0.5, 0, 0, 0.25).band == "low"  # 1.75
+    assert Enisa(1, 1.0, 0.5, 0, 0, 0.5).band == "medium"  # exactly 2
+    assert Enisa(2, 1.0, 0.5, 0.25, 0, 0).band == "medium"  # 2.75
+    assert Enisa(3, 1.0, 0, 0, 0, 0).band == "high"  # exactly 3
+    assert Enisa(4, 1.0, 0, 0, 0, 0).band == "very_high"  # exactly 4
+
+
+def test_score_from_facts() -> None:
+    result = assess(parse_facts(HACKED_FINANCIAL))
+    # financial 3 x significant 0.75 + unknown recipients 0.5 + temporary unavailability 0.25
+    # + malicious 0.5
+    assert result.score == 3.5
+    assert result.severity == "high"
+    assert result.reasons[0].startswith("ENISA severity 3.5 (high): data-processing context 3")
+    assert (result.notify_authority, result.notify_subjects) == (True, "yes")
+
+
+def test_minors_raise_the_data_processing_context() -> None:
+    facts = {**HACKED_FINANCIAL, "data": {"categories": ["contact"]}}
+    adult = assess(parse_facts(facts))
+    minors = assess(parse_facts({**facts, "subjects": {"people": 40, "categories": ["minors"]}}))
+    assert minors.enisa.dpc == adult.enisa.dpc + 1
+    assert "minors or other vulnerable people" in minors.reasons[0]
+
+
+def test_nothing_known_yet_is_taken_cautiously_and_said_so() -> None:
+    result = assess(Facts())
+    assert (result.notify_authority, result.notify_subjects) == (True, "yes")
+    for name in ("data.categories", "breach.confidentiality", "disclosure.recipients"):
+        assert name in result.assumed
+    assert any(r.startswith("Unknown yet and taken cautiously") for r in result.reasons)
+    assert result.reasons[-1].endswith("(Art. 33(5)).")
+
+
+def test_not_a_personal_data_breach() -> None:
+    result = assess(parse_facts({"breach": {"personal_data": False}}))
+    assert (result.notify_authority, result.notify_subjects) == (False, "no")
+    assert "withdraw" in result.reasons[0]
+
+
+def test_disproportionate_effort_means_a_public_communication() -> None:
+    facts = {**HACKED_FINANCIAL, "communication": {"disproportionate_effort": True}}
+    result = assess(parse_facts(facts))
+    assert result.notify_subjects == "public_communication"
+    assert any("Art. 34(3)(c)" in r for r in result.reasons)
+
+
+def test_measures_that_remove_the_high_risk() -> None:
+    facts = {**HACKED_FINANCIAL, "measures": {"high_risk_removed": True}}
+    result = assess(parse_facts(facts))
+    assert (result.notify_authority, result.notify_subjects) == (True, "no")
+    assert any("Art. 34(3)(b)" in r for r in result.reasons)
+
+
+def test_national_id_emailed_to_one_stranger_is_high_risk() -> None:
+    """An insurance policy with name, address and national id number emailed to a stranger.
+
+    The Polish supervisory authority (UODO, DKN.5131.5.2020) fined an insurer for
+    notifying neither the authority nor the two people: identity numbers in
+    unknown hands are a high risk even when only one recipient saw them.
+    """
+    facts = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "misdirected_email"},
+        "data": {"categories": ["contact", "national_id", "vehicle", "financial"]},
+        "subjects": {"people": 2},
+        "disclosure": {"recipients": "known", "contained": "none"},
+    }
+    result = assess(parse_facts(facts))
+    assert (result.notify_authority, result.notify_subjects) == (True, "yes")
+
+
+def test_ransomware_with_unknown_backup_is_notified_and_says_why() -> None:
+    facts = {
+        "breach": {"confidentiality": False, "availability": True},
+        "cause": {"kind": "ransomware"},
+        "data": {"categories": ["contact", "vehicle"]},
+        "subjects": {"people": "500-900"},
+    }
+    result = assess(parse_facts(facts))
+    assert (result.notify_authority, result.notify_subjects) == (True, "no")
+    assert "availability.backup" in result.assumed
+
+
+def test_weak_encryption_does_not_protect() -> None:
+    facts = {
+        "cause": {"kind": "lost_device"},
+        "data": {"categories": ["contact", "financial"]},
+        "subjects": {"people": 300},
+        "encryption": {"state": "weak"},
+        "disclosure": {"recipients": "unknown"},
+        "availability": {"backup": True},
+    }
+    result = assess(parse_facts(facts))
+    assert (result.notify_authority, result.notify_subjects) == (True, "yes")
+    assert any("not strongly enough" in r for r in result.reasons)
+
+
+def test_already_public_data() -> None:
+    facts = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "accidental_publication"},
+        "data": {"categories": ["contact"], "public": True},
+    }
+    assert assess(parse_facts(facts)).notify_authority is False
+
+
+def test_severe_consequences_mean_high_risk() -> None:
+    facts = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "misdirected_mail", "malicious": False},
+        "data": {"categories": ["contact"]},
+        "subjects": {"people": 1},
+        "disclosure": {"recipients": "known", "contained": "none"},
+        "consequences": {"severity": "severe", "description": "address of a protected person"},
+    }
+    result = assess(parse_facts(facts))
+    assert (result.notify_authority, result.notify_subjects) == (True, "yes")
+
+
+def test_misused_altered_data_is_high_risk() -> None:
+    facts = {
+        "breach": {"confidentiality": False, "integrity": True, "availability": False},
+        "cause": {"kind": "hacking"},
+        "data": {"categories": ["financial"]},
+        "alteration": {"recoverable": True, "misused": True},
+    }
+    result = assess(parse_facts(facts))
+    assert result.risk == "high"
+    assert result.to_dict().keys() == {
+        "severity",
+        "score",
+        "notify_authority",
+        "notify_subjects",
+        "reasons",
+    }
