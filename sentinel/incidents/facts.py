@@ -624,6 +624,28 @@ def spec_of(name: str) -> FactSpec:
         raise FactsError(f"unknown fact {name!r}{hint}") from None
 
 
+def changes_from(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted changes from a (partial) facts document: present facts set, unknown marks unset.
+
+    Facts absent from the document are left as they are, so a file can carry only
+    what someone has just learned.
+    """
+    changes: dict[str, Any] = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            if name in FACTS:
+                changes[name] = UNKNOWN if is_unknown_mark(value) else value
+            elif isinstance(value, Mapping) and any(n.startswith(f"{name}.") for n in FACTS):
+                walk(value, f"{name}.")
+            else:
+                spec_of(name)
+
+    walk(data, "")
+    return changes
+
+
 def label(name: str, lang: str = "en") -> str:
     spec = spec_of(name)
     return spec.nl if lang == "nl" else spec.en

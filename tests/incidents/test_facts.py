@@ -13,6 +13,7 @@ from sentinel.incidents.facts import (
     Facts,
     FactsError,
     Range,
+    changes_from,
     diff,
     label,
     parse_facts,
@@ -120,3 +121,14 @@ def test_command_line_values() -> None:
     assert parse_value("subjects.people", "unknown", AMS, NOW) is UNKNOWN
     with pytest.raises(FactsError, match="not yes or no"):
         parse_value("breach.integrity", "maybe", AMS, NOW)
+
+
+def test_a_partial_file_changes_only_what_it_names() -> None:
+    before = parse_facts({"summary": "laptop lost", "subjects": {"people": 10}})
+    changes = changes_from({"subjects": {"people": {"status": "unknown"}, "records": 12}})
+    after = before.with_changes(changes)
+    assert after.value("summary") == "laptop lost"
+    assert after.value("subjects.people") is UNKNOWN
+    assert after.value("subjects.records") == Range(min=12, max=12)
+    with pytest.raises(FactsError, match=r"unknown fact 'subjects\.colour'"):
+        changes_from({"subjects": {"colour": "blue"}})
