@@ -351,22 +351,30 @@ def _candidate(path: str) -> _Candidate | None:
 def _match(candidates: list[_Candidate], entries: list[_Entry]) -> dict[int, _Entry]:
     """Pair files with the entries whose head they start with, one to one.
 
-    Longer heads pair first (they are the surer match); among files sharing a
-    head, the oldest takes the entry, as a rotated file is older than its successor.
+    A gz read to its end has no more than its head when that is shorter than
+    HEAD_MAX, so only a file of exactly that content is it. The most particular
+    entries pair first (longer heads, then those read to the end); among files
+    sharing a head, the oldest takes the entry, as a rotated file is older than its
+    successor. Files sharing a head agree on the bytes up to any offset within it,
+    so which of them continues an entry changes no record read.
     """
     by_key: dict[tuple[int, str], list[int]] = {}
     for j, e in enumerate(entries):
         by_key.setdefault(e.key(), []).append(j)
     lengths = sorted({e.head_len for e in entries}, reverse=True)
-    pairs: list[tuple[int, int, int]] = []
+    pairs: list[tuple[int, bool, int, int]] = []
     for i, c in enumerate(candidates):
         for n in lengths:
-            if n <= len(c.head):
-                pairs += [(-n, i, j) for j in by_key.get((n, _digest(c.head[:n])), ())]
+            if n > len(c.head):
+                continue
+            for j in by_key.get((n, _digest(c.head[:n])), ()):
+                done = entries[j].done
+                if not done or n == HEAD_MAX or n == len(c.head):
+                    pairs.append((-n, not done, i, j))
     pairs.sort()
     matched: dict[int, _Entry] = {}
     taken: set[int] = set()
-    for _, i, j in pairs:
+    for _, _, i, j in pairs:
         if i not in matched and j not in taken:
             matched[i] = entries[j]
             taken.add(j)

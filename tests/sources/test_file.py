@@ -7,11 +7,16 @@ import itertools
 import json
 import os
 import shutil
-from datetime import datetime, timedelta
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sentinel.config import FileSourceConfig
 from sentinel.sources.base import RawRecord, SourceError
@@ -182,6 +187,39 @@ def test_copytruncate_with_same_head_but_shorter_content_starts_over(
     assert lines(records) == ["ts,user", "3,cy"]
 
 
+def test_copytruncate_under_a_long_shared_header_starts_over(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    log = tmp_path / "export.csv"
+    header = ",".join(f"column_{i}" for i in range(120)).encode() + b"\n"
+    put(log, header + b"1,ann\n2,bob\n3,cy\n", clock.now())
+    _, cursor = read(log, None, clock)
+    put(log, header + b"4,dan\n", clock.advance(seconds=1), mode="wb")
+
+    records, _ = read(log, cursor, clock)
+
+    assert len(header) > 1024
+    assert lines(records) == [header.decode().strip(), "4,dan"]
+
+
+def test_file_growing_while_read_is_known_by_all_that_was_read(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    log = tmp_path / "export.csv"
+    put(log, b"ts,user\n", clock.now())
+    reader = FileReader(str(log), None, clock=clock)
+    reader.progress()
+    put(log, b"1,ann\n2,bob\n", clock.advance(seconds=1))
+    first = lines(list(reader.records()))
+    log.unlink()
+    put(log, b"ts,user\n3,cy\n4,dan\n5,eve\n", clock.advance(seconds=1))
+
+    second, _ = read(log, saved(reader), clock)
+
+    assert first == ["ts,user", "1,ann", "2,bob"]
+    assert lines(second) == ["ts,user", "3,cy", "4,dan", "5,eve"]
+
+
 def test_gz_of_a_partly_read_file_continues_where_it_was_left(
     tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -222,6 +260,23 @@ def test_new_gz_is_read_whole_once_and_then_never_opened_again(
     assert [r.position for r in first] == [r.position for r in from_plain]
     assert again == []
     assert renamed == []
+
+
+def test_gz_read_to_its_end_is_not_mistaken_for_a_longer_file_with_its_header(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    pattern = tmp_path / "*.log*"
+    put(tmp_path / "app.log", b"ts,user\n", clock.now())
+    put(tmp_path / "empty.log", b"ts,user\n", clock.advance(seconds=1))
+    gzip_to(tmp_path / "empty.log", tmp_path / "empty.log.gz")
+    first, cursor = read(pattern, None, clock)
+    put(tmp_path / "app.log", b"1,ann\n", clock.advance(seconds=1))
+    gzip_to(tmp_path / "app.log", tmp_path / "app.log.gz")
+
+    second, _ = read(pattern, cursor, clock)
+
+    assert lines(first) == ["ts,user", "ts,user"]
+    assert lines(second) == ["1,ann"]
 
 
 def test_gz_still_being_written_is_finished_next_time(tmp_path: Path, clock: ManualClock) -> None:
@@ -424,3 +479,198 @@ def test_real_auth_log_with_a_partial_last_line(real_logs: Path, clock: ManualCl
     assert not data.endswith(b"\n")
     assert count == len(expected)
     assert reader.progress() == (len(data), len(data))
+
+
+# The core promise, checked on random histories: a log written, rotated and
+# compressed while it is read in random slices yields every line exactly once.
+
+HEADER = "ts,user,action"
+
+
+@dataclass(frozen=True)
+class Write:
+    """Append lines to the current file; ``half`` leaves the last one half-written."""
+
+    lengths: tuple[int, ...]
+    blank: bool
+    crlf: bool
+    half: int | None
+
+
+@dataclass(frozen=True)
+class Rotate:
+    """Rename every file one up, start a new current file, maybe compress an old one.
+
+    The writer may go on writing to the renamed file for a while (it still holds
+    it open): ``late`` ends its half-written line there and adds lines of these
+    lengths, after the new file exists. Without it, a half-written line stays
+    unterminated for good.
+    """
+
+    late: tuple[int, ...] | None
+    header: bool
+    compress: int | None
+
+
+@dataclass(frozen=True)
+class Read:
+    """Read up to ``limit`` records; ``grow`` lines are appended after the reader looked."""
+
+    limit: int | None
+    grow: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The writer stays quiet (skipped while it is in the middle of a line)."""
+
+    seconds: int
+
+
+Op = Write | Rotate | Read | Pause
+LENGTHS = st.lists(st.integers(0, 400), max_size=6).map(tuple)
+
+OPS = st.one_of(
+    st.builds(
+        Write,
+        lengths=LENGTHS,
+        blank=st.booleans(),
+        crlf=st.booleans(),
+        half=st.none() | st.integers(0, 1000),
+    ),
+    st.builds(
+        Rotate,
+        late=st.none() | LENGTHS,
+        header=st.booleans(),
+        compress=st.sampled_from([None, 1, 2]),
+    ),
+    st.builds(Read, limit=st.none() | st.integers(0, 8), grow=LENGTHS),
+    st.builds(Pause, seconds=st.integers(61, 600)),
+)
+
+
+def line_at(path: str, offset: int) -> str:
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+        f.seek(offset)
+        return f.readline().removesuffix(b"\n").removesuffix(b"\r").decode()
+
+
+class RotatingLog:
+    """A writer and logrotate on one side, the reader with its saved cursor on the other."""
+
+    def __init__(self, root: Path, clock: ManualClock, header: bool) -> None:
+        self.root = root
+        self.clock = clock
+        self.gz: list[bool] = [False]
+        """Per file, newest (the current one) first: whether it has been compressed."""
+        self.written: Counter[str] = Counter()
+        self.got: list[RawRecord] = []
+        self.cursor: dict[str, Any] | None = None
+        self.n = 0
+        self.half: tuple[str, str, bytes] | None = None
+        """A half-written line in the current file: its fragment, its whole, the rest to write."""
+        self._new_file(header)
+
+    def path(self, i: int) -> Path:
+        name = "app.log" if i == 0 else f"app.log.{i}"
+        return self.root / (name + (".gz" if self.gz[i] else ""))
+
+    def apply(self, op: Op) -> None:
+        match op:
+            case Write():
+                self.write(op)
+            case Rotate():
+                self.rotate(op)
+            case Read():
+                self.read(op.limit, op.grow)
+            case Pause() if self.half is None:
+                self.clock.advance(seconds=op.seconds)
+        self.clock.advance(seconds=1)
+
+    def write(self, op: Write) -> None:
+        end = b"\r\n" if op.crlf else b"\n"
+        data = self._finish_half() + self._lines(op.lengths[:1], end)
+        data += (end if op.blank else b"") + self._lines(op.lengths[1:], end)
+        if op.half is not None:
+            text = self._line(1 + op.half % 300)
+            cut = 7 + op.half % (len(text) - 7)  # past "L00012 ", so fragments stay unique
+            data += text[:cut].encode()
+            self.half = (text[:cut], text, text[cut:].encode() + end)
+        put(self.path(0), data, self.clock.now())
+
+    def rotate(self, op: Rotate) -> None:
+        olds = [self.path(i) for i in range(len(self.gz))]
+        self.gz.insert(0, False)
+        for i in reversed(range(len(olds))):
+            olds[i].rename(self.path(i + 1))
+        self._new_file(op.header)
+        self.clock.advance(seconds=1)
+        if op.late is not None:
+            put(self.path(1), self._finish_half() + self._lines(op.late, b"\n"), self.clock.now())
+        elif self.half is not None:
+            self.written[self.half[0]] += 1
+            self.half = None
+        if op.compress is not None and op.compress < len(self.gz) and not self.gz[op.compress]:
+            plain = self.path(op.compress)
+            self.gz[op.compress] = True
+            gzip_to(plain, self.path(op.compress))
+
+    def read(self, limit: int | None, grow: tuple[int, ...] = ()) -> None:
+        reader = FileReader(str(self.root / "app.log*"), self.cursor, clock=self.clock)
+        reader.progress()
+        if grow:
+            self.write(Write(grow, blank=False, crlf=False, half=None))
+        records = list(itertools.islice(reader.records(), limit))
+        self.cursor = saved(reader)
+        for r in records:
+            path, offset = r.label.rsplit(":", 1)
+            assert line_at(path, int(offset)) == r.data, r.label
+        self.got += records
+        assert Counter(lines(self.got)) <= self.written, "a line read twice, or one never written"
+
+    def finish(self) -> None:
+        """The writer ends its line, time passes, and a last read drains everything."""
+        data = self._finish_half()
+        if data:
+            put(self.path(0), data, self.clock.now())
+        self.clock.advance(SETTLE + timedelta(seconds=1))
+        self.read(None)
+        self.read(None)
+
+    def _new_file(self, header: bool) -> None:
+        put(self.path(0), f"{HEADER}\n".encode() if header else b"", self.clock.now(), mode="wb")
+        if header:
+            self.written[HEADER] += 1
+
+    def _lines(self, lengths: tuple[int, ...], end: bytes) -> bytes:
+        texts = [self._line(length) for length in lengths]
+        self.written.update(texts)
+        return b"".join(text.encode() + end for text in texts)
+
+    def _line(self, length: int) -> str:
+        self.n += 1
+        return f"L{self.n:05d} " + chr(97 + self.n % 26) * length
+
+    def _finish_half(self) -> bytes:
+        if self.half is None:
+            return b""
+        _, whole, rest = self.half
+        self.written[whole] += 1
+        self.half = None
+        return rest
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=st.booleans(), ops=st.lists(OPS, min_size=10, max_size=60))
+def test_every_line_is_read_exactly_once_through_rotation_and_compression(
+    header: bool, ops: list[Op]
+) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        log = RotatingLog(Path(root), ManualClock(datetime(2026, 3, 10, 12, tzinfo=UTC)), header)
+        for op in ops:
+            log.apply(op)
+        log.finish()
+
+    assert Counter(lines(log.got)) == log.written
+    data_positions = Counter(r.position for r in log.got if r.data != HEADER)
+    assert all(n == 1 for n in data_positions.values()), "two lines share an event position"
