@@ -176,7 +176,10 @@ class FileReader:
     def _scan(self) -> list[_Target]:
         """Match the files present to the cursor's entries; plan what to read."""
         if self._bad_cursor is not None:
-            raise SourceError(f"{self._pattern}: {self._cursor_error}; reset this source's cursor")
+            raise SourceError(
+                f"{self._pattern}: {self._cursor_error}; "
+                "delete this source's checkpoint to read its files from the start"
+            )
         candidates = [c for path in self._paths() if (c := _candidate(path)) is not None]
         candidates.sort(key=lambda c: (c.st.st_mtime_ns, c.path))
         matched = _match(candidates, self._entries)
@@ -221,6 +224,10 @@ class FileReader:
         base = Path(*fixed[:stop]) if stop else Path(".")
         if not base.is_dir():
             raise SourceError(f"{base}: no such directory (source path {self._pattern})")
+        if not glob.has_magic(pattern) and os.path.isdir(pattern):
+            raise SourceError(
+                f"{pattern}: a directory; name a file or a glob such as {pattern}/*.log"
+            )
         return glob.glob(pattern, recursive=True)
 
     def _read(self, target: _Target) -> Iterator[RawRecord]:

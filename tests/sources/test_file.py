@@ -103,6 +103,15 @@ def test_missing_directory_is_an_error_naming_it(tmp_path: Path, clock: ManualCl
     assert reader.progress() == (0, None)
 
 
+def test_directory_instead_of_a_file_is_an_error_saying_so(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    reader = FileReader(str(tmp_path), None, clock=clock)
+
+    with pytest.raises(SourceError, match="a directory"):
+        list(reader.records())
+
+
 def test_resumes_from_saved_cursor_without_repeating_or_losing_lines(
     tmp_path: Path, clock: ManualClock
 ) -> None:
