@@ -468,6 +468,12 @@ def _confidentiality(
             "who were asked to delete or return it: unlikely to result in a risk (EDPB 01/2021)."
         )
         return _Confidentiality(Level.UNLIKELY, reasons, cb=cb)
+    if malicious and audience == "known" and people_max >= 10 * large_scale:
+        reasons.append(
+            f"Someone took data of about {people_max} people deliberately; at that scale onward "
+            "use such as sale or targeted phishing cannot be ruled out: high risk."
+        )
+        return _Confidentiality(Level.HIGH, reasons, cb=cb)
     if malicious and audience == "known":
         reasons.append(
             "Someone took the data deliberately; without reassurance about what they will do "
@@ -479,9 +485,16 @@ def _confidentiality(
 
 
 def _audience(r: _Reader) -> str:
+    """Who holds the data: as recorded; else the insider; else whoever copied it out."""
+    recipients = r.known("disclosure.recipients")
+    if recipients is not UNKNOWN:
+        return str(recipients)
+    if r.known("cause.kind") == "insider_misuse" or r.known("cause.actor") == "internal_malicious":
+        return "known"
     if r.known("disclosure.exfiltrated") is True:
         return "unknown"
-    return str(r.get("disclosure.recipients", "unknown", "assumed unknown parties saw the data"))
+    r.assumed["disclosure.recipients"] = "assumed unknown parties saw the data"
+    return "unknown"
 
 
 # integrity ----------------------------------------------------------------------------

@@ -157,3 +157,24 @@ def test_misused_altered_data_is_high_risk() -> None:
         "notify_subjects",
         "reasons",
     }
+
+
+def test_insider_copying_contacts_is_a_risk_and_at_scale_a_high_one() -> None:
+    """An employee copies client contacts (EDPB 01/2021 case 8 without naming the recipient).
+
+    The person holding the data is the known insider, so what matters is the
+    volume: a few hundred contacts is a risk; thousands taken deliberately may be
+    sold or used for phishing, which the EDPB names as moving the outcome.
+    """
+    facts: dict[str, Any] = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "insider_misuse"},
+        "data": {"categories": ["contact"]},
+        "subjects": {"people": "200-600"},
+        "disclosure": {"exfiltrated": True},
+    }
+    few = assess(parse_facts(facts))
+    assert (few.notify_authority, few.notify_subjects) == (True, "no")
+    assert "disclosure.recipients" not in few.assumed
+    many = assess(parse_facts({**facts, "subjects": {"people": "3800-4100"}}))
+    assert (many.notify_authority, many.notify_subjects) == (True, "yes")
