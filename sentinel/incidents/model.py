@@ -38,7 +38,11 @@ NotificationKind = Literal["initial", "follow_up", "withdrawal", "communication"
 
 
 class IncidentError(Exception):
-    """An incident is missing, or the change asked for is not allowed; the message says why."""
+    """The change asked for is not allowed, or something is missing; the message says why."""
+
+
+class IncidentNotFound(IncidentError):
+    """No incident (or playbook run) with that id."""
 
 
 class _Doc(BaseModel):

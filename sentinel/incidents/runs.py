@@ -188,6 +188,7 @@ class Runs:
             )
             for a in step.actions
         ]
+        first = len(run.actions)
         run.actions.extend(requests)
         self._save(run, version or current)
         audit.append(
@@ -198,8 +199,8 @@ class Runs:
             incident_id,
             {"step": step_id, "status": "done", "note": note, "unknown_facts": missing},
         )
-        for action, request in zip(step.actions, requests, strict=True):
-            self._dispatch(incident_id, step_id, action, request, by)
+        for offset, action in enumerate(step.actions):
+            self._dispatch(incident_id, step_id, action, first + offset, by)
         return self.require(incident_id)[0]
 
     def skip(
@@ -280,13 +281,11 @@ class Runs:
         raise ConflictError(f"playbook run of {incident_id} kept changing; try again")
 
     def _dispatch(
-        self, incident_id: str, step_id: str, action: Action, record: ActionRecord, by: str
+        self, incident_id: str, step_id: str, action: Action, index: int, by: str
     ) -> None:
         handler = self.handlers.get(action.kind)
         if handler is None:
             return
-        run, _version = self.require(incident_id)
-        index = run.actions.index(record)
         try:
             result = handler(ActionRequest(incident_id, step_id, action, by))
         except Exception as exc:  # a failing action must not undo the step

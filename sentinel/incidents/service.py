@@ -25,6 +25,7 @@ from sentinel.incidents.model import (
     Evidence,
     Incident,
     IncidentError,
+    IncidentNotFound,
     Note,
 )
 from sentinel.store.base import ConflictError, Record, Store
@@ -57,7 +58,7 @@ class Incidents:
     def get(self, incident_id: str) -> Loaded:
         rec = self.store.get_record(KIND, incident_id)
         if rec is None:
-            raise IncidentError(f"no incident {incident_id}; see `sentinel incident list`")
+            raise IncidentNotFound(f"no incident {incident_id}; see `sentinel incident list`")
         return Loaded(Incident.from_data(rec.id, rec.data), rec.version)
 
     def list(
