@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,14 +32,16 @@ runner = CliRunner()
 @pytest.fixture
 def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(tmp_path)  # away from the checkout's sentinel.toml
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("SENTINEL_"):
             monkeypatch.delenv(name)
     return f"sqlite:///{tmp_path / 'sentinel.db'}"
 
 
 def run(app: typer.Typer, store_url: str, *args: str, code: int = 0) -> Result:
-    result = runner.invoke(app, [*args, "--store", store_url], env={"USER": "tester"})
+    result = runner.invoke(
+        app, [*args, "--store", store_url], env={"USER": "tester", "LOGNAME": "tester"}
+    )
     assert result.exit_code == code, result.output
     return result
 
