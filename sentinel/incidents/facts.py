@@ -397,6 +397,10 @@ class Consequences(_Group):
 
 
 class Measures(_Group):
+    prior: Unknown | list[str] = fact(
+        "security measures in place before the breach",
+        "maatregelen die al waren getroffen voordat het datalek plaatsvond",
+    )
     taken: Unknown | list[str] = fact("measures taken", "getroffen maatregelen")
     planned: Unknown | list[str] = fact("measures planned", "voorgenomen maatregelen")
     high_risk_removed: Unknown | bool = fact(
@@ -436,6 +440,15 @@ class Dpo(_Group):
     phone: Unknown | str = fact("the DPO's phone number", "telefoonnummer van de FG")
 
 
+class Notifier(_Group):
+    """Who makes the notification to the AP and answers its questions."""
+
+    name: Unknown | str = fact("the notifier's name", "naam van de melder")
+    role: Unknown | str = fact("the notifier's job title", "functie van de melder")
+    phone: Unknown | str = fact("the notifier's phone number", "telefoonnummer van de melder")
+    email: Unknown | str = fact("the notifier's email", "e-mailadres van de melder")
+
+
 class Communication(_Group):
     subjects_informed: Unknown | Literal["yes", "no", "planned", "not_required"] = fact(
         "whether the affected people have been informed", "of betrokkenen zijn geïnformeerd"
@@ -445,6 +458,9 @@ class Communication(_Group):
     )
     channel: Unknown | str = fact(
         "how the affected people are informed", "hoe betrokkenen worden geïnformeerd"
+    )
+    explanation: Unknown | str = fact(
+        "why the people are or are not informed", "toelichting op het wel of niet informeren"
     )
     disproportionate_effort: Unknown | bool = fact(
         "whether informing each person would take disproportionate effort (Art. 34(3)(c))",
@@ -472,6 +488,7 @@ class Facts(BaseModel):
     cross_border: CrossBorder = Field(default_factory=CrossBorder)
     processor: Processor = Field(default_factory=Processor)
     dpo: Dpo = Field(default_factory=Dpo)
+    notifier: Notifier = Field(default_factory=Notifier)
     communication: Communication = Field(default_factory=Communication)
 
     # reading -----------------------------------------------------------------
