@@ -221,6 +221,37 @@ class DetectionSettings(_Strict):
     _durations = field_validator("initial_lookback", "max_window", mode="before")(parse_duration)
 
 
+class IncidentSettings(_Strict):
+    reminders: list[Duration] = Field(
+        default_factory=lambda: [timedelta(hours=h) for h in (24, 48, 66, 72)]
+    )
+    """Reminders of the 72-hour deadline, counted from the awareness time."""
+    reminder_channels: list[str] = Field(default_factory=list)
+    """Channels for reminders; empty means default_channels."""
+    playbooks_dir: Path = Path("playbooks")
+    large_scale: int = Field(default=100, gt=0)
+    """From this many affected people the assessment calls a breach large-scale."""
+    short_outage: Duration = timedelta(hours=24)
+    """An availability loss restored within this counts as restored in good time."""
+
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _durations(cls, v: Any) -> Any:
+        return [parse_duration(x) for x in v] if isinstance(v, list) else v
+
+    _short_outage = field_validator("short_outage", mode="before")(parse_duration)
+
+
+class Organisation(_Strict):
+    """The controller, as the breach register and the drafts name it."""
+
+    name: str = ""
+    address: str = ""
+    dpo_name: str = ""
+    dpo_email: str = ""
+    dpo_phone: str = ""
+
+
 class Settings(BaseSettings):
     """Everything Sentinel is told; see README 'Settings' for each key."""
 
@@ -241,6 +272,8 @@ class Settings(BaseSettings):
     geoip_mmdb: Path | None = None
     sources: list[SourceConfig] = Field(default_factory=list)
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    organisation: Organisation = Field(default_factory=Organisation)
     channels: list[ChannelConfig] = Field(default_factory=list)
     default_channels: list[str] = Field(default_factory=list)
     """Channels for alerts and reminders whose rule or playbook names none."""
@@ -285,10 +318,14 @@ class Settings(BaseSettings):
             if dupes:
                 raise ValueError(f"{what} names must be unique; repeated: {', '.join(dupes)}")
         known = {c.name for c in self.channels}
-        if unknown := [c for c in self.default_channels if c not in known]:
-            raise ValueError(
-                f"default_channels names unknown channels {unknown}; define them under [[channels]]"
-            )
+        for key, names in (
+            ("default_channels", self.default_channels),
+            ("incidents.reminder_channels", self.incidents.reminder_channels),
+        ):
+            if unknown := [c for c in names if c not in known]:
+                raise ValueError(
+                    f"{key} names unknown channels {unknown}; define them under [[channels]]"
+                )
         return self
 
     @property

@@ -22,6 +22,7 @@ from sentinel.clock import Clock
 from sentinel.config import Settings
 from sentinel.detection.engine import Engine
 from sentinel.detection.model import Rule
+from sentinel.incidents.deadline import send_due_reminders
 from sentinel.ingest import ingest_source
 from sentinel.store.base import Store
 
@@ -130,3 +131,19 @@ def rule_jobs(engine: Engine) -> list[JobSpec]:
         JobSpec(id=f"rule {rule.name}", interval=rule.meta.interval, run=job_for(rule))
         for rule in engine.rules.alerting()
     ]
+
+
+def reminder_job(settings: Settings, store: Store, clock: Clock) -> JobSpec:
+    """Every minute: queue the 72-hour reminders that have come due (each only once)."""
+
+    def run() -> str:
+        queued = send_due_reminders(
+            store,
+            clock,
+            settings.incidents.reminders,
+            zone=settings.zone,
+            channels=settings.incidents.reminder_channels,
+        )
+        return f"{len(queued)} reminder(s) queued"
+
+    return JobSpec(id="incident reminders", interval=timedelta(minutes=1), run=run)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from sentinel.cli import alerts, demo, events, ingest, rules, service
+from sentinel.cli import (
+    alerts,
+    assess,
+    audit,
+    demo,
+    events,
+    incidents,
+    ingest,
+    playbooks,
+    register,
+    rules,
+    service,
+)
 
 app = typer.Typer(
     name="sentinel",
@@ -21,6 +33,11 @@ app.add_typer(ingest.dead_letters_app, name="dead-letters")
 app.add_typer(demo.app, name="demo")
 app.add_typer(rules.app, name="rules")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(incidents.app, name="incident")
+app.command("assess")(assess.assess_command)
+app.add_typer(audit.app, name="audit")
+app.add_typer(register.app, name="register")
+app.add_typer(playbooks.app, name="playbooks")
 
 
 def main() -> None:

@@ -12,9 +12,8 @@ from typing import Annotated
 import orjson
 import typer
 
-from sentinel.cli.common import JsonOption, emit_json, fail
-from sentinel.cli.incidents import print_assessment
-from sentinel.incidents.assessment import assess
+from sentinel.cli.common import ConfigOption, JsonOption, context, emit_json, fail
+from sentinel.cli.incidents import advise, print_assessment
 from sentinel.incidents.facts import FactsError, parse_facts
 
 
@@ -23,8 +22,10 @@ def assess_command(
         Path, typer.Option("--facts", help="Facts JSON (see `sentinel incident facts --template`).")
     ],
     as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Severity (ENISA) and whether to notify the AP and inform the people, with reasons."""
+    ctx = context(config)
     try:
         data = orjson.loads(facts.read_bytes())
     except OSError as exc:
@@ -34,7 +35,7 @@ def assess_command(
     if not isinstance(data, dict):
         fail(f"{facts}: facts are a JSON object")
     try:
-        result = assess(parse_facts(data))
+        result = advise(ctx, parse_facts(data))
     except FactsError as exc:
         fail(f"{facts}: {exc}")
     if as_json:

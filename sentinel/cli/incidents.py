@@ -34,7 +34,7 @@ from sentinel.cli.common import (
 )
 from sentinel.config import parse_duration
 from sentinel.incidents.assessment import Assessment, assess
-from sentinel.incidents.deadline import DEFAULT_REMINDERS, clock_state, send_due_reminders
+from sentinel.incidents.deadline import clock_state, send_due_reminders
 from sentinel.incidents.decisions import decide
 from sentinel.incidents.evidence import affected_members
 from sentinel.incidents.facts import (
@@ -60,10 +60,10 @@ app = typer.Typer(
 
 ByOption = Annotated[str, typer.Option("--by", help="Who does this (default: your login name).")]
 PlaybooksOption = Annotated[
-    Path, typer.Option("--playbooks", help="Playbooks folder.", show_default=True)
+    Path | None,
+    typer.Option("--playbooks", help="Playbooks folder (default: incidents.playbooks_dir)."),
 ]
 IdArgument = Annotated[str, typer.Argument(help="The incident id (INC-…).")]
-DEFAULT_PLAYBOOKS = Path("playbooks")
 _KINDS = {
     "initial": ("authority", "initial"),
     "follow-up": ("authority", "follow_up"),
@@ -71,6 +71,16 @@ _KINDS = {
     "members": ("members", "communication"),
     "public": ("public", "communication"),
 }
+
+
+def advise(ctx: Context, facts: Any) -> Assessment:
+    """The assessment with this organisation's thresholds from settings."""
+    cfg = ctx.settings.incidents
+    return assess(
+        facts,
+        large_scale=cfg.large_scale,
+        short_outage_hours=cfg.short_outage.total_seconds() / 3600,
+    )
 
 
 def me(by: str) -> str:
@@ -104,10 +114,9 @@ def playbooks(folder: Path) -> dict[str, Playbook]:
     return books
 
 
-def runs(ctx: Context, incidents: Incidents, folder: Path) -> Runs:
-    return Runs(
-        incidents.store, ctx.clock, incidents, playbooks(folder), default_handlers(incidents)
-    )
+def runs(ctx: Context, incidents: Incidents, folder: Path | None) -> Runs:
+    books = playbooks(folder or ctx.settings.incidents.playbooks_dir)
+    return Runs(incidents.store, ctx.clock, incidents, books, default_handlers(incidents))
 
 
 def when(ctx: Context, text: str) -> Any:
@@ -177,12 +186,12 @@ def incident_json(ctx: Context, incident: Incident, run_views: list[StepView] | 
         "id": incident.id,
         **incident.model_dump(mode="json", exclude={"id"}),
         "clock": clock_json(ctx, incident),
-        "assessment": assessment_json(assess(incident.parsed_facts())),
+        "assessment": assessment_json(advise(ctx, incident.parsed_facts())),
         "steps": steps_json(run_views) if run_views is not None else None,
     }
 
 
-def _views(incidents: Incidents, folder: Path, ctx: Context, incident_id: str) -> Any:
+def _views(incidents: Incidents, folder: Path | None, ctx: Context, incident_id: str) -> Any:
     r = runs(ctx, incidents, folder)
     return r.view(incident_id) if r.get(incident_id) else None
 
@@ -213,7 +222,7 @@ def open_command(
         str | None, typer.Option("--aware-reason", help="Why that moment (needed with --aware-at).")
     ] = None,
     by: ByOption = "",
-    playbooks_dir: PlaybooksOption = DEFAULT_PLAYBOOKS,
+    playbooks_dir: PlaybooksOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
@@ -229,7 +238,8 @@ def open_command(
             title = str(rec.data.get("title") or alerts[0]) if rec else alerts[0]
         r = runs(ctx, incidents, playbooks_dir)
         if playbook and playbook not in r.playbooks:
-            fail(f"no playbook {playbook!r} in {playbooks_dir} ({', '.join(sorted(r.playbooks))})")
+            folder = playbooks_dir or ctx.settings.incidents.playbooks_dir
+            fail(f"no playbook {playbook!r} in {folder} ({', '.join(sorted(r.playbooks))})")
         loaded = incidents.open(
             title,
             by=who,
@@ -247,7 +257,8 @@ def open_command(
         elif incident.playbook:
             errors.print(
                 f"[yellow]warning:[/] playbook {incident.playbook!r} not found in "
-                f"{playbooks_dir}; start one with `sentinel incident playbook {incident.id} NAME`",
+                f"{playbooks_dir or ctx.settings.incidents.playbooks_dir}; start one with "
+                f"`sentinel incident playbook {incident.id} NAME`",
                 highlight=False,
             )
         views = r.view(incident.id) if r.get(incident.id) else None
@@ -323,7 +334,7 @@ def list_command(
 @app.command("show")
 def show_command(
     incident_id: IdArgument,
-    playbooks_dir: PlaybooksOption = DEFAULT_PLAYBOOKS,
+    playbooks_dir: PlaybooksOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
@@ -355,7 +366,7 @@ def show_command(
     console.print(
         f"facts: {len(FACTS) - len(facts.unknowns())} known, {len(facts.unknowns())} unknown yet"
     )
-    advice = assess(facts)
+    advice = advise(ctx, facts)
     console.print(
         f"assessment: severity {advice.severity} ({advice.score:g}), risk {advice.risk}; "
         f"notify the AP: {'yes' if advice.notify_authority else 'no'}; "
@@ -521,9 +532,9 @@ def assess_command(
     store_url: StoreOption = None,
 ) -> None:
     """The risk assessment and notification advice for the incident's current facts."""
-    with session(config, store_url) as (_ctx, incidents):
+    with session(config, store_url) as (ctx, incidents):
         incident = incidents.get(incident_id).incident
-    result = assess(incident.parsed_facts())
+    result = advise(ctx, incident.parsed_facts())
     if as_json:
         emit_json(assessment_json(result))
         return
@@ -638,7 +649,7 @@ def playbook_command(
     incident_id: IdArgument,
     name: Annotated[str, typer.Argument(help="Playbook id (file name without .yml).")],
     by: ByOption = "",
-    playbooks_dir: PlaybooksOption = DEFAULT_PLAYBOOKS,
+    playbooks_dir: PlaybooksOption = None,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
@@ -658,7 +669,7 @@ def step_command(
     skip: Annotated[str | None, typer.Option("--skip", help="Skip it, with this reason.")] = None,
     note: Annotated[str | None, typer.Option(help="A note with the completion.")] = None,
     by: ByOption = "",
-    playbooks_dir: PlaybooksOption = DEFAULT_PLAYBOOKS,
+    playbooks_dir: PlaybooksOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
@@ -865,7 +876,7 @@ def reminders_command(
     offset: Annotated[
         list[str] | None,
         typer.Option(
-            "--offset", help="Reminder offsets after awareness (default 24h 48h 66h 72h)."
+            "--offset", help="Reminder offsets after awareness (default: incidents.reminders)."
         ),
     ] = None,
     config: ConfigOption = None,
@@ -873,11 +884,18 @@ def reminders_command(
 ) -> None:
     """Queue the 72-hour reminders that are due (each goes out once; the service runs this)."""
     try:
-        offsets = [parse_duration(o) for o in offset] if offset else list(DEFAULT_REMINDERS)
+        chosen = [parse_duration(o) for o in offset] if offset else None
     except ValueError as exc:
         fail(str(exc))
     with session(config, store_url) as (ctx, incidents):
-        queued = send_due_reminders(incidents.store, ctx.clock, offsets, zone=ctx.zone)
+        offsets = chosen or ctx.settings.incidents.reminders
+        queued = send_due_reminders(
+            incidents.store,
+            ctx.clock,
+            offsets,
+            zone=ctx.zone,
+            channels=ctx.settings.incidents.reminder_channels,
+        )
     for item in queued:
         console.print(f"queued {item}")
     console.print(f"{len(queued)} reminder(s) queued")

@@ -24,14 +24,27 @@ def register() -> None:
 def export(
     fmt: Annotated[Literal["csv", "json"], typer.Option("--format", help="csv or json.")],
     out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
-    controller: Annotated[str, typer.Option(help="The controller's name.")] = "",
-    address: Annotated[str, typer.Option(help="The controller's address.")] = "",
-    dpo: Annotated[str, typer.Option(help="The DPO's contact.")] = "",
+    controller: Annotated[
+        str | None, typer.Option(help="The controller's name (default: organisation.name).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="The controller's address (default: organisation.address).")
+    ] = None,
+    dpo: Annotated[
+        str | None, typer.Option(help="The DPO's contact (default: organisation.dpo_*).")
+    ] = None,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
     """Every incident, notified or not, with facts, effects, measures, decisions and reasons."""
     ctx = context(config, store_url)
+    org = ctx.settings.organisation
+    dpo_contact = ", ".join(p for p in (org.dpo_name, org.dpo_email, org.dpo_phone) if p)
+    who = Controller(
+        org.name if controller is None else controller,
+        org.address if address is None else address,
+        dpo_contact if dpo is None else dpo,
+    )
     with opened_store(ctx) as store:
         incidents = Incidents(store, ctx.clock)
         try:
@@ -42,9 +55,7 @@ def export(
             if fmt == "csv":
                 count = write_csv(handle, incidents, ctx.zone)
             else:
-                count = write_json(
-                    handle, incidents, Controller(controller, address, dpo), ctx.clock.now()
-                )
+                count = write_json(handle, incidents, who, ctx.clock.now())
         finally:
             if out:
                 handle.close()

@@ -13,7 +13,7 @@ from sentinel.alerts import Alerts
 from sentinel.cli.common import ConfigOption, StoreOption, console, context, fail, opened_store
 from sentinel.cli.rules import loaded_rules
 from sentinel.detection.engine import Engine
-from sentinel.scheduler import Service, ingest_jobs, rule_jobs
+from sentinel.scheduler import Service, ingest_jobs, reminder_job, rule_jobs
 
 
 def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> None:
@@ -54,6 +54,7 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
         )
         service.add(pulls)
         service.add(rule_jobs(engine))
+        service.add([reminder_job(ctx.settings, store, ctx.clock)])
         log.info("catching up on %d source(s) before the rules start", len(pulls))
         service.run_now(pulls)
         if not done.is_set():
