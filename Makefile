@@ -22,8 +22,10 @@ $(DEMO): | $(STAMP)
 run: $(STAMP) $(DEMO)
 	$(BIN)/sentinel run
 
-test: $(STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check sentinel tests bench
+
+test: lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
