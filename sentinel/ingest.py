@@ -19,6 +19,7 @@ import orjson
 
 from sentinel.clock import Clock
 from sentinel.config import AnySourceConfig, FileSourceConfig, Settings
+from sentinel.enrich import build_enricher
 from sentinel.events import EVENT_ID, SOURCE_NAME, TIMESTAMP, Event, event_id
 from sentinel.parsers.base import ParseError, Parser
 from sentinel.sources.base import RawRecord, SourceError, SourceReader
@@ -238,7 +239,6 @@ def ingest(
 
 
 def build_pipeline(settings: Settings, config: AnySourceConfig, clock: Clock) -> Pipeline:
-    from sentinel.enrich import build_enricher
     from sentinel.parsers import make_parser
 
     fmt = config.format if isinstance(config, FileSourceConfig) else "jsonl"
@@ -251,7 +251,7 @@ def build_pipeline(settings: Settings, config: AnySourceConfig, clock: Clock) ->
     return Pipeline(
         source=config.name,
         parser=parser,
-        enrich=build_enricher(settings),
+        enrich=build_enricher(settings, clock),
         clock=clock,
         dead_letter_max_bytes=settings.dead_letter_max_bytes,
     )

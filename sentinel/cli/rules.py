@@ -27,6 +27,8 @@ from sentinel.cli.common import (
 from sentinel.detection.engine import Engine
 from sentinel.detection.examples import example_files, run_examples, untested
 from sentinel.detection.loader import LoadResult, Vocabulary, load_rules
+from sentinel.enrich.data_map import load_data_map
+from sentinel.enrich.errors import EnrichmentError
 from sentinel.events import PARSER_ACTIONS, format_timestamp
 from sentinel.localtime import parse_when, show, span
 from sentinel.store.base import Store
@@ -44,9 +46,10 @@ def vocabulary(ctx: Context) -> Vocabulary:
     """Actions the data map and parsers know, so rules naming others are refused."""
     if ctx.settings.data_map is None:
         return Vocabulary()
-    from sentinel.enrich.data_map import load_data_map
-
-    data_map = load_data_map(ctx.settings.data_map)
+    try:
+        data_map = load_data_map(ctx.settings.data_map)
+    except EnrichmentError as exc:
+        fail(f"{exc} (setting data_map)")
     return Vocabulary(
         actions=frozenset(data_map.actions) | PARSER_ACTIONS,
         categories=frozenset(data_map.categories),
