@@ -1,0 +1,240 @@
+"""The notification to the AP: the form's questions answered from the incident's facts.
+
+Three kinds, as Art. 33(4) GDPR and the AP's form allow:
+
+* **initial** — every question of the form, in the form's order; what is still
+  unknown is marked as such and listed on top, so an incomplete notification
+  can go out in time and be completed later;
+* **follow-up** (vervolgmelding) — quotes the AP's reference number and answers
+  only the questions whose facts changed since the last notification or are
+  still missing, each changed answer marked;
+* **withdrawal** (intrekking) — the reference and the reason.
+
+The answers are composed here from ``FactView`` (words or markers); the
+templates lay them out and, in HTML, escape them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sentinel.drafts.ap_form import FORM, SOURCE, Question, cite
+from sentinel.drafts.view import FactView
+from sentinel.incidents.deadline import deadline
+from sentinel.incidents.facts import diff, label, parse_facts
+from sentinel.incidents.model import Incident
+
+ApKind = Literal["initial", "follow_up", "withdrawal"]
+AP_KINDS: tuple[str, ...] = ("initial", "follow_up", "withdrawal")
+
+# A fact only asked for when another fact does not rule it out: (fact, value that rules it out).
+RULED_OUT: dict[str, tuple[str, Any]] = {
+    "processor.name": ("processor.involved", False),
+    "dates.ended": ("dates.ongoing", True),
+    "cross_border.countries": ("cross_border.applies", False),
+    "cross_border.lead_authority": ("cross_border.applies", False),
+    "cross_border.other_authorities": ("cross_border.applies", False),
+    "encryption.key_safe": ("encryption.state", "none"),
+    "disclosure.contained": ("disclosure.recipients", "none"),
+    "communication.channel": ("communication.subjects_informed", "no"),
+    "communication.disproportionate_effort": ("communication.subjects_informed", "yes"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """The controller as the drafts name it (settings ``organisation``)."""
+
+    name: str = ""
+    address: str = ""
+    dpo_name: str = ""
+    dpo_email: str = ""
+    dpo_phone: str = ""
+
+
+@dataclass(slots=True)
+class Line:
+    label: str
+    text: str
+    changed: bool = False
+
+
+@dataclass(slots=True)
+class Answer:
+    id: str
+    question: str
+    gdpr: str | None
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SectionAnswers:
+    number: int
+    title: str
+    answers: list[Answer]
+
+
+def relevant(view: FactView, name: str) -> bool:
+    rule = RULED_OUT.get(name)
+    if rule is None:
+        return True
+    other, value = rule
+    if name == "communication.channel":
+        return not (view.is_(other, "no") or view.is_(other, "not_required"))
+    return not view.is_(other, value)
+
+
+def context(
+    incident: Incident,
+    view: FactView,
+    kind: ApKind,
+    *,
+    organisation: Organisation,
+    now: datetime,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Everything the AP templates need, answers included."""
+    facts = view.facts
+    aware = incident.awareness.at if incident.awareness else None
+    due = deadline(aware) if aware else None
+    previous = incident.last_told("authority")
+    changed: list[str] = []
+    if kind == "follow_up" and previous is not None:
+        changed = diff(parse_facts(previous.facts), facts)
+    ctx: dict[str, Any] = {
+        "kind": kind,
+        "incident": {"id": incident.id, "title": incident.title},
+        "organisation": organisation,
+        "awareness": aware,
+        "deadline": due,
+        "previous_at": previous.at if previous else None,
+        "changed": [label(n, view.lang) for n in changed],
+        "reason": reason,
+        "source": SOURCE,
+    }
+    composer = _Composer(incident, view, kind, organisation, now, due, set(changed), reason)
+    ctx["sections"] = composer.sections()
+    ctx["phased"] = kind == "initial" and bool(view.opened)
+    return ctx
+
+
+@dataclass(slots=True)
+class _Composer:
+    incident: Incident
+    v: FactView
+    kind: ApKind
+    org: Organisation
+    now: datetime
+    due: datetime | None
+    changed: set[str]
+    reason: str | None
+
+    def sections(self) -> list[SectionAnswers]:
+        out = []
+        for section in FORM:
+            answers = [a for q in section.questions if (a := self.answer(q)) is not None]
+            if answers:
+                title = section.nl if self.v.lang == "nl" else section.en
+                out.append(SectionAnswers(section.number, title, answers))
+        return out
+
+    def answer(self, q: Question) -> Answer | None:
+        lang = self.v.lang
+        answer = Answer(
+            q.id, q.nl if lang == "nl" else q.en, cite(q.gdpr, lang) if q.gdpr else None
+        )
+        if q.source is not None:
+            lines = self.special(q.source)
+            if lines is None:
+                return None
+            answer.lines = lines
+        names = [n for n in q.facts if relevant(self.v, n)]
+        touched = any(n in self.changed or not self.v.known(n) for n in names)
+        if self.kind == "follow_up" and q.facts and not touched:
+            return None
+        if self.kind == "withdrawal" and q.source is None:
+            return None
+        for name in names:
+            answer.lines.append(
+                Line(
+                    label(name, lang) if len(names) > 1 else "",
+                    self.v.show(name),
+                    changed=name in self.changed,
+                )
+            )
+        return answer
+
+    def special(self, source: str) -> list[Line] | None:
+        v, kind = self.v, self.kind
+        if source == "kind":
+            words = {
+                "initial": v.t("Nieuwe melding", "New notification"),
+                "follow_up": v.t(
+                    "Vervolgmelding (aanvulling of wijziging)", "Follow-up (supplement or change)"
+                ),
+                "withdrawal": v.t("Intrekking van de melding", "Withdrawal of the notification"),
+            }
+            return [Line("", words[kind])]
+        if source == "reference":
+            if kind == "initial":
+                return [Line("", v.t("Niet van toepassing (eerste melding)", "Not applicable"))]
+            ref = self.incident.authority_reference()
+            return [
+                Line("", ref or v.ask("reference", "meldnummer van de AP", "the AP's reference"))
+            ]
+        if source == "organisation":
+            if kind == "follow_up" and self.org.name and self.org.address:
+                return None
+            return [
+                Line(
+                    v.t("naam", "name"),
+                    self.org.name
+                    or v.ask("organisation.name", "naam van de organisatie", "organisation name"),
+                ),
+                Line(
+                    v.t("adres", "address"),
+                    self.org.address
+                    or v.ask("organisation.address", "adres van de organisatie", "address"),
+                ),
+            ]
+        if kind != "initial":
+            return None
+        if source == "deadline":
+            return self.awareness_lines()
+        if source == "delay":
+            return [Line("", self.delay())]
+        if source == "other":
+            return [Line(v.t("intern kenmerk", "internal reference"), self.incident.id)]
+        raise ValueError(f"the AP form names an unknown answer source {source!r}")
+
+    def awareness_lines(self) -> list[Line]:
+        v = self.v
+        if self.incident.awareness is None or self.due is None:
+            text = v.missing("dates.aware")
+            return [Line("", text)]
+        return [
+            Line(v.t("kennisname", "aware"), v.at(self.incident.awareness.at)),
+            Line(
+                v.t("uiterste meldtermijn (72 uur)", "deadline (72 hours)"),
+                v.at(self.due),
+            ),
+        ]
+
+    def delay(self) -> str:
+        v = self.v
+        initial = self.incident.initial_notification()
+        if initial is not None:
+            if initial.late:
+                return initial.delay_reason or v.ask(
+                    "delay_reason", "reden voor de vertraging", "reasons for the delay"
+                )
+            return v.t("Niet van toepassing: binnen 72 uur gemeld.", "Not applicable: in time.")
+        if self.due is not None and self.now > self.due:
+            return v.ask("delay_reason", "reden voor de vertraging", "reasons for the delay")
+        due = v.at(self.due) if self.due else v.missing("dates.aware")
+        return v.t(
+            f"Niet van toepassing als de melding vóór {due} wordt gedaan.",
+            f"Not applicable if the notification is made before {due}.",
+        )
