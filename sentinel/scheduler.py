@@ -24,6 +24,7 @@ from sentinel.detection.engine import Engine
 from sentinel.detection.model import Rule
 from sentinel.incidents.deadline import send_due_reminders
 from sentinel.ingest import ingest_source
+from sentinel.notify.deliver import Deliverer
 from sentinel.store.base import Store
 
 log = logging.getLogger("sentinel.jobs")
@@ -147,3 +148,15 @@ def reminder_job(settings: Settings, store: Store, clock: Clock) -> JobSpec:
         return f"{len(queued)} reminder(s) queued"
 
     return JobSpec(id="incident reminders", interval=timedelta(minutes=1), run=run)
+
+
+def delivery_job(
+    settings: Settings, store: Store, clock: Clock, stopping: threading.Event
+) -> JobSpec:
+    """Every 30 seconds: deliver queued notifications and retry the channels that are due."""
+    deliverer = Deliverer.from_settings(settings, store, clock)
+    return JobSpec(
+        id="notify delivery",
+        interval=timedelta(seconds=30),
+        run=lambda: deliverer.run_once(should_stop=stopping.is_set).line(),
+    )
