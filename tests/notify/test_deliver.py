@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,13 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sentinel.config import WebhookChannel
+from sentinel.config import Settings, WebhookChannel
 from sentinel.notify import outbox
 from sentinel.notify.channel import Sender
 from sentinel.notify.deliver import Deliverer, PassReport, RetryPolicy, requeue
 from sentinel.notify.render import Renderer
 from sentinel.notify.webhook import WebhookSender
+from sentinel.scheduler import delivery_job
 from sentinel.store.base import Record
 from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
@@ -271,3 +273,22 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
     [outcome] = d.run_once().outcomes
     assert outcome.status == "sent"
     assert len(httpserver.log) == 1
+
+
+def test_the_service_job_delivers_from_settings(
+    httpserver: HTTPServer, sqlite_store: SQLiteStore, clock: ManualClock, alert_note: Record
+) -> None:
+    httpserver.expect_request(HOOK).respond_with_data("ok")
+    settings = Settings(
+        channels=[{"kind": "slack", "name": "slack", "url": httpserver.url_for(HOOK)}],
+        default_channels=["slack"],
+        base_url="https://sentinel.example.nl",
+    )
+    stopping = threading.Event()
+    job = delivery_job(settings, sqlite_store, clock, stopping)
+    stopping.set()
+    assert job.run().startswith("sent 0,")  # asked to stop: nothing started
+    stopping.clear()
+    assert job.run() == "sent 1, retrying 0, gave up 0, waiting 0, busy 0"
+    body = httpserver.log[0][0].get_json()
+    assert body["blocks"][3]["elements"][0]["url"].startswith("https://sentinel.example.nl/alerts/")
