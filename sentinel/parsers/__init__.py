@@ -1,1 +1,58 @@
 """Parsers: one module per log format, each turning a raw record into flat ECS fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, tzinfo
+
+from sentinel.parsers.base import ParseError, Parser
+from sentinel.parsers.combined import CombinedParser
+from sentinel.parsers.csvlines import CsvParser
+from sentinel.parsers.jsonl import JsonlParser
+from sentinel.parsers.sshd import SshdParser
+
+FORMATS = ("jsonl", "combined", "sshd", "csv")
+
+__all__ = [
+    "FORMATS",
+    "CombinedParser",
+    "CsvParser",
+    "JsonlParser",
+    "ParseError",
+    "Parser",
+    "SshdParser",
+    "make_parser",
+]
+
+
+def make_parser(
+    fmt: str,
+    *,
+    zone: tzinfo = UTC,
+    field_map: Mapping[str, str] | None = None,
+    csv_timestamp_format: str | None = None,
+) -> Parser:
+    """The parser for a source's format; a setting that does not apply to it is refused.
+
+    ``zone`` reads timestamps that carry no offset. ``field_map`` (source field or
+    column -> event field) applies to jsonl and csv; ``csv_timestamp_format`` (a
+    strptime format) to csv. Raises ValueError naming the problem and the fix.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown log format {fmt!r}; known formats: {', '.join(FORMATS)}")
+    if field_map and fmt not in ("jsonl", "csv"):
+        raise ValueError(
+            f"field_map applies to jsonl and csv sources; the {fmt} format has fixed fields, "
+            "remove field_map from this source"
+        )
+    if csv_timestamp_format is not None and fmt != "csv":
+        raise ValueError(
+            f"csv_timestamp_format applies to csv sources only; remove it from this {fmt} source"
+        )
+    if fmt == "jsonl":
+        return JsonlParser(zone, field_map)
+    if fmt == "csv":
+        return CsvParser(zone, field_map, csv_timestamp_format)
+    if fmt == "sshd":
+        return SshdParser(zone)
+    return CombinedParser()
