@@ -31,4 +31,11 @@ def open_store(url: str, elasticsearch: ElasticsearchStoreSettings | None = None
         from sentinel.store.sqlite import SQLiteStore
 
         return SQLiteStore(url)
-    raise StoreError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db")
+    if url.startswith(("http://", "https://")):
+        from sentinel.store.elasticsearch import ElasticsearchStore
+
+        return ElasticsearchStore(url, elasticsearch or ElasticsearchStoreSettings())
+    raise StoreError(
+        f"unsupported store URL {url!r}: use sqlite:///path/to/file.db "
+        "or https://host:9200 for Elasticsearch"
+    )

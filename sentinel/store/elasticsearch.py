@@ -1,0 +1,698 @@
+"""The Elasticsearch store: events in monthly indices behind an alias, records, dead letters.
+
+Everything large is paged inside the cluster (composite aggregations by
+``after_key``, ``search_after``); distinct counts use ``cardinality`` with the
+configured precision threshold and say when they are approximate. Records use
+``if_seq_no``/``if_primary_term`` so a stale update fails. Elasticsearch shows
+writes to searches only after a refresh: the store remembers which indices it
+wrote and refreshes them before its next search of them, so what one store
+object wrote it reads back at once; other processes see it within the cluster's
+refresh interval.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import orjson
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+
+from sentinel.config import ElasticsearchStoreSettings
+from sentinel.events import TIMESTAMP, Event, epoch_ms, from_epoch_ms
+from sentinel.store import es_records
+from sentinel.store.base import (
+    ConflictError,
+    DeadLetter,
+    EventPage,
+    PurgeResult,
+    Record,
+    Rejected,
+    StoreError,
+    StoreUnavailable,
+    WriteResult,
+)
+from sentinel.store.es_bulk import BulkWriter
+from sentinel.store.es_client import Backoff, call, connect
+from sentinel.store.es_filter import equals, event_query
+from sentinel.store.es_mappings import (
+    REQUIRED_EVENT_TYPES,
+    TEMPLATE_VERSION,
+    Names,
+    mapped_type,
+)
+from sentinel.store.query import Aggregation, AggRow, EventQuery
+
+T = TypeVar("T")
+
+COMPOSITE_PAGE = 1000
+"""Groups per composite-aggregation request."""
+SEARCH_PAGE = 5000
+"""Hits per request when a caller asks for more than this."""
+FIRST_SEEN_BATCH = 200
+"""Window combinations looked up in history per request."""
+_NO_INDEX = {"ignore_unavailable": True, "allow_no_indices": True}
+
+
+class ElasticsearchStore:
+    """Store on an Elasticsearch cluster; see the Store protocol for each operation's contract."""
+
+    def __init__(
+        self,
+        url: str,
+        settings: ElasticsearchStoreSettings | None = None,
+        *,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.url = url
+        self.settings = settings or ElasticsearchStoreSettings()
+        self.names = Names(self.settings.index_prefix)
+        self._backoff = backoff or Backoff()
+        self._client: Elasticsearch = connect(url, self.settings)
+        self._bulk = BulkWriter(
+            self._client,
+            self._backoff,
+            max_docs=self.settings.bulk_max_docs,
+            max_bytes=self.settings.bulk_max_bytes,
+        )
+        self._dirty: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ElasticsearchStore({self.url!r}, prefix={self.names.prefix!r})"
+
+    # plumbing ----------------------------------------------------------------
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        return call(fn, self._backoff, what, unavailable=StoreUnavailable, failed=StoreError)
+
+    def _wrote(self, *indices: str) -> None:
+        with self._lock:
+            self._dirty.update(indices)
+
+    def refresh(self, *indices: str) -> None:
+        """Make writes visible to searches: the given indices, or all this store wrote."""
+        with self._lock:
+            targets = set(indices) or set(self._dirty)
+            self._dirty -= targets
+        if targets:
+            self._call(
+                "refreshing " + ", ".join(sorted(targets)),
+                lambda: self._client.indices.refresh(index=",".join(sorted(targets)), **_NO_INDEX),
+            )
+
+    def _fresh(self, index: str) -> None:
+        with self._lock:
+            dirty = index in self._dirty
+        if dirty:
+            self.refresh(index)
+
+    def _search(self, index: str, what: str, **body: Any) -> dict[str, Any]:
+        self._fresh(index)
+        response = self._call(what, lambda: self._client.search(index=index, **_NO_INDEX, **body))
+        return dict(response)
+
+    # schema ------------------------------------------------------------------
+    def init(self) -> list[str]:
+        done: list[str] = []
+        for name, body in self.names.templates().items():
+            current = self._template(name)
+            if current is None:
+                done.append(f"created index template {name}")
+            elif current.get("version") != TEMPLATE_VERSION:
+                done.append(
+                    f"updated index template {name} to version {TEMPLATE_VERSION} "
+                    "(indices created from now on use it)"
+                )
+            else:
+                continue
+            self._call(
+                f"writing index template {name}",
+                lambda name=name, body=body: self._client.indices.put_index_template(
+                    name=name, **body
+                ),
+            )
+        for index in (self.names.records, self.names.dead_letters):
+            if not self._exists(index):
+                self._create_index(index)
+                done.append(f"created index {index}")
+        return done or ["nothing to do: templates and indices are in place"]
+
+    def _template(self, name: str) -> dict[str, Any] | None:
+        try:
+            found = self._call(
+                f"reading index template {name}",
+                lambda: self._client.indices.get_index_template(name=name),
+            )
+        except StoreError as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                return None
+            raise
+        for item in found["index_templates"]:
+            if item["name"] == name:
+                return dict(item["index_template"])
+        return None
+
+    def _exists(self, index: str) -> bool:
+        return bool(
+            self._call(f"looking for {index}", lambda: self._client.indices.exists(index=index))
+        )
+
+    def _create_index(self, index: str) -> None:
+        try:
+            self._call(f"creating {index}", lambda: self._client.indices.create(index=index))
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, ApiError) and "already_exists" in str(cause.message)):
+                raise
+
+    def check(self) -> list[str]:
+        problems: list[str] = []
+        fix = "run `sentinel store init`"
+        for name in self.names.templates():
+            current = self._template(name)
+            if current is None:
+                problems.append(f"index template {name} is missing: {fix}")
+                continue
+            if current.get("version") != TEMPLATE_VERSION:
+                problems.append(
+                    f"index template {name} is version {current.get('version')}, "
+                    f"expected {TEMPLATE_VERSION}: {fix}"
+                )
+            if name == self.names.events:
+                mappings = current.get("template", {}).get("mappings", {})
+                problems += _wrong_types(f"index template {name}", mappings, fix)
+                if self.names.events not in current.get("template", {}).get("aliases", {}):
+                    problems.append(f"index template {name} does not set alias {name}: {fix}")
+        for index in (self.names.records, self.names.dead_letters):
+            if not self._exists(index):
+                problems.append(f"index {index} is missing: {fix}")
+        problems += self._check_event_indices()
+        return problems
+
+    def _check_event_indices(self) -> list[str]:
+        found = self._call(
+            "reading event indices",
+            lambda: self._client.indices.get(index=self.names.event_pattern, **_NO_INDEX),
+        )
+        problems = []
+        for index, info in sorted(dict(found).items()):
+            if self.names.event_index_month(index) is None:
+                continue
+            if self.names.events not in info.get("aliases", {}):
+                problems.append(
+                    f"event index {index} is not behind alias {self.names.events}, so searches "
+                    f"miss it: add it with POST _aliases"
+                )
+            problems += _wrong_types(
+                f"event index {index}",
+                info.get("mappings", {}),
+                "reindex it into an index created after `sentinel store init`",
+            )
+        return problems
+
+    def close(self) -> None:
+        self._client.close()
+
+    # events ------------------------------------------------------------------
+    def write_events(self, events: Sequence[Event]) -> WriteResult:
+        if not events:
+            return WriteResult()
+        docs = [(self.names.event_index(e.timestamp), e.id, e.document()) for e in events]
+        outcome = self._bulk.create(docs)
+        if outcome.created:
+            self._wrote(self.names.events)
+        return WriteResult(
+            stored=len(outcome.created),
+            duplicates=len(outcome.existing),
+            rejected=[Rejected(events[i], reason) for i, reason in outcome.rejected],
+        )
+
+    def search_events(
+        self,
+        query: EventQuery,
+        *,
+        limit: int = 100,
+        after: str | None = None,
+        ascending: bool = False,
+    ) -> EventPage:
+        order = "asc" if ascending else "desc"
+        hits = self._hits(
+            self.names.events,
+            "searching events",
+            event_query(query),
+            [{TIMESTAMP: {"order": order}}, {"event.id": {"order": order}}],
+            limit + 1,
+            after=_decode_cursor(after) if after else None,
+        )
+        events = [Event.from_document(h["_source"]) for h in hits[:limit]]
+        more = len(hits) > limit and limit > 0
+        next_page = _encode_cursor(hits[limit - 1]["sort"]) if more else None
+        return EventPage(events=events, next=next_page)
+
+    def count_events(self, query: EventQuery) -> int:
+        self._fresh(self.names.events)
+        response = self._call(
+            "counting events",
+            lambda: self._client.count(
+                index=self.names.events, query=event_query(query), **_NO_INDEX
+            ),
+        )
+        return int(response["count"])
+
+    def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
+        metrics = self._metrics(agg.distinct)
+        if not agg.group_by and agg.bucket is None:
+            response = self._search(
+                self.names.events,
+                "aggregating events",
+                size=0,
+                query=event_query(query),
+                aggs=metrics,
+                track_total_hits=True,
+            )
+            count = int(response["hits"]["total"]["value"])
+            if count:
+                row = self._row((), count, response.get("aggregations", {}), agg)
+                if row is not None:
+                    yield row
+            return
+        sources: list[dict[str, Any]] = [
+            {f"g{i}": {"terms": {"field": name, "missing_bucket": True}}}
+            for i, name in enumerate(agg.group_by)
+        ]
+        if agg.bucket is not None:
+            size = int(agg.bucket.total_seconds() * 1000)
+            offset = int(agg.offset.total_seconds() * 1000) % size
+            histogram = {"field": TIMESTAMP, "fixed_interval": f"{size}ms"}
+            if offset:
+                histogram["offset"] = f"+{offset}ms"
+            sources.append({"bucket": {"date_histogram": histogram}})
+        for bucket in self._composite(event_query(query), sources, metrics):
+            key = tuple(bucket["key"][f"g{i}"] for i in range(len(agg.group_by)))
+            row = self._row(key, int(bucket["doc_count"]), bucket, agg)
+            if row is not None:
+                if agg.bucket is not None:
+                    row.bucket = from_epoch_ms(int(bucket["key"]["bucket"]))
+                yield row
+
+    def _metrics(self, distinct: str | None) -> dict[str, Any]:
+        metrics: dict[str, Any] = {
+            "first": {"min": {"field": TIMESTAMP}},
+            "last": {"max": {"field": TIMESTAMP}},
+        }
+        if distinct:
+            metrics["distinct"] = {
+                "cardinality": {
+                    "field": distinct,
+                    "precision_threshold": self.settings.precision_threshold,
+                }
+            }
+        return metrics
+
+    def _row(self, key: tuple[Any, ...], count: int, aggs: Any, agg: Aggregation) -> AggRow | None:
+        if count < agg.min_count:
+            return None
+        distinct = int(aggs["distinct"]["value"]) if agg.distinct else None
+        if distinct is not None and distinct < agg.min_distinct:
+            return None
+        return AggRow(
+            key=key,
+            count=count,
+            first=from_epoch_ms(int(aggs["first"]["value"])),
+            last=from_epoch_ms(int(aggs["last"]["value"])),
+            distinct=distinct,
+            approximate=distinct is not None and distinct > self.settings.precision_threshold,
+        )
+
+    def _composite(
+        self,
+        query: dict[str, Any],
+        sources: list[dict[str, Any]],
+        metrics: dict[str, Any] | None = None,
+        *,
+        page: int = COMPOSITE_PAGE,
+    ) -> Iterator[dict[str, Any]]:
+        """Every bucket of a composite aggregation, one page of ``page`` buckets at a time."""
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {"size": page, "sources": sources}
+            if after is not None:
+                composite["after"] = after
+            groups: dict[str, Any] = {"composite": composite}
+            if metrics:
+                groups["aggs"] = metrics
+            response = self._search(
+                self.names.events,
+                "grouping events",
+                size=0,
+                query=query,
+                aggs={"groups": groups},
+                track_total_hits=False,
+            )
+            result = response.get("aggregations", {}).get("groups", {})
+            buckets = result.get("buckets", [])
+            yield from buckets
+            after = result.get("after_key")
+            if not buckets or after is None:
+                return
+
+    def first_seen(
+        self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
+    ) -> Iterator[AggRow]:
+        """Combinations in the window, then one history lookup per batch of them.
+
+        Each lookup asks which of up to FIRST_SEEN_BATCH combinations occur in
+        ``[history_start, query.start)``, grouped so the answer is at most one
+        bucket per combination (per spelling, as strings match ignoring case).
+        """
+        if query.start is None or query.end is None:
+            raise StoreError("first_seen needs a window with a start and an end")
+        history = EventQuery(filter=query.filter, start=history_start, end=query.start)
+        batch: list[AggRow] = []
+        for row in self.aggregate(query, Aggregation(group_by=fields)):
+            batch.append(row)
+            if len(batch) >= FIRST_SEEN_BATCH:
+                yield from self._unseen(history, fields, batch)
+                batch = []
+        if batch:
+            yield from self._unseen(history, fields, batch)
+
+    def _unseen(
+        self, history: EventQuery, fields: tuple[str, ...], rows: list[AggRow]
+    ) -> Iterator[AggRow]:
+        combos = [
+            {"bool": {"filter": [equals(f, v) for f, v in zip(fields, row.key, strict=True)]}}
+            for row in rows
+        ]
+        query = {
+            "bool": {
+                "filter": [event_query(history)],
+                "should": combos,
+                "minimum_should_match": 1,
+            }
+        }
+        sources = [
+            {f"g{i}": {"terms": {"field": name, "missing_bucket": True}}}
+            for i, name in enumerate(fields)
+        ]
+        seen = {
+            _folded(tuple(b["key"][f"g{i}"] for i in range(len(fields))))
+            for b in self._composite(query, sources, page=len(rows))
+        }
+        for row in rows:
+            if _folded(row.key) not in seen:
+                yield row
+
+    # dead letters ------------------------------------------------------------
+    def write_dead_letters(self, letters: Sequence[DeadLetter]) -> int:
+        if not letters:
+            return 0
+        docs = [
+            (
+                self.names.dead_letters,
+                d.id,
+                {
+                    "id": d.id,
+                    "source": d.source,
+                    "position": d.position,
+                    "reason": d.reason,
+                    "raw": d.raw,
+                    "received": epoch_ms(d.received),
+                },
+            )
+            for d in letters
+        ]
+        outcome = self._bulk.create(docs)
+        if outcome.rejected:
+            position, reason = outcome.rejected[0]
+            raise StoreError(f"dead letter {letters[position].id} was refused: {reason}")
+        if outcome.created:
+            self._wrote(self.names.dead_letters)
+        return len(outcome.created)
+
+    def dead_letters(self, *, source: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        query = {"term": {"source": source}} if source else {"match_all": {}}
+        hits = self._hits(
+            self.names.dead_letters,
+            "reading dead letters",
+            query,
+            [{"received": {"order": "desc"}}, {"id": {"order": "asc"}}],
+            limit,
+        )
+        return [
+            DeadLetter(
+                s["id"],
+                s["source"],
+                s["position"],
+                s["reason"],
+                s["raw"],
+                from_epoch_ms(int(s["received"])),
+            )
+            for s in (h["_source"] for h in hits)
+        ]
+
+    def count_dead_letters(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": COMPOSITE_PAGE,
+                "sources": [{"source": {"terms": {"field": "source"}}}],
+            }
+            if after is not None:
+                composite["after"] = after
+            response = self._search(
+                self.names.dead_letters,
+                "counting dead letters",
+                size=0,
+                aggs={"sources": {"composite": composite}},
+            )
+            result = response.get("aggregations", {}).get("sources", {})
+            for bucket in result.get("buckets", []):
+                counts[bucket["key"]["source"]] = int(bucket["doc_count"])
+            after = result.get("after_key")
+            if not result.get("buckets") or after is None:
+                return counts
+
+    def _hits(
+        self,
+        index: str,
+        what: str,
+        query: dict[str, Any],
+        sort: list[dict[str, Any]],
+        limit: int,
+        *,
+        after: list[Any] | None = None,
+        **extra: Any,
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` hits in ``sort`` order, paged by ``search_after`` past SEARCH_PAGE."""
+        hits: list[dict[str, Any]] = []
+        while len(hits) < limit:
+            size = min(limit - len(hits), SEARCH_PAGE)
+            body: dict[str, Any] = {"query": query, "sort": sort, "size": size, **extra}
+            if after is not None:
+                body["search_after"] = after
+            page = self._search(index, what, track_total_hits=False, **body)["hits"]["hits"]
+            hits += page
+            if len(page) < size:
+                break
+            after = page[-1]["sort"]
+        return hits
+
+    # records -----------------------------------------------------------------
+    def get_record(self, kind: str, id: str) -> Record | None:
+        try:
+            found = self._call(
+                f"reading {kind} {id}",
+                lambda: self._client.get(index=self.names.records, id=es_records.doc_id(kind, id)),
+            )
+        except StoreError as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                return None
+            raise
+        return es_records.from_hit(found)
+
+    def _index(self, kind: str, id: str, data: Mapping[str, Any], **options: Any) -> Record:
+        doc = es_records.document(kind, id, data)
+        response = self._client.index(
+            index=self.names.records, id=es_records.doc_id(kind, id), document=doc, **options
+        )
+        self._wrote(self.names.records)
+        return Record(
+            kind,
+            id,
+            dict(data),
+            es_records.version(response["_seq_no"], response["_primary_term"]),
+        )
+
+    def _write_checked(
+        self, what: str, kind: str, id: str, data: Mapping[str, Any], **options: Any
+    ) -> Record | None:
+        """Index with a precondition; None when it failed on a conflict.
+
+        A conflict after a retried request may be the first try having landed
+        with its answer lost; the record then holds exactly ``data`` and counts
+        as written.
+        """
+        tries = 0
+
+        def attempt() -> Record:
+            nonlocal tries
+            tries += 1
+            return self._index(kind, id, data, **options)
+
+        try:
+            return self._call(what, attempt)
+        except StoreError as exc:
+            if not _is_conflict(exc):
+                raise
+        if tries > 1:
+            current = self.get_record(kind, id)
+            if current is not None and current.data == orjson.loads(orjson.dumps(dict(data))):
+                return current
+        return None
+
+    def create_record(self, kind: str, id: str, data: Mapping[str, Any]) -> Record:
+        record = self._write_checked(f"creating {kind} {id}", kind, id, data, op_type="create")
+        if record is None:
+            raise ConflictError(f"{kind} {id} already exists")
+        return record
+
+    def update_record(self, kind: str, id: str, data: Mapping[str, Any], version: str) -> Record:
+        seq_no, term = es_records.parse_version(version)
+        record = self._write_checked(
+            f"updating {kind} {id}", kind, id, data, if_seq_no=seq_no, if_primary_term=term
+        )
+        if record is not None:
+            return record
+        current = self.get_record(kind, id)
+        if current is None:
+            raise ConflictError(f"{kind} {id} does not exist")
+        raise ConflictError(
+            f"{kind} {id} was changed by someone else (version {current.version}, "
+            f"you had {version}); reload it and apply your change again"
+        )
+
+    def put_record(self, kind: str, id: str, data: Mapping[str, Any]) -> Record:
+        return self._call(f"writing {kind} {id}", lambda: self._index(kind, id, data))
+
+    def delete_record(self, kind: str, id: str) -> bool:
+        try:
+            self._call(
+                f"deleting {kind} {id}",
+                lambda: self._client.delete(
+                    index=self.names.records, id=es_records.doc_id(kind, id)
+                ),
+            )
+        except StoreError as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                return False
+            raise
+        self._wrote(self.names.records)
+        return True
+
+    def find_records(
+        self,
+        kind: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int = 1000,
+        after: str | None = None,
+    ) -> list[Record]:
+        clauses = es_records.where_clauses(kind, where)
+        if order_by is None and after is not None:
+            clauses.append({"range": {"id": {"lt" if descending else "gt": after}}})
+        hits = self._hits(
+            self.names.records,
+            f"finding {kind} records",
+            {"bool": {"filter": clauses}},
+            es_records.sort(order_by, descending),
+            limit,
+            seq_no_primary_term=True,
+        )
+        return [es_records.from_hit(h) for h in hits]
+
+    # retention ---------------------------------------------------------------
+    def purge(self, before: datetime) -> PurgeResult:
+        """Drop whole monthly indices older than ``before``; delete older events from the rest."""
+        result = PurgeResult()
+        self.refresh()
+        found = self._call(
+            "listing event indices",
+            lambda: self._client.indices.get(index=self.names.event_pattern, **_NO_INDEX),
+        )
+        cutoff = epoch_ms(before)
+        for index in sorted(found):
+            month = self.names.event_index_month(index)
+            if month is None:
+                continue
+            start = datetime(month[0], month[1], 1, tzinfo=UTC)
+            end = (start + timedelta(days=32)).replace(day=1)
+            if end <= before:
+                self.refresh(index)
+                count = self._call(
+                    f"counting {index}", lambda index=index: self._client.count(index=index)
+                )
+                self._call(
+                    f"deleting {index}",
+                    lambda index=index: self._client.indices.delete(index=index),
+                )
+                result.events += int(count["count"])
+                result.indices.append(index)
+            elif start < before:
+                result.events += self._delete_older(index, TIMESTAMP, cutoff)
+        result.dead_letters = self._delete_older(self.names.dead_letters, "received", cutoff)
+        return result
+
+    def _delete_older(self, index: str, field: str, cutoff: int) -> int:
+        response = self._call(
+            f"deleting from {index}",
+            lambda: self._client.delete_by_query(
+                index=index,
+                query={"range": {field: {"lt": cutoff, "format": "epoch_millis"}}},
+                conflicts="proceed",
+                refresh=True,
+                **_NO_INDEX,
+            ),
+        )
+        return int(response.get("deleted", 0))
+
+
+def _wrong_types(where: str, mappings: dict[str, Any], fix: str) -> list[str]:
+    problems = []
+    for name, expected in REQUIRED_EVENT_TYPES.items():
+        actual = mapped_type(mappings, name)
+        if actual != expected:
+            problems.append(
+                f"{where} maps {name} as {actual or 'nothing'}, expected {expected}: {fix}"
+            )
+    return problems
+
+
+def _is_conflict(exc: StoreError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, ApiError) and cause.meta.status == 409
+
+
+def _folded(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group key as string matching sees it: ignoring case."""
+    return tuple(v.lower() if isinstance(v, str) else v for v in key)
+
+
+def _encode_cursor(sort: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(sort)).decode()
+
+
+def _decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, orjson.JSONDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != 2:
+        raise StoreError(f"not a page cursor from this store: {cursor!r}")
+    return values

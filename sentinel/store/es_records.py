@@ -1,0 +1,95 @@
+"""Records as Elasticsearch documents: ids, indexed keys, filters, order and versions.
+
+A record's ``data`` is kept whole but unindexed, so any JSON shape is accepted;
+each top-level scalar is also indexed under ``k.<key>`` (see es_mappings) so
+``find_records`` can filter and sort on it like the SQLite store does on
+``json_extract``: numbers and booleans compare as numbers, text as text, null
+and missing alike, nulls first when ascending.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from sentinel.store.base import Record, StoreError
+from sentinel.store.query import FIELD_NAME, check_field
+
+NUMBER, TEXT = 1, 2
+
+
+def doc_id(kind: str, id: str) -> str:
+    if "/" in kind:
+        raise StoreError(f"record kind {kind!r} must not contain '/'")
+    return f"{kind}/{id}"
+
+
+def document(kind: str, id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    keys: dict[str, dict[str, Any]] = {}
+    for key, value in data.items():
+        if not FIELD_NAME.match(key):
+            continue
+        if isinstance(value, bool):
+            keys[key] = {"t": NUMBER, "n": int(value)}
+        elif isinstance(value, int | float) and math.isfinite(value):
+            keys[key] = {"t": NUMBER, "n": value}
+        elif isinstance(value, str):
+            keys[key] = {"t": TEXT, "s": value}
+    return {"kind": kind, "id": id, "data": dict(data), "k": keys}
+
+
+def version(seq_no: int, primary_term: int) -> str:
+    return f"{seq_no}:{primary_term}"
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    """(if_seq_no, if_primary_term); anything else is not a version from this store."""
+    seq_no, _, term = text.partition(":")
+    if not (seq_no.isdigit() and term.isdigit()):
+        raise StoreError(f"{text!r} is not a record version from this store")
+    return int(seq_no), int(term)
+
+
+def from_hit(hit: Mapping[str, Any]) -> Record:
+    source = hit["_source"]
+    return Record(
+        source["kind"], source["id"], source["data"], version(hit["_seq_no"], hit["_primary_term"])
+    )
+
+
+def where_clauses(kind: str, where: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    clauses: list[dict[str, Any]] = [{"term": {"kind": kind}}]
+    for key, value in (where or {}).items():
+        check_field(key)
+        if value is None:
+            clauses.append({"bool": {"must_not": [{"exists": {"field": f"k.{key}.t"}}]}})
+        elif isinstance(value, bool | int | float):
+            number = int(value) if isinstance(value, bool) else value
+            clauses.append({"term": {f"k.{key}.n": number}})
+        elif isinstance(value, str):
+            clauses.append({"term": {f"k.{key}.s": value}})
+        else:
+            raise StoreError(f"cannot compare record key {key!r} with {type(value).__name__}")
+    return clauses
+
+
+def sort(order_by: str | None, descending: bool) -> list[dict[str, Any]]:
+    order = "desc" if descending else "asc"
+    by_id = {"id": {"order": order}}
+    if order_by is None:
+        return [by_id]
+    check_field(order_by)
+    key = f"k.{order_by}"
+    return [
+        {
+            f"{key}.t": {
+                "order": order,
+                "missing": "_last" if descending else "_first",
+                "unmapped_type": "byte",
+            }
+        },
+        {f"{key}.n": {"order": order, "unmapped_type": "double"}},
+        {f"{key}.s": {"order": order, "unmapped_type": "keyword"}},
+        by_id,
+    ]
