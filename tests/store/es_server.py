@@ -1,0 +1,107 @@
+"""A live Elasticsearch-speaking server for tests: osmem-server, or a real cluster.
+
+By default one ``osmem-server`` process (PyPI ``osmem-server``: an in-memory
+server speaking the OpenSearch REST API) is started on a free port for the
+test session and stopped after it. ``SENTINEL_TEST_ELASTICSEARCH_URL`` points
+the same tests at a real cluster instead (``..._API_KEY``, ``..._CA_CERTS`` and
+``..._COMPATIBILITY`` configure the connection). Every test gets its own index
+prefix, and its indices and templates are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from sentinel.config import ElasticsearchStoreSettings
+from sentinel.store.elasticsearch import ElasticsearchStore
+from sentinel.store.es_client import Backoff, connect
+
+ENV = "SENTINEL_TEST_ELASTICSEARCH_URL"
+
+
+@dataclass
+class EsTarget:
+    url: str
+    connection: dict[str, Any] = field(default_factory=dict)
+    osmem: bool = False
+
+    def settings(self, prefix: str, **overrides: Any) -> ElasticsearchStoreSettings:
+        return ElasticsearchStoreSettings(
+            **{**self.connection, "index_prefix": prefix, **overrides}
+        )
+
+    def client(self) -> Elasticsearch:
+        return connect(self.url, self.settings("unused"))
+
+
+@dataclass
+class Sleeps:
+    """Records backoff pauses instead of sleeping."""
+
+    pauses: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+def _from_env(url: str) -> EsTarget:
+    connection: dict[str, Any] = {
+        "compatibility": os.environ.get(
+            "SENTINEL_TEST_ELASTICSEARCH_COMPATIBILITY", "elasticsearch"
+        )
+    }
+    if key := os.environ.get("SENTINEL_TEST_ELASTICSEARCH_API_KEY"):
+        connection["auth"] = {"api_key": key}
+    if ca := os.environ.get("SENTINEL_TEST_ELASTICSEARCH_CA_CERTS"):
+        connection["ca_certs"] = ca
+    return EsTarget(url, connection)
+
+
+@pytest.fixture(scope="session")
+def es_target() -> Iterator[EsTarget]:
+    if url := os.environ.get(ENV):
+        yield _from_env(url)
+        return
+    from osmem_server import OsmemServer
+
+    server = OsmemServer.start(japanese=False)
+    try:
+        yield EsTarget(server.url, {"compatibility": "opensearch"}, osmem=True)
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def es_prefix(es_target: EsTarget) -> Iterator[str]:
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = es_target.client()
+    try:
+        client.options(ignore_status=404).indices.delete(
+            index=f"{prefix}-*", expand_wildcards="all", allow_no_indices=True
+        )
+        client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-*")
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def es_store(es_target: EsTarget, es_prefix: str, sleeps: Sleeps) -> Iterator[ElasticsearchStore]:
+    store = ElasticsearchStore(
+        es_target.url, es_target.settings(es_prefix), backoff=Backoff(sleep=sleeps)
+    )
+    store.init()
+    yield store
+    store.close()
