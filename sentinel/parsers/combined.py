@@ -27,8 +27,9 @@ from sentinel.sources.base import RawRecord
 
 _QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _TS = r"(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})"
+_STATUS_SIZE = r"(\d{3}|-) (\d{1,18}|-)"  # a larger size is not believed (nor storable)
 _LINE = re.compile(
-    rf"(\S+) \S+ (.*?) \[{_TS}\] {_QUOTED} (\d{{3}}|-) (\d+|-)(?: {_QUOTED} {_QUOTED}(?: .*)?)?",
+    rf"(\S+) \S+ (.*?) \[{_TS}\] {_QUOTED} {_STATUS_SIZE}(?: {_QUOTED} {_QUOTED}(?: .*)?)?",
     re.ASCII | re.DOTALL,
 )
 _UNESCAPE = re.compile(r'\\(["\\])')
@@ -56,7 +57,8 @@ _DIAGNOSIS = (
     ),
     (
         re.compile(
-            rf"\S+ \S+ .*? \[[^\]]*\] {_QUOTED} (\d{{3}}|-) (\d+|-)(?: |$)", re.ASCII | re.DOTALL
+            rf"\S+ \S+ .*? \[[^\]]*\] {_QUOTED} {_STATUS_SIZE}(?: |$)",
+            re.ASCII | re.DOTALL,
         ),
         "status and size are not numbers or '-'",
     ),

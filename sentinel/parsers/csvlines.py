@@ -46,7 +46,10 @@ def _text(value: str) -> Any:
 
 
 def _integer(value: str) -> Any:
-    return int(value)
+    number = int(value)
+    if not -(2**63) <= number < 2**63:
+        raise ValueError("beyond 64 bits")
+    return number
 
 
 def _items(value: str) -> Any:
@@ -117,7 +120,7 @@ class CsvParser:
                 fields[name] = read(cell)
             except ValueError:
                 raise ParseError(
-                    f"column {column!r}: {cell[:40]!r} is not a whole number"
+                    f"column {column!r}: {cell[:40]!r} is not a 64-bit whole number"
                 ) from None
         fields[TIMESTAMP] = self._time(layout.columns[layout.timestamp], cells[layout.timestamp])
         return [fields]

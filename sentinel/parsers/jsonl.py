@@ -55,7 +55,12 @@ class JsonlParser:
             except orjson.JSONDecodeError as exc:
                 raise ParseError(f"not JSON: {exc}") from None
         else:
-            doc = data
+            # Objects decoded elsewhere (requests uses the json module) may hold what
+            # the store cannot write, such as integers beyond 64 bits: normalise them.
+            try:
+                doc = orjson.loads(orjson.dumps(data))
+            except TypeError as exc:
+                raise ParseError(f"not JSON-serialisable: {exc}") from None
         if not isinstance(doc, dict):
             raise ParseError(f"not a JSON object but {type(doc).__name__}")
         fields: dict[str, Any] = {}

@@ -205,6 +205,10 @@ def test_lines_sharing_a_second_share_its_time_and_a_new_one_moves_on() -> None:
         ),
         ('1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" OK 1', "status and size"),
         (
+            '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1234567890123456789',
+            "status and size",
+        ),
+        (
             '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla',
             "referrer and user agent",
         ),

@@ -198,6 +198,17 @@ def test_objects_nested_too_deep_are_refused() -> None:
         JsonlParser(AMS).parse(make_record(deep))
 
 
+def test_a_decoded_object_with_what_the_store_cannot_write_is_refused() -> None:
+    with pytest.raises(ParseError, match="not JSON-serialisable: Integer exceeds 64-bit range"):
+        JsonlParser(AMS).parse(make_record({"@timestamp": "2026-11-23T10:00:00Z", "n": 2**70}))
+
+
+def test_a_decoded_object_may_carry_a_datetime() -> None:
+    when = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    assert parse_one({"@timestamp": when})["@timestamp"] == when
+
+
 @given(st.text(max_size=300))
 def test_any_text_gives_events_or_a_parse_error(text: str) -> None:
     try:
