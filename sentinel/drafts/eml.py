@@ -80,8 +80,8 @@ def message(member: Recipient, letter: Draft, sender: str) -> EmailMessage:
     if sender:
         msg["From"] = sender
     msg["Subject"] = match.group(1).strip()
-    msg["Content-Language"] = member.language
     msg["X-Sentinel-Incident"] = letter.incident
     msg["X-Sentinel-Letter"] = letter.id
     msg.set_content(body.lstrip("\n").replace(NAME_FIELD, name))
+    msg["Content-Language"] = member.language  # after set_content, which resets Content-*
     return msg

@@ -137,6 +137,15 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "sex_life": ("seksueel gedrag", "sex life"),
         "sexual_orientation": ("seksuele gerichtheid", "sexual orientation"),
     },
+    "data.insight": {
+        "minimal": ("nauwelijks iets", "next to nothing"),
+        "limited": ("beperkt", "little"),
+        "normal": ("gemiddeld", "a normal amount"),
+        "extensive": (
+            "veel (genoeg voor een profiel of fraude)",
+            "a lot (enough to profile or defraud)",
+        ),
+    },
     "subjects.categories": {
         "members": ("leden (klanten)", "members (customers)"),
         "partner_staff": ("medewerkers van partners", "partners' staff"),

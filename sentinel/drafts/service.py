@@ -2,9 +2,8 @@
 
 One entry per kind of draft; each renders from the incident as it stands,
 stores the text as a version (``Versions.save``: the same text is not stored
-twice, a changed text is a new version) and returns it. ``render_draft_handler``
-plugs this into playbook runs, so a step's ``render_draft`` action makes its
-drafts when the step is completed.
+twice, a changed text is a new version) and returns it. ``sentinel.drafts.actions``
+plugs ``render_kind`` into playbook runs.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from sentinel.incidents.assessment import assess
 from sentinel.incidents.deadline import AMSTERDAM, deadline
 from sentinel.incidents.facts import UNKNOWN, Facts
 from sentinel.incidents.model import Incident
-from sentinel.incidents.runs import ActionHandler, ActionRequest
 from sentinel.incidents.service import Incidents
 
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -283,13 +281,3 @@ class DraftService:
             details=details,
         )
         return Made(draft, new)
-
-
-def render_draft_handler(service: DraftService) -> ActionHandler:
-    """The ``render_draft`` playbook action: make that kind of draft in Dutch and English."""
-
-    def handle(request: ActionRequest) -> str:
-        made = service.render_kind(request.incident, request.action.value, by=request.by)
-        return "; ".join(f"{m.draft.id} ({'new' if m.new else 'unchanged'})" for m in made)
-
-    return handle
