@@ -1,0 +1,431 @@
+"""`sentinel drafts …`: the AP notification, the member letters and the other drafts of an incident.
+
+Thin: each command renders through ``sentinel.drafts.service`` (which stores the
+version and records it in the audit trail) and prints or writes the text. The
+version, whether it is new and what is still open go to stderr, so stdout can
+be redirected to a file as the draft itself. Nothing is ever sent.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from sentinel.cli.common import (
+    ConfigOption,
+    Context,
+    Exit,
+    JsonOption,
+    StoreOption,
+    console,
+    context,
+    emit_json,
+    errors,
+    fail,
+    opened_store,
+)
+from sentinel.cli.incidents import ByOption, IdArgument, me
+from sentinel.drafts.actions import render_pending
+from sentinel.drafts.ap import Organisation
+from sentinel.drafts.eml import write_eml
+from sentinel.drafts.errors import DraftError, DraftNotFound
+from sentinel.drafts.members import write_recipients
+from sentinel.drafts.model import Draft
+from sentinel.drafts.service import DraftService, Made
+from sentinel.drafts.versions import facts_hash
+from sentinel.incidents.model import IncidentError, IncidentNotFound
+from sentinel.incidents.runs import Runs
+from sentinel.incidents.service import Incidents
+from sentinel.localtime import show
+from sentinel.store.base import ConflictError
+
+app = typer.Typer(
+    help="Drafts: the AP notification, member letters, public notice, management summary.",
+    no_args_is_help=True,
+)
+
+LangOption = Annotated[str, typer.Option("--lang", help="nl (Dutch) or en (English).")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the draft to this file (default: stdout).")
+]
+_AP_KINDS = {"initial": "initial", "follow-up": "follow_up", "withdrawal": "withdrawal"}
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    try:
+        yield
+    except (IncidentNotFound, DraftNotFound) as exc:
+        fail(str(exc), Exit.NOT_FOUND)
+    except (DraftError, IncidentError) as exc:
+        fail(str(exc), Exit.USAGE)
+    except ConflictError as exc:
+        fail(str(exc), Exit.FAILED)
+
+
+@contextmanager
+def drafting(config: Path | None, store_url: str | None) -> Iterator[tuple[Context, DraftService]]:
+    ctx = context(config, store_url)
+    org = ctx.settings.organisation
+    cfg = ctx.settings.incidents
+    with opened_store(ctx) as store, refusals():
+        yield (
+            ctx,
+            DraftService(
+                Incidents(store, ctx.clock),
+                organisation=Organisation(
+                    org.name, org.address, org.dpo_name, org.dpo_email, org.dpo_phone
+                ),
+                zone=ctx.zone,
+                assessment={
+                    "large_scale": cfg.large_scale,
+                    "short_outage_hours": cfg.short_outage.total_seconds() / 3600,
+                },
+            ),
+        )
+
+
+def draft_json(draft: Draft, *, new: bool | None = None, content: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": draft.id,
+        "incident": draft.incident,
+        "kind": draft.kind,
+        "lang": draft.lang,
+        "format": draft.format,
+        "segment": draft.segment,
+        "version": draft.version,
+        "created": draft.created,
+        "created_by": draft.created_by,
+        "content_hash": draft.content_hash,
+        "facts_hash": draft.facts_hash,
+        "intact": draft.intact,
+        "approved": draft.approved.model_dump(mode="json") if draft.approved else None,
+        "open_questions": [q.model_dump() for q in draft.open_questions],
+        "details": draft.details,
+    }
+    if new is not None:
+        data["new_version"] = new
+    if content:
+        data["content"] = draft.content
+    return data
+
+
+def _deliver(made: Made, out: Path | None, as_json: bool) -> None:
+    draft = made.draft
+    if as_json:
+        emit_json(draft_json(draft, new=made.new))
+        return
+    if out is not None:
+        _write(out, draft.content)
+    else:
+        sys.stdout.write(draft.content)
+    _report(made, out)
+
+
+def _report(made: Made, out: Path | None) -> None:
+    d = made.draft
+    state = "new version" if made.new else "unchanged since the latest version"
+    if d.approved:
+        state += f", approved by {d.approved.by}"
+    where = f" written to {out}" if out else ""
+    errors.print(f"{d.id} ({state}){where}", highlight=False)
+    if d.open_questions:
+        labels = "; ".join(q.label for q in d.open_questions)
+        errors.print(
+            f"[yellow]{len(d.open_questions)} still to complete:[/] {labels}", highlight=False
+        )
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+
+
+@app.command("ap")
+def ap_command(
+    incident_id: IdArgument,
+    lang: LangOption = "nl",
+    kind: Annotated[
+        str, typer.Option("--kind", help="initial, follow-up (vervolgmelding) or withdrawal.")
+    ] = "initial",
+    reason: Annotated[
+        str | None, typer.Option(help="The reason for a withdrawal (intrekking).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    out: OutOption = None,
+    by: ByOption = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """The notification to the AP, following its Meldformulier datalekken question by question."""
+    if kind not in _AP_KINDS:
+        fail(f"--kind must be one of {', '.join(_AP_KINDS)}")
+    with drafting(config, store_url) as (_ctx, service):
+        made = service.ap(
+            incident_id,
+            by=me(by),
+            kind=_AP_KINDS[kind],  # type: ignore[arg-type]
+            lang=lang,  # type: ignore[arg-type]
+            fmt=fmt,
+            reason=reason,
+        )
+    _deliver(made, out, as_json)
+
+
+@app.command("members")
+def members_command(
+    incident_id: IdArgument,
+    lang: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lang", help="Letters in this language (repeatable; default: the members' own)."
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--directory",
+            help="Member directory CSV: member_id,name,email,language[,partner_name].",
+        ),
+    ] = None,
+    recipients: Annotated[
+        Path | None,
+        typer.Option(
+            "--recipients", help="Write the mail-merge list here (.csv, or .jsonl for JSON lines)."
+        ),
+    ] = None,
+    eml: Annotated[
+        Path | None,
+        typer.Option("--eml", help="Write one .eml per member here (approved letters only)."),
+    ] = None,
+    sender: Annotated[
+        str | None, typer.Option(help="From address of the .eml files (default: the DPO's email).")
+    ] = None,
+    by: ByOption = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Letters to the affected members (Art. 34), one per partner, data touched and language."""
+    with (
+        drafting(config, store_url) as (ctx, service),
+        service.affected(incident_id, directory=directory) as members,
+    ):
+        made = service.member_letters(
+            incident_id,
+            members,
+            by=me(by),
+            langs=lang or None,  # type: ignore[arg-type]
+        )
+        total, missing = members.count(), members.missing_from_directory()
+        letters = {key: m.draft.id for key, m in made.items()}
+        rows = _recipients(recipients, members, letters) if recipients else None
+        written = None
+        if eml is not None:
+            written = write_eml(
+                eml,
+                members,
+                {key: m.draft for key, m in made.items()},
+                sender=sender if sender is not None else ctx.settings.organisation.dpo_email,
+            )
+    if as_json:
+        emit_json(
+            {
+                "incident": incident_id,
+                "members": total,
+                "missing_from_directory": missing,
+                "recipients_written": rows,
+                "eml_written": written,
+                "letters": [
+                    {**draft_json(m.draft, new=m.new), "segment": key[0]} for key, m in made.items()
+                ],
+            }
+        )
+        return
+    table = Table(title=f"{incident_id}: {total} affected member(s), {len(made)} letter(s)")
+    for col in ("letter", "segment", "lang", "members", "version", "open questions"):
+        table.add_column(col, overflow="fold")
+    for (segment, language), m in made.items():
+        d = m.draft
+        table.add_row(
+            d.id,
+            segment,
+            language,
+            str(d.details.get("members", "")),
+            f"v{d.version} ({'new' if m.new else 'unchanged'})"
+            + (f", approved by {d.approved.by}" if d.approved else ""),
+            str(len(d.open_questions)),
+        )
+    console.print(table)
+    if missing:
+        errors.print(
+            f"[yellow]{missing} member(s) not in the directory[/]: listed in the recipients "
+            "with status missing_from_directory",
+            highlight=False,
+        )
+    if rows is not None:
+        errors.print(f"{rows} recipient(s) written to {recipients}", highlight=False)
+    if written is not None:
+        errors.print(f"{written} .eml file(s) written to {eml}", highlight=False)
+
+
+def _recipients(path: Path, members: Any, letters: dict[tuple[str, str], str]) -> int:
+    fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv"
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            return write_recipients(handle, members, letters, fmt)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+
+
+@app.command("public")
+def public_command(
+    incident_id: IdArgument,
+    lang: LangOption = "nl",
+    out: OutOption = None,
+    by: ByOption = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """A public communication, when informing each member is disproportionate (Art. 34(3)(c))."""
+    with drafting(config, store_url) as (_ctx, service):
+        made = service.public_communication(incident_id, by=me(by), lang=lang)  # type: ignore[arg-type]
+    _deliver(made, out, as_json)
+
+
+@app.command("summary")
+def summary_command(
+    incident_id: IdArgument,
+    lang: LangOption = "nl",
+    out: OutOption = None,
+    by: ByOption = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """An internal summary for management: facts, deadline, assessment, decision, open points."""
+    with drafting(config, store_url) as (_ctx, service):
+        made = service.management_summary(incident_id, by=me(by), lang=lang)  # type: ignore[arg-type]
+    _deliver(made, out, as_json)
+
+
+@app.command("list")
+def list_command(
+    incident_id: IdArgument,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Every version of every draft of the incident, approved or not, and whether it is current."""
+    with drafting(config, store_url) as (ctx, service):
+        incident = service.incidents.get(incident_id).incident
+        drafts = service.versions.of_incident(incident_id)
+    current = facts_hash(incident.facts)
+    if as_json:
+        emit_json(
+            [{**draft_json(d, content=False), "current": d.facts_hash == current} for d in drafts]
+        )
+        return
+    table = Table(title=f"{incident_id}: {len(drafts)} draft version(s)")
+    for col in ("draft", "version", "made", "by", "approved", "facts", "open"):
+        table.add_column(col, overflow="fold")
+    for d in drafts:
+        approved = f"{d.approved.by} {show(d.approved.at, ctx.zone)}" if d.approved else "—"
+        if not d.intact:
+            approved = "[bold red]ALTERED after it was stored[/]"
+        table.add_row(
+            d.series,
+            f"v{d.version}",
+            show(d.created, ctx.zone, seconds=False),
+            d.created_by,
+            approved,
+            "current" if d.facts_hash == current else "facts changed since",
+            str(len(d.open_questions)),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show_command(
+    draft_id: Annotated[str, typer.Argument(help="The draft id (from `sentinel drafts list`).")],
+    out: OutOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """One stored version, exactly as it was made."""
+    with drafting(config, store_url) as (_ctx, service):
+        draft = service.versions.get(draft_id)
+    if as_json:
+        emit_json(draft_json(draft))
+        return
+    if out is not None:
+        _write(out, draft.content)
+    else:
+        sys.stdout.write(draft.content)
+    if not draft.intact:
+        errors.print(
+            f"[bold red]{draft.id} was changed after it was stored: its text no longer matches "
+            "its hash[/]",
+            highlight=False,
+        )
+        raise typer.Exit(int(Exit.FAILED))
+
+
+@app.command("approve")
+def approve_command(
+    draft_id: Annotated[str, typer.Argument(help="The draft id (from `sentinel drafts list`).")],
+    note: Annotated[str | None, typer.Option(help="A note with the approval.")] = None,
+    by: ByOption = "",
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Approve a version: it is frozen (its hash kept); new facts make a new version."""
+    with drafting(config, store_url) as (ctx, service):
+        draft = service.versions.approve(draft_id, by=me(by), note=note)
+    assert draft.approved is not None
+    console.print(
+        f"{draft.id} approved by {draft.approved.by} at {show(draft.approved.at, ctx.zone)} "
+        f"(sha256 {draft.content_hash})",
+        highlight=False,
+    )
+    if draft.open_questions:
+        errors.print(
+            f"[yellow]note:[/] it still has {len(draft.open_questions)} open question(s); "
+            "send a follow-up when they are answered",
+            highlight=False,
+        )
+
+
+@app.command("pending")
+def pending_command(
+    by: ByOption = "",
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Make the drafts that completed playbook steps asked for (render_draft actions)."""
+    with drafting(config, store_url) as (ctx, service):
+        runs = Runs(service.incidents.store, ctx.clock, service.incidents, {})
+        resolved = render_pending(runs, service, by=me(by))
+    if as_json:
+        emit_json([asdict(r) for r in resolved])
+        return
+    for r in resolved:
+        mark = "done" if r.ok else "[red]failed[/]"
+        console.print(f"{r.incident} step {r.step} {r.draft}: {mark} — {r.result}", highlight=False)
+    if not resolved:
+        console.print("no draft requested by a playbook step is waiting")
+    if any(not r.ok for r in resolved):
+        raise typer.Exit(int(Exit.FAILED))
