@@ -1,0 +1,223 @@
+"""The AP notification draft, read the way a privacy officer checks it before notifying."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sentinel.drafts.ap_form import FORM, questions
+from sentinel.drafts.errors import DraftError
+from sentinel.drafts.service import DraftService
+from sentinel.incidents.facts import FACTS, label
+from sentinel.incidents.notifications import record_notification
+from sentinel.incidents.service import Incidents
+from tests.conftest import ManualClock
+from tests.drafts.conftest import full_facts
+
+
+def test_the_72_hour_deadline_is_shown_in_amsterdam_time_across_the_dst_change(
+    drafts: DraftService, blank_incident: str
+) -> None:
+    nl = drafts.ap(blank_incident, by="dpo", lang="nl").draft.content
+    en = drafts.ap(blank_incident, by="dpo", lang="en").draft.content
+    # Aware Saturday 10:00 winter time; the clocks go forward on Sunday, so 72 real hours
+    # later it is 11:00 summer time on Tuesday.
+    assert "Kennisname van het datalek: zaterdag 28 maart 2026 10:00 CET" in nl
+    assert "dinsdag 31 maart 2026 11:00 CEST" in nl
+    assert "(72 uur na kennisname, art. 33 lid 1 AVG): dinsdag 31 maart 2026 11:00 CEST" in nl
+    assert (
+        "Deadline (72 hours after awareness, Art. 33(1) GDPR): Tuesday 31 March 2026 11:00 CEST"
+        in en
+    )
+
+
+def test_unknown_facts_are_flagged_and_listed_on_top_never_blank(
+    drafts: DraftService, incidents: Incidents, blank_incident: str
+) -> None:
+    incidents.update_facts(blank_incident, {"subjects.people": "10-40"}, by="frank")
+    draft = drafts.ap(blank_incident, by="dpo", lang="nl").draft
+    text = draft.content
+    assert "[AANVULLEN: aantal betrokken gegevensrecords — nog onbekend]" in text
+    assert "10 tot 40" in text
+    on_top = text[: text.index("## 0.")]
+    assert "## Nog aan te vullen" in on_top
+    assert "- aantal betrokken gegevensrecords (`subjects.records`)" in on_top
+    assert "aantal betrokkenen (`subjects.people`)" not in on_top
+    assert {q.key for q in draft.open_questions} >= {"subjects.records", "summary", "dpo.name"}
+    assert "subjects.people" not in {q.key for q in draft.open_questions}
+    # Art. 33(4): an incomplete notification says it is made in phases.
+    assert "in fasen gedaan (art. 33 lid 4 AVG)" in on_top
+    # Every question has an answer: text or a marker, never nothing.
+    for block in re.split(r"\n\*\*\d\.\d ", text)[1:]:
+        answer = block.split("\n\n", 2)[1].strip()
+        assert answer and "None" not in answer, block
+
+    en = drafts.ap(blank_incident, by="dpo", lang="en").draft.content
+    assert "[TO COMPLETE: approximate number of records — not yet known]" in en
+    assert "## Still to complete" in en
+
+
+def test_every_question_of_the_form_appears_in_the_forms_order(
+    drafts: DraftService, blank_incident: str
+) -> None:
+    for lang in ("nl", "en"):
+        text = drafts.ap(blank_incident, by="dpo", lang=lang).draft.content
+        positions = []
+        for section in FORM:
+            title = section.nl if lang == "nl" else section.en
+            positions.append(text.index(f"## {section.number}. {title}"))
+            for q in section.questions:
+                positions.append(text.index(f"**{q.id} {q.nl if lang == 'nl' else q.en}**"))
+        assert positions == sorted(positions)
+    # Art. 33(3)(a)-(d) are all asked for.
+    cited = {q.gdpr for q in questions()}
+    assert {"33(3)(a)", "33(3)(b)", "33(3)(c)", "33(3)(d)"} <= cited
+    # Every fact the form asks for exists in the facts schema.
+    assert all(name in FACTS for q in questions() for name in q.facts)
+
+
+def test_a_complete_incident_gives_the_numbers_categories_and_contacts(
+    drafts: DraftService, incidents: Incidents, insider_incident: str
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    nl = drafts.ap(insider_incident, by="dpo", lang="nl").draft
+    text = nl.content
+    assert nl.open_questions == []
+    assert "## Nog aan te vullen (0)" in text
+    assert "AANVULLEN" not in text
+    assert "\n380 tot 420\n" in text  # 5.1 people, min-max
+    assert "\n1.200 tot 1.500\n" in text  # 4.3 records
+    assert (
+        "- soorten persoonsgegevens: contactgegevens (naam, adres, woonplaats, telefoonnummer, "
+        "e-mailadres), voertuiggegevens (zoals kenteken en chassisnummer) en financiële gegevens"
+    ) in text
+    assert "\ngeen\n" in text  # 4.2 no special categories: an answer, not a blank
+    assert "- naam van de functionaris gegevensbescherming: Fenna de Vries" in text
+    assert "- e-mailadres van de FG: fg@wegenwacht-leden.example" in text
+    assert "- de oorzaak: misbruik van bevoegdheden door een insider" in text
+    assert "- wanneer het datalek begon: donderdag 26 maart 2026 19:00 CET" in text
+    assert (
+        "- getroffen maatregelen: partner account suspended en export deleted at the partner"
+        in (text)
+    )
+    assert "- andere betrokken EU-landen: BE" in text
+    assert "- naam: Wegenwacht Leden B.V." in text
+    # Ruled out by other facts, so not asked: the processor's name, the end of an ongoing breach.
+    assert "de verwerker:" not in text
+    assert "in fasen gedaan" not in text
+    en = drafts.ap(insider_incident, by="dpo", lang="en").draft.content
+    assert "\n380 to 420\n" in en and "\n1,200 to 1,500\n" in en
+    assert "misuse of access rights by an insider" in en
+
+
+def test_values_from_logs_are_escaped_in_html(
+    drafts: DraftService, incidents: Incidents, blank_incident: str
+) -> None:
+    incidents.update_facts(
+        blank_incident, {"summary": 'Export named <script>alert("x")</script> & more'}, by="f"
+    )
+    html = drafts.ap(blank_incident, by="dpo", lang="en", fmt="html").draft.content
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in html
+    assert html.startswith("<!DOCTYPE html>")
+    md = drafts.ap(blank_incident, by="dpo", lang="en").draft.content
+    assert '<script>alert("x")</script> & more' in md  # Markdown keeps the text as recorded
+
+
+def test_after_the_deadline_the_draft_asks_for_the_reasons_of_the_delay(
+    drafts: DraftService, clock: ManualClock, blank_incident: str
+) -> None:
+    first = drafts.ap(blank_incident, by="dpo").draft
+    assert "Niet van toepassing als de melding vóór dinsdag 31 maart 2026 11:00 CEST" in (
+        first.content
+    )
+    assert "delay_reason" not in {q.key for q in first.open_questions}
+    clock.advance(hours=73)
+    late = drafts.ap(blank_incident, by="dpo").draft
+    assert late.version == 2
+    assert "[AANVULLEN: reden voor de vertraging — nog onbekend]" in late.content
+    assert "delay_reason" in {q.key for q in late.open_questions}
+
+
+def test_follow_up_quotes_the_reference_and_gives_only_what_changed_or_is_missing(
+    drafts: DraftService, incidents: Incidents, clock: ManualClock, insider_incident: str
+) -> None:
+    facts = full_facts()
+    del facts["measures.planned"]
+    incidents.update_facts(insider_incident, facts, by="frank")
+    with pytest.raises(DraftError, match="record that first"):
+        drafts.ap(insider_incident, by="dpo", kind="follow_up")
+    record_notification(
+        incidents, insider_incident, kind="initial", by="dpo", reference="2026-123456"
+    )
+    clock.advance(hours=30)
+    incidents.update_facts(insider_incident, {"subjects.people": 57}, by="frank")
+
+    text = drafts.ap(insider_incident, by="dpo", kind="follow_up").draft.content
+    assert "Vervolgmelding (aanvulling of wijziging)" in text
+    assert "**0.2 Meldnummer van de eerdere melding**\n\n2026-123456" in text
+    assert "\n57 _(gewijzigd)_\n" in text  # 5.1, changed
+    assert "Gewijzigd: aantal betrokkenen." in text
+    assert "[AANVULLEN: voorgenomen maatregelen — nog onbekend]" in text  # 8.2 still missing
+    assert "**3.1 " not in text  # the summary did not change
+    assert "**2.4 " not in text  # the delay question belongs to the initial notification
+    assert "Vorige melding aan de AP: zaterdag 28 maart 2026 10:00 CET" in text
+
+
+def test_withdrawal_names_the_reference_and_the_reason(
+    drafts: DraftService, incidents: Incidents, blank_incident: str
+) -> None:
+    with pytest.raises(DraftError, match="initial notification"):
+        drafts.ap(blank_incident, by="dpo", kind="withdrawal")
+    record_notification(incidents, blank_incident, kind="initial", by="dpo", reference="AP-77")
+    incidents.update_facts(blank_incident, {"breach.personal_data": False}, by="frank")
+    unsure = drafts.ap(blank_incident, by="dpo", kind="withdrawal").draft
+    assert "[AANVULLEN: reden van de intrekking — nog onbekend]" in unsure.content
+    made = drafts.ap(
+        blank_incident,
+        by="dpo",
+        kind="withdrawal",
+        lang="en",
+        reason="The laptop was found unopened in the office; no personal data was accessed.",
+    )
+    text = made.draft.content
+    assert "Withdrawal of the notification" in text and "AP-77" in text
+    assert "The laptop was found unopened in the office" in text
+    assert "**Is personal data involved?**\n\nno" in text
+    assert made.draft.details["reason"].startswith("The laptop was found")
+
+
+def test_labels_of_the_form_come_from_the_facts_schema(
+    drafts: DraftService, blank_incident: str
+) -> None:
+    en = drafts.ap(blank_incident, by="dpo", lang="en").draft.content
+    assert f"- {label('dpo.email', 'en')}: [TO COMPLETE: {label('dpo.email', 'en')}" in en
+
+
+def test_a_draft_kind_or_format_that_does_not_exist_is_refused(
+    drafts: DraftService, blank_incident: str
+) -> None:
+    with pytest.raises(DraftError, match="made as md"):
+        drafts.ap(blank_incident, by="dpo", kind="withdrawal", fmt="html")
+    with pytest.raises(DraftError, match="nl and en"):
+        drafts.ap(blank_incident, by="dpo", lang="de")  # type: ignore[arg-type]
+
+
+def test_no_draft_fails_on_an_incident_with_nothing_recorded(
+    drafts: DraftService, blank_incident: str
+) -> None:
+    for lang in ("nl", "en"):
+        made = [
+            drafts.ap(blank_incident, by="f", lang=lang),
+            drafts.ap(blank_incident, by="f", lang=lang, fmt="html"),
+            drafts.public_communication(blank_incident, by="f", lang=lang),
+            drafts.management_summary(blank_incident, by="f", lang=lang),
+        ]
+        with drafts.affected(blank_incident) as members:
+            made += drafts.member_letters(blank_incident, members, by="f", langs=(lang,)).values()
+        marker = "nog onbekend" if lang == "nl" else "not yet known"
+        for m in made:
+            assert marker in m.draft.content, m.draft.id
+            assert m.draft.open_questions, m.draft.id
+            assert "None" not in m.draft.content, m.draft.id

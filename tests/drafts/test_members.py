@@ -1,0 +1,181 @@
+"""Member letters: the evidence decides who, the directory how to reach them, segments what."""
+
+from __future__ import annotations
+
+import csv
+import email
+from email import policy
+from pathlib import Path
+
+import orjson
+import pytest
+
+from sentinel.drafts.eml import write_eml
+from sentinel.drafts.errors import DraftError
+from sentinel.drafts.members import DirectoryError, write_recipients
+from sentinel.drafts.service import DraftService
+from sentinel.incidents.service import Incidents
+from tests.drafts.conftest import full_facts
+
+DIRECTORY = """member_id,name,email,language,partner_name
+M001,Anna de Boer,anna@example.nl,nl,Garage Jansen
+M002,Ben Smith,ben@example.com,en,Garage Jansen
+M003,Chris Peeters,chris@example.be,nl,Autobedrijf Noord
+M004,Dirk Visser,,nl,Autobedrijf Noord
+M777,Not Affected,nobody@example.nl,nl,Garage Jansen
+"""
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Path:
+    path = tmp_path / "members.csv"
+    path.write_text(DIRECTORY, encoding="utf-8")
+    return path
+
+
+def test_one_letter_per_segment_and_language_and_everyone_on_the_list(
+    drafts: DraftService,
+    incidents: Incidents,
+    insider_incident: str,
+    directory: Path,
+    tmp_path: Path,
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    with drafts.affected(insider_incident, directory=directory) as members:
+        # M001-M005 were touched by the alert's user; M900 by someone else.
+        assert members.count() == 5
+        assert members.missing_from_directory() == 1  # M005
+        made = drafts.member_letters(insider_incident, members, by="fenna")
+        assert sorted(made) == [
+            ("P01-contact+vehicle", "en"),
+            ("P01-contact+vehicle", "nl"),
+            ("P03-contact+financial", "nl"),
+            ("direct-credentials", "nl"),
+        ]
+        letters = {key: m.draft.id for key, m in made.items()}
+        out = tmp_path / "recipients.csv"
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            assert write_recipients(handle, members, letters, "csv") == 5
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["member_id"] for r in rows] == ["M001", "M002", "M003", "M004", "M005"]
+    by_id = {r["member_id"]: r for r in rows}
+    assert by_id["M002"]["language"] == "en"
+    assert by_id["M002"]["letter"] == made[("P01-contact+vehicle", "en")].draft.id
+    assert by_id["M002"]["events"] == "2"
+    assert by_id["M004"]["status"] == "no_email"
+    assert by_id["M005"]["status"] == "missing_from_directory"  # listed, not dropped
+    assert by_id["M005"]["letter"] == made[("direct-credentials", "nl")].draft.id
+    assert "M777" not in by_id and "M900" not in by_id
+
+    p01_nl = made[("P01-contact+vehicle", "nl")].draft
+    assert p01_nl.content.startswith("Onderwerp: Datalek bij Wegenwacht Leden B.V.")
+    assert "Beste [[name]]," in p01_nl.content
+    assert "Uw gegevens zijn bij ons vastgelegd via Garage Jansen." in p01_nl.content
+    assert "- gegevens van uw auto (zoals kenteken en chassisnummer)" in p01_nl.content
+    assert "financiële" not in p01_nl.content and "bankafschriften" not in p01_nl.content
+    assert "- naam: Fenna de Vries" in p01_nl.content  # the DPO (Art. 34(2), 33(3)(b))
+    assert "Autoriteit Persoonsgegevens (artikel 77 AVG)" in p01_nl.content
+    assert "phishing" in p01_nl.content
+    assert p01_nl.details["members"] == 1 and p01_nl.open_questions == []
+
+    p01_en = made[("P01-contact+vehicle", "en")].draft.content
+    assert p01_en.startswith("Subject: Data breach at") and "Dear [[name]]," in p01_en
+    assert "We hold your data through Garage Jansen." in p01_en
+
+    p03 = made[("P03-contact+financial", "nl")].draft.content
+    assert "Controleer de komende tijd uw bankafschriften" in p03
+    assert "Wijzig uw wachtwoord" not in p03
+    direct = made[("direct-credentials", "nl")].draft.content
+    assert "Wijzig uw wachtwoord" in direct and "vastgelegd via" not in direct
+
+
+def test_eml_files_come_only_from_approved_complete_letters_one_per_member(
+    drafts: DraftService,
+    incidents: Incidents,
+    insider_incident: str,
+    directory: Path,
+    tmp_path: Path,
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    outbox = tmp_path / "eml"
+    with drafts.affected(insider_incident, directory=directory) as members:
+        made = drafts.member_letters(insider_incident, members, by="fenna")
+        letters = {key: m.draft for key, m in made.items()}
+        with pytest.raises(DraftError, match="is not approved"):
+            write_eml(outbox, members, letters)
+        assert not outbox.exists()
+        approved = {k: drafts.versions.approve(d.id, by="fenna") for k, d in letters.items()}
+        assert write_eml(outbox, members, approved, sender="fg@wegenwacht-leden.example") == 3
+    files = sorted(p.name for p in outbox.iterdir())
+    assert files == ["M001.eml", "M002.eml", "M003.eml"]  # M004 has no email, M005 is unknown
+    names = {"M001": "Anna de Boer", "M002": "Ben Smith", "M003": "Chris Peeters"}
+    for member, name in names.items():
+        msg = email.message_from_bytes(
+            (outbox / f"{member}.eml").read_bytes(), policy=policy.default
+        )
+        body = msg.get_content()
+        assert name in str(msg["To"])
+        assert f"{name}," in body and "[[name]]" not in body
+        others = [n for m, n in names.items() if m != member]
+        assert not any(other in msg.as_string() for other in others)
+    ben = email.message_from_bytes((outbox / "M002.eml").read_bytes(), policy=policy.default)
+    assert ben["Subject"].startswith("Data breach at") and ben["Content-Language"] == "en"
+    assert ben["X-Sentinel-Letter"] == made[("P01-contact+vehicle", "en")].draft.id
+    assert ben["From"] == "fg@wegenwacht-leden.example"
+
+
+def test_letters_with_open_questions_are_not_turned_into_eml(
+    drafts: DraftService, insider_incident: str, directory: Path, tmp_path: Path
+) -> None:
+    with drafts.affected(insider_incident, directory=directory) as members:
+        made = drafts.member_letters(insider_incident, members, by="fenna")
+        draft = made[("P01-contact+vehicle", "nl")].draft
+        assert "[AANVULLEN: de waarschijnlijke gevolgen in woorden — nog onbekend]" in draft.content
+        approved = {k: drafts.versions.approve(m.draft.id, by="fenna") for k, m in made.items()}
+        with pytest.raises(DraftError, match="still has open questions"):
+            write_eml(tmp_path / "eml", members, approved)
+
+
+def test_without_a_directory_every_member_is_listed_and_letters_come_in_both_languages(
+    drafts: DraftService, insider_incident: str, tmp_path: Path
+) -> None:
+    with drafts.affected(insider_incident) as members:
+        made = drafts.member_letters(insider_incident, members, by="f", langs=("nl", "en"))
+        assert len(made) == 6  # three segments, two languages
+        out = tmp_path / "recipients.jsonl"
+        with out.open("w", encoding="utf-8") as handle:
+            write_recipients(handle, members, {k: m.draft.id for k, m in made.items()}, "jsonl")
+    rows = [orjson.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 5 and {r["status"] for r in rows} == {"no_directory"}
+    assert rows[0]["categories"] == "contact+vehicle" and rows[0]["language"] == "nl"
+
+
+def test_an_incident_without_evidence_gets_one_general_letter(
+    drafts: DraftService, incidents: Incidents, blank_incident: str
+) -> None:
+    incidents.update_facts(blank_incident, {"data.categories": ["identity_documents"]}, by="f")
+    with drafts.affected(blank_incident) as members:
+        made = drafts.member_letters(blank_incident, members, by="f", langs=("en",))
+    letter = made[("all", "en")].draft
+    assert letter.series == "member_letters.all.en"
+    assert "- a copy of your identity document" in letter.content
+    assert "Watch for misuse of your identity" in letter.content
+    assert "[TO COMPLETE: what happened — not yet known]" in letter.content
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("id,name\nM1,A\n", r"members.csv:1: no member_id column \(columns: id, name\)"),
+        ("member_id,language\nM1,nl\nM2,fr\n", r"members.csv:3: language 'fr' for member M2"),
+        ("member_id\nM1\nM1\n", r"members.csv:3: member M1 is listed twice"),
+        ("member_id\nM1\n,\n", r"members.csv:3: empty member_id"),
+    ],
+)
+def test_a_broken_directory_is_refused_with_file_line_and_reason(
+    drafts: DraftService, insider_incident: str, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DirectoryError, match=message):
+        drafts.affected(insider_incident, directory=path)
