@@ -1,0 +1,131 @@
+"""`sentinel drafts …` through Typer's runner, on a real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from sentinel.cli import drafts as drafts_cli
+from sentinel.cli import incidents as incident_cli
+from tests.drafts.conftest import full_facts
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(tmp_path)  # away from the checkout's sentinel.toml
+    for name in list(os.environ):
+        if name.startswith("SENTINEL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SENTINEL_ORGANISATION__NAME", "Wegenwacht Leden B.V.")
+    monkeypatch.setenv("SENTINEL_ORGANISATION__DPO_EMAIL", "fg@wegenwacht-leden.example")
+    return f"sqlite:///{tmp_path / 'sentinel.db'}"
+
+
+def run(app: typer.Typer, store_url: str, *args: str, code: int = 0) -> Result:
+    result = runner.invoke(app, [*args, "--store", store_url], env={"USER": "fenna"})
+    assert result.exit_code == code, result.output
+    return result
+
+
+def as_json(result: Result) -> Any:
+    return orjson.loads(result.stdout)
+
+
+def _incident(store_url: str, tmp_path: Path, facts: dict[str, Any]) -> str:
+    opened = as_json(run(incident_cli.app, store_url, "open", "Bulk export", "--json"))
+    facts_file = tmp_path / "facts.json"
+    facts_file.write_bytes(orjson.dumps(facts))
+    run(incident_cli.app, store_url, "facts", opened["id"], "--file", str(facts_file))
+    return str(opened["id"])
+
+
+def test_ap_draft_list_approve_and_show(store_url: str, tmp_path: Path) -> None:
+    inc = _incident(store_url, tmp_path, {"subjects": {"people": "380-420"}})
+    made = as_json(run(drafts_cli.app, store_url, "ap", inc, "--lang", "en", "--json"))
+    assert made["id"] == f"{inc}.ap_initial.en.v1" and made["new_version"] is True
+    assert "\n380 to 420\n" in made["content"]
+    assert "Organisation: Wegenwacht Leden B.V." in made["content"]
+    assert "- the DPO's email: fg@wegenwacht-leden.example" in made["content"]  # from settings
+    assert {q["key"] for q in made["open_questions"]} >= {"summary", "subjects.records"}
+
+    out = tmp_path / "ap.md"
+    printed = run(drafts_cli.app, store_url, "ap", inc, "--out", str(out))
+    assert out.read_text(encoding="utf-8").startswith("# Concept-melding datalek")
+    told = " ".join(printed.stderr.split())  # undo Rich's line wrapping
+    assert f"{inc}.ap_initial.nl.v1 (new version) written to" in told
+    assert "still to complete" in told
+
+    approved = run(drafts_cli.app, store_url, "approve", f"{inc}.ap_initial.nl.v1", "--by", "fg")
+    assert f"{inc}.ap_initial.nl.v1 approved by fg" in approved.stdout
+    run(drafts_cli.app, store_url, "approve", f"{inc}.ap_initial.nl.v1", code=2)
+
+    listed = as_json(run(drafts_cli.app, store_url, "list", inc, "--json"))
+    assert [(d["id"], d["approved"] is not None, d["current"]) for d in listed] == [
+        (f"{inc}.ap_initial.en.v1", False, True),
+        (f"{inc}.ap_initial.nl.v1", True, True),
+    ]
+    shown = run(drafts_cli.app, store_url, "show", f"{inc}.ap_initial.nl.v1")
+    assert shown.stdout == out.read_text(encoding="utf-8")
+
+    run(incident_cli.app, store_url, "facts", inc, "--set", "subjects.records=1200")
+    listed = as_json(run(drafts_cli.app, store_url, "list", inc, "--json"))
+    assert [d["current"] for d in listed] == [False, False]  # facts moved on since
+
+
+def test_member_letters_and_the_recipient_list(store_url: str, tmp_path: Path) -> None:
+    facts = {name: value for name, value in full_facts().items() if not name.startswith("dpo.")}
+    nested: dict[str, Any] = {}
+    for name, value in facts.items():
+        group, _, leaf = name.partition(".")
+        if leaf:
+            nested.setdefault(group, {})[leaf] = value
+        else:
+            nested[group] = value
+    inc = _incident(store_url, tmp_path, nested)
+    directory = tmp_path / "members.csv"
+    directory.write_text("member_id,name,email,language\nM1,Anna,anna@example.nl,nl\n")
+    recipients = tmp_path / "recipients.csv"
+    result = as_json(
+        run(
+            drafts_cli.app,
+            store_url,
+            "members",
+            inc,
+            "--directory",
+            str(directory),
+            "--recipients",
+            str(recipients),
+            "--json",
+        )
+    )
+    # Opened by hand: no evidence, so one general letter and an empty list.
+    assert result["members"] == 0
+    assert [(x["segment"], x["lang"]) for x in result["letters"]] == [("all", "en"), ("all", "nl")]
+    assert next(iter(csv.reader(recipients.open())))[0] == "member_id"
+    letter = result["letters"][1]["content"]
+    assert "- naam: [AANVULLEN: naam van de functionaris gegevensbescherming" in letter
+    refused = run(drafts_cli.app, store_url, "members", inc, "--eml", str(tmp_path / "eml"), code=2)
+    assert "is not approved" in refused.output
+
+
+def test_refusals_have_their_exit_codes(store_url: str, tmp_path: Path) -> None:
+    inc = _incident(store_url, tmp_path, {})
+    assert "nl and en" in run(drafts_cli.app, store_url, "ap", inc, "--lang", "de", code=2).output
+    run(drafts_cli.app, store_url, "ap", inc, "--kind", "later", code=2)
+    run(drafts_cli.app, store_url, "ap", inc, "--kind", "follow-up", code=2)
+    run(drafts_cli.app, store_url, "ap", "INC-2026-9999", code=4)
+    run(drafts_cli.app, store_url, "show", "INC-2026-9999.ap_initial.nl.v1", code=4)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name\n")
+    failed = run(drafts_cli.app, store_url, "members", inc, "--directory", str(bad), code=2)
+    assert "no member_id column" in failed.output
+    assert "no draft requested" in run(drafts_cli.app, store_url, "pending").stdout
