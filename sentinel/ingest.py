@@ -21,6 +21,7 @@ from sentinel.clock import Clock
 from sentinel.config import AnySourceConfig, FileSourceConfig, Settings
 from sentinel.enrich import build_enricher
 from sentinel.events import EVENT_ID, SOURCE_NAME, TIMESTAMP, Event, event_id
+from sentinel.parsers import make_parser
 from sentinel.parsers.base import ParseError, Parser
 from sentinel.sources.base import RawRecord, SourceError, SourceReader
 from sentinel.store.base import DeadLetter, Store, StoreUnavailable
@@ -239,8 +240,6 @@ def ingest(
 
 
 def build_pipeline(settings: Settings, config: AnySourceConfig, clock: Clock) -> Pipeline:
-    from sentinel.parsers import make_parser
-
     fmt = config.format if isinstance(config, FileSourceConfig) else "jsonl"
     parser = make_parser(
         fmt,
