@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import email
+from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from sentinel.drafts.eml import write_eml
 from sentinel.drafts.errors import DraftError
 from sentinel.drafts.members import DirectoryError, write_recipients
 from sentinel.drafts.service import DraftService
+from sentinel.events import Event
 from sentinel.incidents.service import Incidents
+from sentinel.store.sqlite import SQLiteStore
 from tests.drafts.conftest import full_facts
+from tests.incidents.conftest import make_alert
 
 DIRECTORY = """member_id,name,email,language,partner_name
 M001,Anna de Boer,anna@example.nl,nl,Garage Jansen
@@ -179,3 +183,50 @@ def test_a_broken_directory_is_refused_with_file_line_and_reason(
     path.write_text(content, encoding="utf-8")
     with pytest.raises(DirectoryError, match=message):
         drafts.affected(insider_incident, directory=path)
+
+
+def test_thousands_of_members_are_streamed_in_batches_without_losing_or_doubling_one(
+    drafts: DraftService, incidents: Incidents, sqlite_store: SQLiteStore, tmp_path: Path
+) -> None:
+    start = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
+    sqlite_store.write_events(
+        [
+            Event(
+                id=f"bulk{i}",
+                timestamp=start + timedelta(seconds=i),
+                source="partner-portal",
+                fields={
+                    "event.action": "member.view",
+                    "user.name": "jdoe",
+                    "sentinel.member.id": f"M{i % 2500:05d}",
+                    "sentinel.member.partner_id": "P01",
+                    "sentinel.data_categories": ["contact"],
+                },
+            )
+            for i in range(3000)
+        ]
+    )
+    make_alert(sqlite_store, "AL-BULK", user="jdoe", start=start, end=start + timedelta(hours=2))
+    inc = incidents.open("Bulk export", by="frank", alerts=["AL-BULK"]).incident.id
+    rows = [
+        f"M{i:05d},Member {i},m{i}@example.nl,{'en' if i % 10 == 0 else 'nl'}" for i in range(2500)
+    ]
+    directory = tmp_path / "members.csv"
+    directory.write_text("member_id,name,email,language\n" + "\n".join(rows) + "\n")
+    with drafts.affected(inc, directory=directory) as members:
+        assert members.count() == 2500 and members.missing_from_directory() == 0
+        made = drafts.member_letters(inc, members, by="f")
+        assert {k: m.draft.details["members"] for k, m in made.items()} == {
+            ("P01-contact", "en"): 250,
+            ("P01-contact", "nl"): 2250,
+        }
+        out = tmp_path / "recipients.jsonl"
+        with out.open("w", encoding="utf-8") as handle:
+            write_recipients(handle, members, {k: m.draft.id for k, m in made.items()}, "jsonl")
+    ids = [orjson.loads(line)["member_id"] for line in out.read_text().splitlines()]
+    assert ids == [f"M{i:05d}" for i in range(2500)]
+
+    rows.insert(2300, "M01234,Again,again@example.nl,nl")  # a duplicate past the first batch
+    directory.write_text("member_id,name,email,language\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DirectoryError, match=r"members.csv:2302: member M01234 is listed twice"):
+        drafts.affected(inc, directory=directory)
