@@ -8,10 +8,12 @@ from sentinel.cli import (
     alerts,
     assess,
     audit,
+    checkpoints,
     demo,
     events,
     incidents,
     ingest,
+    notify,
     playbooks,
     register,
     rules,
@@ -30,9 +32,11 @@ app.command("run")(service.run_command)
 app.command("detect")(rules.detect_command)
 app.add_typer(events.app, name="events")
 app.add_typer(ingest.dead_letters_app, name="dead-letters")
+app.add_typer(checkpoints.app, name="checkpoints")
 app.add_typer(demo.app, name="demo")
 app.add_typer(rules.app, name="rules")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(notify.app, name="notify")
 app.add_typer(incidents.app, name="incident")
 app.command("assess")(assess.assess_command)
 app.add_typer(audit.app, name="audit")

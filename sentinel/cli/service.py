@@ -13,7 +13,8 @@ from sentinel.alerts import Alerts
 from sentinel.cli.common import ConfigOption, StoreOption, console, context, fail, opened_store
 from sentinel.cli.rules import loaded_rules
 from sentinel.detection.engine import Engine
-from sentinel.scheduler import Service, ingest_jobs, reminder_job, rule_jobs
+from sentinel.ingest import build_pipeline
+from sentinel.scheduler import Service, delivery_job, ingest_jobs, reminder_job, rule_jobs
 
 
 def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> None:
@@ -28,6 +29,11 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
     ctx = context(config, store_url)
     if not ctx.settings.sources:
         fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
+    for source in ctx.settings.sources:
+        try:
+            build_pipeline(ctx.settings, source, ctx.clock)
+        except ValueError as exc:
+            fail(f"source {source.name!r}: {exc}")
     rules = loaded_rules(ctx, None).ruleset
     log = logging.getLogger("sentinel")
     service = Service(ctx.clock)
@@ -55,6 +61,7 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
         service.add(pulls)
         service.add(rule_jobs(engine))
         service.add([reminder_job(ctx.settings, store, ctx.clock)])
+        service.add([delivery_job(ctx.settings, store, ctx.clock, service.stopping)])
         log.info("catching up on %d source(s) before the rules start", len(pulls))
         service.run_now(pulls)
         if not done.is_set():

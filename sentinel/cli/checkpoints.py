@@ -1,0 +1,90 @@
+"""`sentinel checkpoints`: where each source will resume, and starting a source over.
+
+Resetting is safe to repeat: the events already stored keep their deterministic
+ids, so re-reading a source from the start stores only what is new.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from sentinel.cli.common import (
+    ConfigOption,
+    Exit,
+    JsonOption,
+    StoreOption,
+    console,
+    context,
+    emit_json,
+    fail,
+    opened_store,
+)
+from sentinel.events import parse_timestamp
+from sentinel.ingest import CHECKPOINT
+from sentinel.localtime import show
+
+app = typer.Typer(help="Where each source resumes; start a source over.", no_args_is_help=True)
+
+
+def _summary(cursor: Any) -> str:
+    """One line of the cursor for people; its full form is in --json."""
+    if not isinstance(cursor, dict):
+        return str(cursor)
+    parts = [f"{k}={v}" for k, v in cursor.items() if not isinstance(v, dict | list)]
+    nested = [k for k, v in cursor.items() if isinstance(v, dict | list)]
+    return ", ".join(parts + [f"{k}=…" for k in nested])
+
+
+@app.command("list")
+def list_checkpoints(
+    as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
+) -> None:
+    """Every source's saved cursor and when it last moved."""
+    ctx = context(config, store_url)
+    configured = {s.name for s in ctx.settings.sources}
+    with opened_store(ctx) as store:
+        records = store.find_records(CHECKPOINT, order_by="id", limit=10_000)
+    rows = [
+        {
+            "source": r.id,
+            "configured": r.id in configured,
+            "updated": r.data.get("updated"),
+            "cursor": r.data.get("cursor"),
+        }
+        for r in records
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"{len(rows)} checkpoints")
+    for col in ("source", "updated", "cursor"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        name = row["source"] if row["configured"] else f"{row['source']} (not configured)"
+        updated = show(parse_timestamp(row["updated"]), ctx.zone) if row["updated"] else ""
+        table.add_row(name, updated, _summary(row["cursor"]))
+    console.print(table)
+
+
+@app.command()
+def reset(
+    source: Annotated[str, typer.Argument(help="Source name, as in settings.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Forget a source's cursor: the next pull reads it from the start (nothing is stored twice)."""
+    ctx = context(config, store_url)
+    with opened_store(ctx) as store:
+        if store.get_record(CHECKPOINT, source) is None:
+            fail(
+                f"source {source!r} has no checkpoint (see `sentinel checkpoints list`)",
+                Exit.NOT_FOUND,
+            )
+        if not yes and not typer.confirm(f"Read {source!r} again from the start?"):
+            fail("nothing changed", Exit.FAILED)
+        store.delete_record(CHECKPOINT, source)
+    console.print(f"checkpoint of {source} removed; the next pull reads it from the start")
