@@ -55,6 +55,8 @@ LangOption = Annotated[str, typer.Option("--lang", help="nl (Dutch) or en (Engli
 OutOption = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the draft to this file (default: stdout).")
 ]
+_LISTED = 8
+"""Open questions named on stderr; the draft itself lists them all."""
 _AP_KINDS = {"initial": "initial", "follow-up": "follow_up", "withdrawal": "withdrawal"}
 
 
@@ -137,7 +139,10 @@ def _report(made: Made, out: Path | None) -> None:
     where = f" written to {out}" if out else ""
     errors.print(f"{d.id} ({state}){where}", highlight=False)
     if d.open_questions:
-        labels = "; ".join(q.label for q in d.open_questions)
+        labels = "; ".join(q.label for q in d.open_questions[:_LISTED])
+        more = len(d.open_questions) - _LISTED
+        if more > 0:
+            labels += f"; and {more} more (listed at the top of the draft)"
         errors.print(
             f"[yellow]{len(d.open_questions)} still to complete:[/] {labels}", highlight=False
         )

@@ -29,17 +29,25 @@ from sentinel.incidents.model import Incident
 ApKind = Literal["initial", "follow_up", "withdrawal"]
 AP_KINDS: tuple[str, ...] = ("initial", "follow_up", "withdrawal")
 
-# A fact only asked for when another fact does not rule it out: (fact, value that rules it out).
-RULED_OUT: dict[str, tuple[str, Any]] = {
-    "processor.name": ("processor.involved", False),
-    "dates.ended": ("dates.ongoing", True),
-    "cross_border.countries": ("cross_border.applies", False),
-    "cross_border.lead_authority": ("cross_border.applies", False),
-    "cross_border.other_authorities": ("cross_border.applies", False),
-    "encryption.key_safe": ("encryption.state", "none"),
-    "disclosure.contained": ("disclosure.recipients", "none"),
-    "communication.channel": ("communication.subjects_informed", "no"),
-    "communication.disproportionate_effort": ("communication.subjects_informed", "yes"),
+# A fact only asked for when another fact does not rule it out: fact → (other fact, its values
+# that make the question moot).
+RULED_OUT: dict[str, tuple[str, frozenset[Any]]] = {
+    "processor.name": ("processor.involved", frozenset({False})),
+    "dates.ended": ("dates.ongoing", frozenset({True})),
+    "cross_border.countries": ("cross_border.applies", frozenset({False})),
+    "cross_border.lead_authority": ("cross_border.applies", frozenset({False})),
+    "cross_border.other_authorities": ("cross_border.applies", frozenset({False})),
+    "encryption.key_safe": ("encryption.state", frozenset({"none"})),
+    "disclosure.contained": ("disclosure.recipients", frozenset({"none"})),
+    "communication.subjects_informed_at": (
+        "communication.subjects_informed",
+        frozenset({"no", "planned", "not_required"}),
+    ),
+    "communication.channel": ("communication.subjects_informed", frozenset({"no", "not_required"})),
+    "communication.disproportionate_effort": (
+        "communication.subjects_informed",
+        frozenset({"yes", "planned", "not_required"}),
+    ),
 }
 
 
@@ -77,13 +85,12 @@ class SectionAnswers:
 
 
 def relevant(view: FactView, name: str) -> bool:
+    """False when another known fact makes the question about this one moot."""
     rule = RULED_OUT.get(name)
     if rule is None:
         return True
-    other, value = rule
-    if name == "communication.channel":
-        return not (view.is_(other, "no") or view.is_(other, "not_required"))
-    return not view.is_(other, value)
+    other, moot = rule
+    return not (view.known(other) and view.raw(other) in moot)
 
 
 def context(
@@ -191,12 +198,18 @@ class _Composer:
                 Line(
                     v.t("naam", "name"),
                     self.org.name
-                    or v.ask("organisation.name", "naam van de organisatie", "organisation name"),
+                    or v.ask(
+                        "organisation.name", "naam van de organisatie", "the organisation's name"
+                    ),
                 ),
                 Line(
                     v.t("adres", "address"),
                     self.org.address
-                    or v.ask("organisation.address", "adres van de organisatie", "address"),
+                    or v.ask(
+                        "organisation.address",
+                        "adres van de organisatie",
+                        "the organisation's address",
+                    ),
                 ),
             ]
         if kind != "initial":
