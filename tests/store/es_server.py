@@ -64,6 +64,17 @@ def _from_env(url: str) -> EsTarget:
     return EsTarget(url, connection)
 
 
+@dataclass
+class _Shared:
+    """One osmem-server for the session, however many test packages import the fixture."""
+
+    server: Any = None
+    users: int = 0
+
+
+_SHARED = _Shared()
+
+
 @pytest.fixture(scope="session")
 def es_target() -> Iterator[EsTarget]:
     if url := os.environ.get(ENV):
@@ -71,11 +82,16 @@ def es_target() -> Iterator[EsTarget]:
         return
     from osmem_server import OsmemServer
 
-    server = OsmemServer.start(japanese=False)
+    if _SHARED.server is None:
+        _SHARED.server = OsmemServer.start(japanese=False)
+    _SHARED.users += 1
     try:
-        yield EsTarget(server.url, {"compatibility": "opensearch"}, osmem=True)
+        yield EsTarget(_SHARED.server.url, {"compatibility": "opensearch"}, osmem=True)
     finally:
-        server.close()
+        _SHARED.users -= 1
+        if _SHARED.users == 0:
+            _SHARED.server.close()
+            _SHARED.server = None
 
 
 @pytest.fixture
