@@ -11,6 +11,8 @@ from rich.table import Table
 
 from sentinel.cli.common import JsonOption, console, emit_json, fail
 from sentinel.demo import generate as generate_logs
+from sentinel.demo.worktime import ZONE
+from sentinel.localtime import show
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
@@ -31,9 +33,11 @@ def generate(
 ) -> None:
     """Write a period of access logs for the company's tools, with planted incidents."""
     try:
-        until = datetime.fromisoformat(end).astimezone(UTC) if end else None
+        until = datetime.fromisoformat(end) if end else None
     except ValueError:
         fail(f"--end {end!r} is not an ISO-8601 time, e.g. 2026-11-25T00:00:00Z")
+    if until is not None:
+        until = (until if until.tzinfo else until.replace(tzinfo=ZONE)).astimezone(UTC)
     for path in (out, sshd, combined):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +49,8 @@ def generate(
             {
                 "events": summary.events,
                 "path": str(summary.path),
+                "start": summary.start.isoformat(),
+                "end": summary.end.isoformat(),
                 "sshd_lines": summary.sshd_lines,
                 "combined_lines": summary.combined_lines,
                 "planted": [
@@ -55,16 +61,28 @@ def generate(
                         "source_ip": p.source_ip,
                         "start": p.start.isoformat(),
                         "end": p.end.isoformat(),
+                        "expect": p.expect,
                     }
                     for p in summary.planted
                 ],
+                "quiet": summary.quiet,
             }
         )
         return
-    console.print(f"wrote {summary.events:,} events to {summary.path}")
-    table = Table(title="Planted incidents")
-    for col in ("name", "account", "source ip", "start (UTC)", "description"):
+    period = (
+        f"{show(summary.start, ZONE, seconds=False)} to {show(summary.end, ZONE, seconds=False)}"
+    )
+    console.print(
+        f"wrote {summary.events:,} events to {summary.path}"
+        + (f", {summary.sshd_lines:,} lines to {sshd}" if sshd else "")
+        + (f", {summary.combined_lines:,} lines to {combined}" if combined else "")
+        + f" ({period})"
+    )
+    table = Table(title=f"{len(summary.planted)} planted incidents (one per alerting rule)")
+    for col in ("rule", "alert on", "when", "what"):
         table.add_column(col, overflow="fold")
-    for p in summary.planted:
-        table.add_row(p.name, p.user or "", p.source_ip or "", p.start.isoformat(), p.description)
+    for p in sorted(summary.planted, key=lambda p: p.start):
+        group = ", ".join(f"{k}={v}" for k, v in p.expect.items())
+        table.add_row(p.name, group, show(p.start, ZONE, seconds=False), p.description)
     console.print(table)
+    console.print(f"quiet accounts (normal work only): {', '.join(summary.quiet)}")
