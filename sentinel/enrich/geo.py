@@ -81,7 +81,12 @@ class MmdbCountries:
 
 
 class GeoStep:
-    """Sets ``source.geo.country_iso_code`` from ``source.ip``; a country already there stays."""
+    """Sets ``source.geo.country_iso_code`` from ``source.ip``; a country already there stays.
+
+    IPv4 answers are cached per /24: registries allocate no smaller blocks and the
+    special-purpose ranges are /24-aligned, so one lookup serves a whole network —
+    a scan or a mobile carrier's pool costs one lookup, not one per address.
+    """
 
     def __init__(self, lookup: CountryLookup = iptocc_country, cache_size: int = CACHE_SIZE):
         def country(ip: str) -> str | None:
@@ -94,9 +99,16 @@ class GeoStep:
         ip = fields.get(SOURCE_IP)
         if ip is None or COUNTRY in fields:
             return
-        code = self._country(ip if isinstance(ip, str) else str(ip))
+        text = ip if isinstance(ip, str) else str(ip)
+        code = self._country(_network_of(text))
         if code is not None:
             fields[COUNTRY] = code
+
+
+def _network_of(ip: str) -> str:
+    """An IPv4 address's /24 network address (the cache key); other text as it is."""
+    head, dot, _ = ip.rpartition(".")
+    return f"{head}.0" if dot and ":" not in ip and head.count(".") == 2 else ip
 
 
 def build_geo(mmdb: Path | None) -> GeoStep:

@@ -107,3 +107,23 @@ def test_a_file_that_is_not_a_maxmind_database_is_refused(tmp_path: Path) -> Non
         build_geo(bogus)
     assert str(bogus) in str(err.value)
     assert "not a readable MaxMind database" in str(err.value)
+
+
+def test_a_scan_across_one_network_costs_one_lookup_and_private_space_stays_private() -> None:
+    asked: list[str] = []
+
+    def lookup(ip: str) -> str | None:
+        asked.append(ip)
+        return "CN"
+
+    step = GeoStep(lookup)
+    countries = []
+    for last in range(1, 200):
+        fields: dict[str, object] = {"source.ip": f"218.92.0.{last}"}
+        step(fields, datetime(2026, 11, 30, tzinfo=UTC))
+        countries.append(fields.get("source.geo.country_iso_code"))
+    private: dict[str, object] = {"source.ip": "10.1.2.3"}
+    step(private, datetime(2026, 11, 30, tzinfo=UTC))
+    assert set(countries) == {"CN"}
+    assert len(asked) == 1
+    assert "source.geo.country_iso_code" not in private
