@@ -10,6 +10,7 @@ from sentinel.cli import (
     audit,
     checkpoints,
     demo,
+    drafts,
     events,
     incidents,
     ingest,
@@ -38,6 +39,7 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(notify.app, name="notify")
 app.add_typer(incidents.app, name="incident")
+app.add_typer(drafts.app, name="drafts")
 app.command("assess")(assess.assess_command)
 app.add_typer(audit.app, name="audit")
 app.add_typer(register.app, name="register")

@@ -33,7 +33,6 @@ from sentinel.cli.common import (
 )
 from sentinel.cli.incidents import ByOption, IdArgument, me
 from sentinel.drafts.actions import render_pending
-from sentinel.drafts.ap import Organisation
 from sentinel.drafts.eml import write_eml
 from sentinel.drafts.errors import DraftError, DraftNotFound
 from sentinel.drafts.members import write_recipients
@@ -75,23 +74,8 @@ def refusals() -> Iterator[None]:
 @contextmanager
 def drafting(config: Path | None, store_url: str | None) -> Iterator[tuple[Context, DraftService]]:
     ctx = context(config, store_url)
-    org = ctx.settings.organisation
-    cfg = ctx.settings.incidents
     with opened_store(ctx) as store, refusals():
-        yield (
-            ctx,
-            DraftService(
-                Incidents(store, ctx.clock),
-                organisation=Organisation(
-                    org.name, org.address, org.dpo_name, org.dpo_email, org.dpo_phone
-                ),
-                zone=ctx.zone,
-                assessment={
-                    "large_scale": cfg.large_scale,
-                    "short_outage_hours": cfg.short_outage.total_seconds() / 3600,
-                },
-            ),
-        )
+        yield ctx, DraftService.from_settings(ctx.settings, Incidents(store, ctx.clock))
 
 
 def draft_json(draft: Draft, *, new: bool | None = None, content: bool = True) -> dict[str, Any]:

@@ -33,6 +33,8 @@ from sentinel.cli.common import (
     opened_store,
 )
 from sentinel.config import parse_duration
+from sentinel.drafts.actions import render_draft_handler
+from sentinel.drafts.service import DraftService
 from sentinel.incidents.assessment import Assessment, assess
 from sentinel.incidents.deadline import clock_state, send_due_reminders
 from sentinel.incidents.decisions import decide
@@ -116,7 +118,11 @@ def playbooks(folder: Path) -> dict[str, Playbook]:
 
 def runs(ctx: Context, incidents: Incidents, folder: Path | None) -> Runs:
     books = playbooks(folder or ctx.settings.incidents.playbooks_dir)
-    return Runs(incidents.store, ctx.clock, incidents, books, default_handlers(incidents))
+    handlers = {
+        **default_handlers(incidents),
+        "render_draft": render_draft_handler(DraftService.from_settings(ctx.settings, incidents)),
+    }
+    return Runs(incidents.store, ctx.clock, incidents, books, handlers)
 
 
 def when(ctx: Context, text: str) -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sentinel.config import Settings
 from sentinel.drafts import ap
 from sentinel.drafts.ap import ApKind, Organisation
 from sentinel.drafts.errors import DraftError
@@ -64,6 +65,22 @@ class DraftService:
         self.env = environment(templates)
         self.versions = Versions(incidents.store, incidents.clock)
         self.assessment = dict(assessment or {})
+
+    @classmethod
+    def from_settings(cls, settings: Settings, incidents: Incidents) -> DraftService:
+        """The service as configured: the organisation, the zone and the assessment thresholds."""
+        org = settings.organisation
+        return cls(
+            incidents,
+            organisation=Organisation(
+                org.name, org.address, org.dpo_name, org.dpo_email, org.dpo_phone
+            ),
+            zone=settings.zone,
+            assessment={
+                "large_scale": settings.incidents.large_scale,
+                "short_outage_hours": settings.incidents.short_outage.total_seconds() / 3600,
+            },
+        )
 
     # the AP ------------------------------------------------------------------------------
     def ap(
