@@ -14,7 +14,7 @@ from typing import TextIO
 
 from sentinel.clock import Clock, SystemClock
 from sentinel.demo.normal import Day, normal_day
-from sentinel.demo.planted import ATTACKERS, QUIET, Incident, Planted, plan
+from sentinel.demo.planted import ATTACKERS, QUIET, Planted, plan
 from sentinel.demo.sink import APP, SSH, WEB, Line, Sink
 from sentinel.demo.worktime import WorkTime
 
@@ -98,6 +98,3 @@ def _write(lines: list[Line], files: dict[str, TextIO], counts: dict[str, int]) 
     for line in lines:
         files[line.stream].write(line.text + "\n")
         counts[line.stream] += 1
-
-
-__all__ = ["DemoSummary", "Incident", "Planted", "generate"]

@@ -222,6 +222,7 @@ def staff_action(
     action: str,
     member: str,
 ) -> None:
+    """One back-office action: on ``member``, or on another account for account administration."""
     user = account.name
     owner = members().partner[member]
     if action == "member.search":
@@ -267,9 +268,8 @@ def staff_day(sink: Sink, day: Day, account: Account) -> None:
     lunch = 12 * HOUR + rng.uniform(0, 45 * 60)
     back = lunch + rng.uniform(25 * 60, 45 * 60)
     leave = 16.5 * HOUR + rng.uniform(0, 75 * 60)
-    export_at = rng.uniform(arrive + 600, leave - 600) if profile.exports else None
-    if export_at is not None and rng.random() >= 0.15:
-        export_at = None
+    exports_today = profile.exports and rng.random() < 0.15
+    export_at = rng.uniform(arrive + 600, leave - 600) if exports_today else None
     everyone = members().all
     for start, end in ((arrive, lunch), (back, leave)):
         clock = start
