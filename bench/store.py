@@ -141,12 +141,10 @@ def elasticsearch_run(n: int) -> dict[str, Any]:
     finally:
         store.close()
         client = connect(url, config)
-        client.options(ignore_status=404).indices.delete(
-            index=f"{store.names.prefix}-*", allow_no_indices=True
-        )
-        client.options(ignore_status=404).indices.delete_index_template(
-            name=f"{store.names.prefix}-*"
-        )
+        for index in client.indices.get(index=f"{store.names.prefix}-*", allow_no_indices=True):
+            client.indices.delete(index=index)
+        for template in store.names.templates():
+            client.options(ignore_status=404).indices.delete_index_template(name=template)
         client.close()
         if server is not None:
             server.close()

@@ -22,6 +22,7 @@ from elasticsearch import Elasticsearch
 from sentinel.config import ElasticsearchStoreSettings
 from sentinel.store.elasticsearch import ElasticsearchStore
 from sentinel.store.es_client import Backoff, connect
+from sentinel.store.es_mappings import Names
 
 ENV = "SENTINEL_TEST_ELASTICSEARCH_URL"
 
@@ -100,12 +101,18 @@ def es_prefix(es_target: EsTarget) -> Iterator[str]:
     yield prefix
     client = es_target.client()
     try:
-        client.options(ignore_status=404).indices.delete(
-            index=f"{prefix}-*", expand_wildcards="all", allow_no_indices=True
-        )
-        client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-*")
+        drop_prefix(client, prefix)
     finally:
         client.close()
+
+
+def drop_prefix(client: Elasticsearch, prefix: str) -> None:
+    """Delete the indices and templates of one prefix by name (clusters refuse wildcards)."""
+    found = client.indices.get(index=f"{prefix}-*", allow_no_indices=True, expand_wildcards="all")
+    for index in found:
+        client.options(ignore_status=404).indices.delete(index=index)
+    for template in Names(prefix).templates():
+        client.options(ignore_status=404).indices.delete_index_template(name=template)
 
 
 @pytest.fixture
