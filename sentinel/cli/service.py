@@ -61,7 +61,14 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
         service.add(pulls)
         service.add(rule_jobs(engine))
         service.add([reminder_job(ctx.settings, store, ctx.clock)])
-        service.add([delivery_job(ctx.settings, store, ctx.clock, service.stopping)])
+        if ctx.settings.channels:
+            service.add([delivery_job(ctx.settings, store, ctx.clock, service.stopping)])
+        else:
+            log.warning(
+                "no notification channels configured (settings channels, default_channels): "
+                "alerts are kept and listed by `sentinel alerts list`, and go out once a "
+                "channel is configured"
+            )
         log.info("catching up on %d source(s) before the rules start", len(pulls))
         service.run_now(pulls)
         if not done.is_set():

@@ -117,7 +117,10 @@ def _rows(
         min_count=min_count,
         min_distinct=min_distinct,
     )
-    return list(store.aggregate(EventQuery(filter=flt, start=start, end=span.end), agg))
+    # An event without a group-by field belongs to no group (as in Elastic's threshold
+    # rules): "failed logins per user" must not pool every anonymous request into one.
+    keyed = all_of(flt, *(Match(f, "exists", True) for f in group_by))
+    return list(store.aggregate(EventQuery(filter=keyed, start=start, end=span.end), agg))
 
 
 def _sources(rule: Rule, rules: RuleSet) -> list[tuple[Rule, tuple[str, ...]]]:
