@@ -121,7 +121,7 @@ class ElasticsearchStore:
             current = self._template(name)
             if current is None:
                 done.append(f"created index template {name}")
-            elif current.get("version") != TEMPLATE_VERSION:
+            elif self._template_problems(name, current):
                 done.append(
                     f"updated index template {name} to version {TEMPLATE_VERSION} "
                     "(indices created from now on use it)"
@@ -172,24 +172,28 @@ class ElasticsearchStore:
         problems: list[str] = []
         fix = "run `sentinel store init`"
         for name in self.names.templates():
-            current = self._template(name)
-            if current is None:
-                problems.append(f"index template {name} is missing: {fix}")
-                continue
-            if current.get("version") != TEMPLATE_VERSION:
-                problems.append(
-                    f"index template {name} is version {current.get('version')}, "
-                    f"expected {TEMPLATE_VERSION}: {fix}"
-                )
-            if name == self.names.events:
-                mappings = current.get("template", {}).get("mappings", {})
-                problems += _wrong_types(f"index template {name}", mappings, fix)
-                if self.names.events not in current.get("template", {}).get("aliases", {}):
-                    problems.append(f"index template {name} does not set alias {name}: {fix}")
+            problems += self._template_problems(name, self._template(name))
         for index in (self.names.records, self.names.dead_letters):
             if not self._exists(index):
                 problems.append(f"index {index} is missing: {fix}")
         problems += self._check_event_indices()
+        return problems
+
+    def _template_problems(self, name: str, current: dict[str, Any] | None) -> list[str]:
+        fix = "run `sentinel store init`"
+        if current is None:
+            return [f"index template {name} is missing: {fix}"]
+        problems = []
+        if current.get("version") != TEMPLATE_VERSION:
+            problems.append(
+                f"index template {name} is version {current.get('version')}, "
+                f"expected {TEMPLATE_VERSION}: {fix}"
+            )
+        if name == self.names.events:
+            template = current.get("template", {})
+            problems += _wrong_types(f"index template {name}", template.get("mappings", {}), fix)
+            if self.names.events not in template.get("aliases", {}):
+                problems.append(f"index template {name} does not set alias {name}: {fix}")
         return problems
 
     def _check_event_indices(self) -> list[str]:

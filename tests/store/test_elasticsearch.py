@@ -17,7 +17,7 @@ from sentinel.events import Event, event_id
 from sentinel.ingest import CHECKPOINT, Pipeline, Retry, ingest, load_cursor
 from sentinel.parsers.jsonl import JsonlParser
 from sentinel.sources.base import RawRecord
-from sentinel.store import StoreError, StoreUnavailable
+from sentinel.store import StoreError, StoreUnavailable, open_store
 from sentinel.store import elasticsearch as es_module
 from sentinel.store.elasticsearch import ElasticsearchStore
 from sentinel.store.es_client import Backoff
@@ -151,6 +151,17 @@ def test_check_reports_an_event_index_with_wrong_types_or_outside_the_alias(
             ]
         ),
     ]
+    assert es_store.init() == [
+        f"updated index template {names.events} to version 1 (indices created from now on use it)"
+    ]
+    assert [p for p in es_store.check() if p.startswith("index template")] == []
+
+
+def test_an_http_store_url_opens_the_elasticsearch_store(es_target: EsTarget) -> None:
+    store = open_store(es_target.url, es_target.settings("topen"))
+    assert isinstance(store, ElasticsearchStore)
+    assert store.names.records == "topen-records"
+    store.close()
 
 
 @pytest.mark.usefixtures("es_prefix")
