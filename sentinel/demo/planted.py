@@ -226,13 +226,14 @@ def bulk_views(ctx: Ctx, d: date) -> Incident:
     rng, s, acct = ctx.rng("bulk_views"), ctx.sink(), BY_NAME["s.visser"]
     agent = pick(acct.name, STAFF_AGENTS)
     for t, m in zip(
-        _every(ctx.wt.hm(d, 14, 2), 150, 11.4, rng), rng.sample(members().all, 150), strict=True
+        _every(ctx.wt.hm(d, 22, 2), 150, 11.4, rng), rng.sample(members().all, 150), strict=True
     ):
         staff_action(s, rng, t, acct, acct.ip, agent, "member.view", m)
     return _done(
         s,
         "bulk_member_views",
-        "s.visser opened 150 different members' records in half an hour",
+        "s.visser opened 150 different members' records in half an hour, late at night "
+        "(also outside business hours)",
         {"user.name": acct.name},
         user=acct.name,
         ip=acct.ip,
@@ -272,6 +273,17 @@ def inactive(ctx: Ctx, d: date) -> Incident:
     for i, m in enumerate(rng.sample(members().all, 15)):
         t += timedelta(seconds=rng.uniform(80, 150))
         staff_action(s, rng, t, acct, ip, agent, "member.search" if i == 0 else "member.view", m)
+    t += timedelta(seconds=rng.uniform(60, 120))
+    s.app(
+        t,
+        "member.export",
+        acct.name,
+        ip,
+        "backoffice",
+        path="/backoffice/members/export",
+        records=320,
+        agent=agent,
+    )
     s.app(
         t + timedelta(seconds=60),
         "logout",
@@ -284,7 +296,8 @@ def inactive(ctx: Ctx, d: date) -> Incident:
     return _done(
         s,
         "inactive_account_activity",
-        f"m.jansen, terminated on {acct.since}, logged in and viewed 14 members",
+        f"m.jansen, terminated on {acct.since}, logged in, viewed 14 members and "
+        "exported 320 member records",
         {"user.name": acct.name},
         user=acct.name,
         ip=ip,
