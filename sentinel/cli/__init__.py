@@ -19,6 +19,7 @@ from sentinel.cli import (
     register,
     rules,
     service,
+    store,
 )
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ app.add_typer(ingest.dead_letters_app, name="dead-letters")
 app.add_typer(checkpoints.app, name="checkpoints")
 app.add_typer(demo.app, name="demo")
 app.add_typer(rules.app, name="rules")
+app.add_typer(store.app, name="store")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(notify.app, name="notify")
 app.add_typer(incidents.app, name="incident")
