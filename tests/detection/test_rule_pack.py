@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 
 from sentinel.detection.examples import example_files, run_examples, untested
 from sentinel.detection.loader import load_rules
+from sentinel.store.base import Store
+from sentinel.store.elasticsearch import ElasticsearchStore
 from sentinel.store.sqlite import SQLiteStore
+from tests.store.es_server import EsTarget, drop_prefix
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -37,7 +41,34 @@ def test_every_alerting_rule_has_examples() -> None:
     assert untested(load_rules([RULES]).ruleset, RULES) == []
 
 
+def scratch_elasticsearch(target: EsTarget) -> Callable[[], AbstractContextManager[Store]]:
+    @contextmanager
+    def scratch() -> Iterator[Store]:
+        prefix = f"r{uuid.uuid4().hex[:12]}"
+        store = ElasticsearchStore(target.url, target.settings(prefix))
+        store.init()
+        try:
+            yield store
+        finally:
+            store.close()
+            client = target.client()
+            try:
+                drop_prefix(client, prefix)
+            finally:
+                client.close()
+
+    return scratch
+
+
 @pytest.mark.parametrize("path", example_files(RULES), ids=lambda p: p.name.split(".")[0])
 def test_rule_examples_fire_and_stay_quiet_on_sqlite(path: Path) -> None:
     result = run_examples(path, load_rules([RULES]).ruleset, scratch_sqlite)
+    assert result.passed, result.reason()
+
+
+@pytest.mark.parametrize("path", example_files(RULES), ids=lambda p: p.name.split(".")[0])
+def test_rule_examples_fire_and_stay_quiet_on_elasticsearch(
+    path: Path, es_target: EsTarget
+) -> None:
+    result = run_examples(path, load_rules([RULES]).ruleset, scratch_elasticsearch(es_target))
     assert result.passed, result.reason()
