@@ -225,19 +225,21 @@ class SQLiteStore:
 
     def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
         params: list[Any] = []
-        keys = [field_sql(f) for f in agg.group_by]
+        # Group and count distinct values by exact spelling, as Elasticsearch keywords do;
+        # matching stays case-insensitive through the columns' NOCASE collation.
+        keys = [f"{field_sql(f)} COLLATE BINARY" for f in agg.group_by]
         if agg.bucket is not None:
             size = int(agg.bucket.total_seconds() * 1000)
             off = int(agg.offset.total_seconds() * 1000) % size
             keys.append(f"((ts - {off}) / {size}) * {size} + {off}")
         select = [*keys, "COUNT(*)", "MIN(ts)", "MAX(ts)"]
         if agg.distinct:
-            select.append(f"COUNT(DISTINCT {field_sql(agg.distinct)})")
+            select.append(f"COUNT(DISTINCT {field_sql(agg.distinct)} COLLATE BINARY)")
         where = self._where(query, params)
         having = ["COUNT(*) >= ?"]
         having_params: list[Any] = [agg.min_count]
         if agg.distinct and agg.min_distinct:
-            having.append(f"COUNT(DISTINCT {field_sql(agg.distinct)}) >= ?")
+            having.append(f"COUNT(DISTINCT {field_sql(agg.distinct)} COLLATE BINARY) >= ?")
             having_params.append(agg.min_distinct)
         group = f"GROUP BY {', '.join(keys)}" if keys else ""
         sql = (
