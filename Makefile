@@ -17,7 +17,7 @@ venv: $(STAMP)
 
 $(DEMO): | $(STAMP)
 	$(BIN)/sentinel demo generate --days 7 --seed 42 --out $(DEMO) \
-		--sshd var/demo/auth.log --combined var/demo/web.log
+		--sshd var/demo/auth.log --combined var/demo/web.log --members var/demo/members.csv
 
 run: $(STAMP) $(DEMO)
 	$(BIN)/sentinel run

@@ -270,6 +270,9 @@ class Settings(BaseSettings):
     data_map: Path | None = None
     directory: Path | None = None
     geoip_mmdb: Path | None = None
+    member_directory: Path | None = None
+    """Members' names, emails and languages for the letters (CSV:
+    member_id,name,email,language[,partner_name]); read only when letters are made."""
     sources: list[SourceConfig] = Field(default_factory=list)
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)

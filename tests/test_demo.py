@@ -18,7 +18,15 @@ from typer.testing import CliRunner
 
 from sentinel.cli.demo import app as demo_cli
 from sentinel.demo import DemoSummary, generate
-from sentinel.demo.accounts import ACCOUNTS, BY_NAME, DIRECTORY_HEADER, NIGHTLY, directory_rows
+from sentinel.demo.accounts import (
+    ACCOUNTS,
+    BY_NAME,
+    DIRECTORY_HEADER,
+    NIGHTLY,
+    directory_rows,
+    members,
+)
+from sentinel.demo.member_directory import write_member_directory
 from sentinel.demo.planted import BRAZIL_IP
 from sentinel.demo.worktime import WorkTime
 from sentinel.detection.loader import load_rules
@@ -303,3 +311,19 @@ def test_cli_writes_the_logs_and_lists_planted_incidents_and_quiet_accounts(
     assert len(report["planted"]) == 18
     assert {"user.name": "m.jansen"} in [p["expect"] for p in report["planted"]]
     assert "j.devries" in report["quiet"]
+
+
+def test_member_directory_names_the_demo_members_for_the_letters(tmp_path: Path) -> None:
+    path = tmp_path / "members.csv"
+    listed = write_member_directory(path)
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == listed
+    known = members().partner
+    assert 0 < len(known) - listed < len(known) // 100  # a few left out, as in real life
+    assert {r["member_id"] for r in rows} <= set(known)
+    assert {r["language"] for r in rows} == {"nl", "en"}
+    assert len({r["email"] for r in rows}) == listed
+    direct = [r for r in rows if known[r["member_id"]] == "direct"]
+    assert direct and all(r["partner_name"] == "" for r in direct)
+    write_member_directory(tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_bytes() == path.read_bytes()

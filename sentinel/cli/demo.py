@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sentinel.cli.common import JsonOption, console, emit_json, fail
 from sentinel.demo import generate as generate_logs
+from sentinel.demo.member_directory import write_member_directory
 from sentinel.demo.worktime import ZONE
 from sentinel.localtime import show
 
@@ -29,6 +30,12 @@ def generate(
     combined: Annotated[
         Path | None, typer.Option(help="Also write a combined-format web log here.")
     ] = None,
+    member_directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--members", help="Also write the member directory the breach letters use here."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a period of access logs for the company's tools, with planted incidents."""
@@ -38,12 +45,13 @@ def generate(
         fail(f"--end {end!r} is not an ISO-8601 time, e.g. 2026-11-25T00:00:00Z")
     if until is not None:
         until = (until if until.tzinfo else until.replace(tzinfo=ZONE)).astimezone(UTC)
-    for path in (out, sshd, combined):
+    for path in (out, sshd, combined, member_directory):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
     summary = generate_logs(
         out, days=days, seed=seed, end=until, sshd_out=sshd, combined_out=combined
     )
+    listed = write_member_directory(member_directory) if member_directory else None
     if as_json:
         emit_json(
             {
@@ -66,6 +74,7 @@ def generate(
                     for p in summary.planted
                 ],
                 "quiet": summary.quiet,
+                "members_listed": listed,
             }
         )
         return
@@ -78,6 +87,8 @@ def generate(
         + (f", {summary.combined_lines:,} lines to {combined}" if combined else "")
         + f" ({period})"
     )
+    if listed is not None:
+        console.print(f"wrote {listed:,} members to {member_directory}")
     table = Table(title=f"{len(summary.planted)} planted incidents (one per alerting rule)")
     for col in ("rule", "alert on", "when", "what"):
         table.add_column(col, overflow="fold")

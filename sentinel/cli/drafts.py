@@ -184,7 +184,8 @@ def members_command(
         Path | None,
         typer.Option(
             "--directory",
-            help="Member directory CSV: member_id,name,email,language[,partner_name].",
+            help="Member directory CSV: member_id,name,email,language[,partner_name] "
+            "(default: setting member_directory).",
         ),
     ] = None,
     recipients: Annotated[
@@ -208,7 +209,9 @@ def members_command(
     """Letters to the affected members (Art. 34), one per partner, data touched and language."""
     with (
         drafting(config, store_url) as (ctx, service),
-        service.affected(incident_id, directory=directory) as members,
+        service.affected(
+            incident_id, directory=directory or ctx.settings.member_directory
+        ) as members,
     ):
         made = service.member_letters(
             incident_id,
