@@ -134,6 +134,7 @@ def _report(made: Made, out: Path | None) -> None:
 
 def _write(path: Path, text: str) -> None:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}")
@@ -274,6 +275,7 @@ def members_command(
 def _recipients(path: Path, members: Any, letters: dict[tuple[str, str], str]) -> int:
     fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv"
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as handle:
             return write_recipients(handle, members, letters, fmt)
     except OSError as exc:
