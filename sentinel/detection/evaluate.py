@@ -452,8 +452,16 @@ def _flatline(rule: Rule, store: Store, span: Span) -> list[Detection]:
         }
     else:
         last_seen = {row.key: row.last for row in _rows(store, rule.filter, f.group_by, history)}
+    # An expected group never seen is silent only if something else was heard meanwhile:
+    # before the first event reaches the store (a new install, a backfill from before
+    # the logs begin) there is no evidence of silence, only of no data yet.
+    heard = any(last is not None for last in last_seen.values()) or (
+        _latest(store, None, Span(history.start, span.end - f.span)) is not None
+    )
     out = []
     for key, last in last_seen.items():
+        if last is None and not heard:
+            continue
         since = last if last is not None else span.end - f.history
         if span.end - since < f.span:
             continue

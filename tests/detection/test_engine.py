@@ -241,6 +241,28 @@ def test_flatline_fires_once_and_clears_when_events_resume(sqlite_store, clock, 
     assert alert["status"] == "closed" and alert["close_reason"] == "events resumed"
 
 
+EXPECTED_API = SILENT.replace("history: 1d", "history: 1d\n    expected: [api]")
+
+
+def test_an_expected_service_never_heard_alerts_only_once_other_logs_arrive(
+    sqlite_store, clock, rules_from
+) -> None:
+    rules = rules_from(EXPECTED_API)
+    rule = rules.rules["silent"]
+    eng = engine(sqlite_store, rules, clock, initial_lookback=timedelta(hours=1))
+    clock.set(T0 + timedelta(hours=3))
+    assert eng.run(rule).new_alerts == []  # an empty store: no data yet, not silence
+    sqlite_store.write_events(
+        [ev(T0 + timedelta(hours=3, minutes=m), service__name="portal") for m in range(0, 180, 5)]
+    )
+    clock.set(T0 + timedelta(hours=6))
+    fired = eng.run(rule)
+    assert len(fired.new_alerts) == 1
+    assert sqlite_store.get_record("alert", fired.new_alerts[0]).data["group"] == {
+        "service.name": "api"
+    }
+
+
 class BrokenForOneRule:
     """The real store, except that queries touching one field fail."""
 
