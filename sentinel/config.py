@@ -167,6 +167,10 @@ class EmailChannel(_Strict):
     host: str
     port: int = Field(default=587, gt=0, lt=65536)
     starttls: bool = True
+    ssl: bool = False
+    """TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS."""
+    ca_certs: Path | None = None
+    """CA bundle for a relay whose certificate a private CA signed; system CAs otherwise."""
     username: str | None = None
     password: SecretStr | None = None
     sender: str
@@ -192,6 +196,20 @@ class WebhookChannel(_Strict):
 
 
 ChannelConfig = Annotated[EmailChannel | WebhookChannel, Field(discriminator="kind")]
+
+
+class NotifySettings(_Strict):
+    """How long a failing channel is retried: waits double from ``first_retry`` to ``max_retry``."""
+
+    attempts: int = Field(default=8, ge=1, le=50)
+    first_retry: Duration = timedelta(minutes=1)
+    max_retry: Duration = timedelta(hours=1)
+    lease: Duration = timedelta(minutes=10)
+    """A delivery claimed longer ago than this by a worker that died is taken over."""
+
+    _check_durations = field_validator("first_retry", "max_retry", "lease", mode="before")(
+        parse_duration
+    )
 
 
 class BusinessHours(_Strict):
@@ -278,6 +296,7 @@ class Settings(BaseSettings):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     organisation: Organisation = Field(default_factory=Organisation)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     default_channels: list[str] = Field(default_factory=list)
     """Channels for alerts and reminders whose rule or playbook names none."""
     base_url: str = "http://localhost:8000"

@@ -136,7 +136,13 @@ class Deliverer:
             senders_from_settings(settings),
             clock,
             default_channels=settings.default_channels,
-            policy=policy,
+            policy=policy
+            or RetryPolicy(
+                max_attempts=settings.notify.attempts,
+                first_delay=settings.notify.first_retry,
+                max_delay=settings.notify.max_retry,
+                lease=settings.notify.lease,
+            ),
         )
 
     def run_once(self, should_stop: Callable[[], bool] = lambda: False) -> PassReport:

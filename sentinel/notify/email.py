@@ -1,4 +1,4 @@
-"""Email through an SMTP relay: STARTTLS (certificate checked), login, text and HTML parts.
+"""Email through an SMTP relay: STARTTLS or SMTPS (certificate checked), login, text and HTML.
 
 The Message-ID is derived from the notification and the channel, so a message
 sent again after a crash between sending and recording is the same message to
@@ -37,7 +37,9 @@ class EmailSender:
     ) -> None:
         self.channel = channel
         self.name = channel.name
-        self._tls = tls or ssl.create_default_context()
+        self._tls = tls or ssl.create_default_context(
+            cafile=str(channel.ca_certs) if channel.ca_certs else None
+        )
         self._local_hostname = local_hostname
 
     def build(self, message: Message, at: datetime) -> EmailMessage:
@@ -55,19 +57,27 @@ class EmailSender:
         mail.add_alternative(message.html, subtype="html")
         return mail
 
+    def _connect(self) -> smtplib.SMTP:
+        c = self.channel
+        timeout = c.timeout.total_seconds()
+        if c.ssl:
+            return smtplib.SMTP_SSL(
+                c.host,
+                c.port,
+                timeout=timeout,
+                local_hostname=self._local_hostname,
+                context=self._tls,
+            )
+        return smtplib.SMTP(c.host, c.port, timeout=timeout, local_hostname=self._local_hostname)
+
     def send(self, message: Message, at: datetime) -> str:
         c = self.channel
         mail = self.build(message, at)
         where = f"{c.host}:{c.port}"
         try:
-            with smtplib.SMTP(
-                c.host,
-                c.port,
-                timeout=c.timeout.total_seconds(),
-                local_hostname=self._local_hostname,
-            ) as smtp:
+            with self._connect() as smtp:
                 smtp.ehlo()
-                if c.starttls:
+                if c.starttls and not c.ssl:
                     smtp.starttls(context=self._tls)
                     smtp.ehlo()
                 if c.username:

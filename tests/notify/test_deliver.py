@@ -292,3 +292,22 @@ def test_the_service_job_delivers_from_settings(
     assert job.run() == "sent 1, retrying 0, gave up 0, waiting 0, busy 0"
     body = httpserver.log[0][0].get_json()
     assert body["blocks"][3]["elements"][0]["url"].startswith("https://sentinel.example.nl/alerts/")
+
+
+def test_retry_settings_decide_how_long_a_failing_channel_is_tried(
+    httpserver: HTTPServer, sqlite_store: SQLiteStore, clock: ManualClock, alert_note: Record
+) -> None:
+    httpserver.expect_request(HOOK).respond_with_data("down", status=503)
+    settings = Settings(
+        channels=[{"kind": "slack", "name": "slack", "url": httpserver.url_for(HOOK)}],
+        default_channels=["slack"],
+        notify={"attempts": 2, "first_retry": "5m"},
+    )
+    d = Deliverer.from_settings(settings, sqlite_store, clock)
+    [first] = d.run_once().outcomes
+    assert first.status == "retry"
+    assert first.next_attempt == clock.now() + timedelta(minutes=5)
+    clock.advance(minutes=5)
+    [second] = d.run_once().outcomes
+    assert second.status == "failed"
+    assert len(httpserver.log) == 2

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -245,3 +246,35 @@ def test_a_refusing_server_is_tried_again_later_and_then_delivers(
     rec = sqlite_store.get_record("notification", alert_note.id)
     assert rec is not None and rec.data["status"] == "sent"
     assert PASSWORD not in str(rec.data)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtps_relay_signed_by_a_private_ca_given_in_settings(
+    ca: trustme.CA, tmp_path: Path, alert_message: Message, clock: ManualClock
+) -> None:
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
+    mailbox, port = Mailbox(), _free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=server_tls,
+        authenticator=_authenticate,
+        auth_required=True,
+        auth_require_tls=False,  # aiosmtpd only counts STARTTLS; the socket is TLS already
+    )
+    controller.start()
+    try:
+        bundle = tmp_path / "relay-ca.pem"
+        ca.cert_pem.write_to_path(str(bundle))
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            EmailSender(channel(port, ssl=True)).send(alert_message, clock.now())
+        receipt = EmailSender(channel(port, ssl=True, ca_certs=bundle)).send(
+            alert_message, clock.now()
+        )
+    finally:
+        controller.stop()
+    assert "accepted by 127.0.0.1" in receipt
+    [mail] = mailbox.messages()
+    assert mail["Subject"] == alert_message.subject
