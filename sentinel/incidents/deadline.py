@@ -153,6 +153,7 @@ def _reminder(
                 "severity": incident.severity,
                 "status": incident.status,
                 "commander": incident.commander,
+                **_categories(incident),
             },
             "offset": offset_label(offset),
             "awareness": show(incident.awareness.at, zone),
@@ -163,3 +164,9 @@ def _reminder(
         channels=list(channels),
         link=f"/incidents/{incident.id}",
     )
+
+
+def _categories(incident: Incident) -> dict[str, list[str]]:
+    """The personal data involved, when known: the reminder says what is at stake."""
+    known = incident.parsed_facts().data.categories
+    return {"categories": [str(c) for c in known]} if isinstance(known, list) and known else {}

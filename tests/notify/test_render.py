@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from sentinel.incidents.deadline import send_due_reminders
 from sentinel.incidents.service import Incidents
+from sentinel.notify import outbox
 from sentinel.notify.render import Message, Renderer, RenderError
 from sentinel.store.base import Record
 from sentinel.store.sqlite import SQLiteStore
@@ -149,3 +151,17 @@ def test_broken_json_template_is_named(tmp_path: Path, alert_note: Record) -> No
     renderer = Renderer(AMSTERDAM, BASE_URL, tmp_path)
     with pytest.raises(RenderError, match=r"x\.slack\.json: not JSON once rendered"):
         renderer.render(alert_note.id, {**alert_note.data, "template": "x"})
+
+
+def test_reminder_names_the_personal_data_at_stake_once_known(
+    incidents: Incidents, clock: ManualClock, renderer: Renderer
+) -> None:
+    inc = incidents.open("Payment details exported", by="carol").incident
+    incidents.update_facts(inc.id, {"data.categories": ["contact", "financial"]}, by="carol")
+    clock.advance(timedelta(hours=24, minutes=1))
+    [queued] = send_due_reminders(incidents.store, clock)
+    rec = incidents.store.get_record(outbox.KIND, queued)
+    assert rec is not None
+    m = renderer.render(rec.id, rec.data)
+    assert "Personal data:" in m.text
+    assert "financial" in m.text
