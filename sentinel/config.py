@@ -153,6 +153,11 @@ class ElasticsearchSourceConfig(SourceBase):
     """An extra Elasticsearch query (JSON) that selects the documents to read."""
     page_size: int = Field(default=1000, gt=0, le=10_000)
     connection: ElasticsearchConnection = Field(default_factory=ElasticsearchConnection)
+    settle: Duration = timedelta(seconds=60)
+    """Only documents at least this old are read: shippers deliver late, and a document
+    older than the cursor when it arrives would never be read."""
+
+    _check_settle = field_validator("settle", mode="before")(parse_duration)
 
 
 SourceConfig = Annotated[

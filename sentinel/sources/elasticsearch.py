@@ -6,16 +6,15 @@ so a pull sees a consistent index however long it takes. The saved cursor
 keeps the newest timestamp read and the documents at exactly that instant;
 the next pull starts at that instant and skips those, so documents sharing a
 timestamp are each read once wherever a pull stopped. Only documents at least
-``SETTLE`` old are read: shippers deliver late and the cluster shows new
-documents after a refresh, and a document older than the cursor would never
-be read. The source's field map is applied by the parser, as for other sources.
+``settle`` old (a minute unless configured) are read: shippers deliver late and
+the cluster shows new documents after a refresh, and a document older than the
+cursor would never be read. The source's field map is applied by the parser, as for other sources.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
@@ -29,7 +28,6 @@ from sentinel.store.es_client import Backoff, PointInTime, call, connect
 
 log = logging.getLogger(__name__)
 
-SETTLE = timedelta(seconds=60)
 KEEP_ALIVE = "5m"
 """How long the point in time lives between two pages (the ingest job writes in between)."""
 
@@ -51,12 +49,11 @@ class ElasticsearchReader:
         *,
         clock: Clock,
         backoff: Backoff | None = None,
-        settle: timedelta = SETTLE,
     ) -> None:
         self._config = config
         self._clock = clock
         self._backoff = backoff or Backoff()
-        self._settle = settle
+        self._settle = config.settle
         self._count = 0
         self._since: int | None = None
         """Epoch milliseconds of the newest document read."""

@@ -151,6 +151,16 @@ def test_recent_documents_wait_until_they_have_settled(
     assert users(read(ElasticsearchReader(cfg, reader.cursor(), clock=clock))) == ["user2"]
 
 
+def test_a_longer_settle_time_waits_for_slow_shippers(
+    es_target: EsTarget, index: Any, clock: ManualClock
+) -> None:
+    name = index(filebeat(1, clock.now() - timedelta(minutes=5)))
+    cfg = config(es_target, name).model_copy(update={"settle": timedelta(minutes=10)})
+    assert users(read(ElasticsearchReader(cfg, None, clock=clock))) == []
+    clock.advance(minutes=6)
+    assert users(read(ElasticsearchReader(cfg, None, clock=clock))) == ["user1"]
+
+
 def test_the_configured_query_and_timestamp_field_select_and_order(
     es_target: EsTarget, index: Any, clock: ManualClock
 ) -> None:
