@@ -18,7 +18,7 @@ from sentinel.cli.common import (
     fail,
     opened_store,
 )
-from sentinel.events import Event, format_timestamp
+from sentinel.events import Event, format_timestamp, is_known_field
 from sentinel.ingest import source_stats
 from sentinel.localtime import parse_when, show, span
 from sentinel.store.query import EventQuery, Filter, Match, Not, QueryError, all_of
@@ -46,12 +46,18 @@ def parse_where(expr: str) -> Filter:
     if not m:
         raise QueryError(f"{expr!r} is not 'FIELD OP VALUE' (e.g. user.name=j.devries)")
     name, op, raw = m.groups()
+    if not is_known_field(name):
+        raise QueryError(f"field {name!r} is never carried by events (see docs/events.md)")
     value = _value(raw)
     if op in ("=", "!="):
         wild = isinstance(value, str) and any(c in value for c in "*?")
         match = Match(name, "wildcard" if wild else "eq", value)
         return match if op == "=" else Not(match)
     if op == "~":
+        try:
+            re.compile(raw)
+        except re.error as exc:
+            raise QueryError(f"{raw!r} is not a regular expression: {exc}") from None
         return Match(name, "regex", raw)
     return Match(name, {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[op], value)
 
@@ -86,6 +92,8 @@ def search(
         )
     except ValueError as exc:
         fail(str(exc))
+    if query.start and query.end and query.start >= query.end:
+        fail(f"--from ({since}) must be before --to ({until})")
     with opened_store(ctx) as store:
         page = store.search_events(query, limit=limit, ascending=oldest_first)
     if as_json:
