@@ -21,6 +21,7 @@ from sentinel.cli.common import (
     console,
     context,
     emit_json,
+    errors,
     fail,
     opened_store,
 )
@@ -68,7 +69,7 @@ def loaded_rules(ctx: Context, rules_dir: Path | None) -> LoadResult:
     result, _ = load(ctx, rules_dir)
     if result.errors:
         for err in result.errors:
-            console.print(f"[red]refused[/] {err}", highlight=False)
+            errors.print(f"[red]refused[/] {err}", highlight=False)
         fail(f"{len(result.errors)} rule(s) refused; fix them or run `sentinel rules validate`")
     return result
 
