@@ -161,10 +161,13 @@ def test(
     """Run every rule's example events through a real store and the engine (exit 1 on failure)."""
     ctx = context(config)
     result, folder = load(ctx, rules_dir)
+    if rule and result.ruleset.get(rule) is None:
+        fail(f"no loaded rule named {rule!r} in {folder}; see `sentinel rules validate`")
     results = [run_examples(p, result.ruleset, _scratch_store) for p in example_files(folder)]
+    missing = untested(result.ruleset, folder)
     if rule:
         results = [r for r in results if r.rule == rule]
-    missing = untested(result.ruleset, folder)
+        missing = [name for name in missing if name == rule]
     failed = [r for r in results if not r.passed]
     if as_json:
         emit_json(
@@ -196,6 +199,8 @@ def test(
         console.print(table)
         for name in missing:
             console.print(f"[yellow]no examples[/] for rule {name}")
+        for err in result.errors:
+            console.print(f"[red]refused[/] {err}", highlight=False)
     bad = failed or missing or result.errors
     raise typer.Exit(int(Exit.FAILED if bad else Exit.OK))
 
