@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sentinel.alerts import Alerts
+from sentinel.alerts import Alerts, alert_id
 from sentinel.cli.common import (
     ConfigOption,
     Context,
@@ -26,6 +26,7 @@ from sentinel.cli.common import (
     opened_store,
 )
 from sentinel.detection.engine import Engine
+from sentinel.detection.evaluate import Detection
 from sentinel.detection.examples import example_files, run_examples, untested
 from sentinel.detection.loader import LoadResult, Vocabulary, load_rules
 from sentinel.enrich.data_map import load_data_map
@@ -251,6 +252,12 @@ def status(
     raise typer.Exit(int(Exit.FAILED if any(s.status == "failing" for s in rows) else Exit.OK))
 
 
+def _once(detections: list[Detection]) -> list[Detection]:
+    """One per alert: catch-up windows inside one rule window each report that window again."""
+    latest = {alert_id(d.rule.id, d.group, d.key): d for d in detections}
+    return list(latest.values())
+
+
 def detect_command(
     since: Annotated[str, typer.Option("--from", help="Start: ISO time or '-7d'.")],
     until: Annotated[str, typer.Option("--to", help="End (exclusive).")] = "now",
@@ -288,7 +295,8 @@ def detect_command(
             ctx.clock,
             max_window=ctx.settings.detection.max_window,
         )
-        detections, runs = engine.backfill(start, end, chosen, store_alerts=not dry_run)  # type: ignore[arg-type]
+        found, runs = engine.backfill(start, end, chosen, store_alerts=not dry_run)  # type: ignore[arg-type]
+    detections = _once(found)
     if as_json:
         emit_json(
             {
