@@ -23,6 +23,7 @@ from sentinel.cli.common import (
 from sentinel.cli.events import event_json
 from sentinel.events import parse_timestamp
 from sentinel.localtime import show
+from sentinel.store.base import Record
 
 app = typer.Typer(
     help="Alerts: list, look at the evidence, acknowledge, close.", no_args_is_help=True
@@ -33,6 +34,13 @@ ByOption = Annotated[str, typer.Option("--by", help="Who does this (default: you
 
 def _me() -> str:
     return getpass.getuser()
+
+
+def _require(alerts: Alerts, alert_id: str) -> Record:
+    rec = alerts.get(alert_id)
+    if rec is None:
+        fail(f"no alert {alert_id}; see `sentinel alerts list`", Exit.NOT_FOUND)
+    return rec
 
 
 @app.command("list")
@@ -81,9 +89,7 @@ def show_alert(
     ctx = context(config, store_url)
     with opened_store(ctx) as store:
         alerts = Alerts(store, ctx.clock)
-        rec = alerts.get(alert_id)
-        if rec is None:
-            fail(f"no alert {alert_id}; see `sentinel alerts list`", Exit.NOT_FOUND)
+        rec = _require(alerts, alert_id)
         query = alerts.evidence(rec)
         page = store.search_events(query, limit=limit, ascending=True)
         total = store.count_events(query)
@@ -137,8 +143,10 @@ def ack(
     """Acknowledge: someone is looking at it."""
     ctx = context(config, store_url)
     with opened_store(ctx) as store:
+        alerts = Alerts(store, ctx.clock)
+        _require(alerts, alert_id)
         try:
-            Alerts(store, ctx.clock).acknowledge(alert_id, by or _me())
+            alerts.acknowledge(alert_id, by or _me())
         except AlertError as exc:
             fail(str(exc), Exit.FAILED)
     console.print(f"{alert_id} acknowledged")
@@ -153,10 +161,14 @@ def close(
     store_url: StoreOption = None,
 ) -> None:
     """Close with a reason."""
+    if not reason.strip():
+        fail("closing an alert needs a reason (e.g. 'false positive: …')")
     ctx = context(config, store_url)
     with opened_store(ctx) as store:
+        alerts = Alerts(store, ctx.clock)
+        _require(alerts, alert_id)
         try:
-            Alerts(store, ctx.clock).close(alert_id, by or _me(), reason)
+            alerts.close(alert_id, by or _me(), reason)
         except AlertError as exc:
             fail(str(exc), Exit.FAILED)
     console.print(f"{alert_id} closed")
