@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
+from datetime import datetime
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from rich.logging import RichHandler
+from rich.text import Text
 
 from sentinel.alerts import Alerts
 from sentinel.cli.common import ConfigOption, StoreOption, console, context, fail, opened_store
@@ -17,16 +21,36 @@ from sentinel.ingest import build_pipeline
 from sentinel.scheduler import Service, delivery_job, ingest_jobs, reminder_job, rule_jobs
 
 
+class _LocalTime(logging.Formatter):
+    """One line per record, stamped in the configured zone with its offset."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, self.zone).isoformat(timespec="seconds")
+
+
+def _log_handler(zone: ZoneInfo) -> logging.Handler:
+    """Rich on a terminal; elsewhere (journald, a file) plain lines, as Rich wraps at 80 columns."""
+    if console.is_terminal:
+        return RichHandler(
+            console=console,
+            show_path=False,
+            rich_tracebacks=True,
+            log_time_format=lambda t: Text(t.astimezone(zone).strftime("%H:%M:%S")),
+        )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_LocalTime(zone))
+    return handler
+
+
 def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> None:
     """Run the scheduled jobs until SIGTERM or Ctrl-C, logging one line per job run."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(message)s",
-        datefmt="%H:%M:%S",
-        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=True)],
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     ctx = context(config, store_url)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[_log_handler(ctx.zone)])
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if not ctx.settings.sources:
         fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
     for source in ctx.settings.sources:
