@@ -9,6 +9,7 @@ for the same group within the rule's span into the alert that is still open.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from sentinel.notify.outbox import Notification, enqueue
 from sentinel.store.base import ConflictError, Record, Store
 from sentinel.store.query import EventQuery
 
+_RULE_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 KIND = "alert"
 THROTTLE = "alert_throttle"
 STATUSES = ("new", "acknowledged", "escalated", "closed")
@@ -275,7 +277,8 @@ class Alerts:
         if status:
             where["status"] = status
         if rule:
-            where["rule"] = rule
+            # People type the rule's name (shown in every table); scripts may hold its id.
+            where["rule" if _RULE_ID.fullmatch(rule) else "rule_name"] = rule
         return self.store.find_records(
             KIND, where, order_by="last_seen", descending=True, limit=limit
         )

@@ -46,7 +46,9 @@ def _require(alerts: Alerts, alert_id: str) -> Record:
 @app.command("list")
 def list_alerts(
     status: Annotated[str | None, typer.Option(help=f"One of {', '.join(STATUSES)}.")] = None,
-    rule: Annotated[str | None, typer.Option(help="Only this rule's alerts (rule id).")] = None,
+    rule: Annotated[
+        str | None, typer.Option(help="Only this rule's alerts (its name or id).")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     as_json: JsonOption = False,
     config: ConfigOption = None,

@@ -109,6 +109,8 @@ def test_list_shows_the_raised_alerts_with_their_figures(store_url: str) -> None
 
     only_rule = as_json(run(store_url, "alerts", "list", "--rule", inactive["rule"], "--json"))
     assert [a["id"] for a in only_rule] == [inactive["id"]]
+    by_name = as_json(run(store_url, "alerts", "list", "--rule", INACTIVE, "--json"))
+    assert [a["id"] for a in by_name] == [inactive["id"]]
     table = said(run(store_url, "alerts", "list"))
     assert "2 alert(s)" in table
     assert "2026-11-24 13:20:00 CET" in table  # last seen, in Amsterdam time
