@@ -82,10 +82,11 @@ def write_combined(path: Path, n: int, seed: int = 2) -> None:
 def child_e2e(fmt: str, file: Path, db: Path) -> dict[str, float]:
     from sentinel.clock import SystemClock
     from sentinel.config import FileSourceConfig, Settings
-    from sentinel.ingest import build_pipeline, ingest
+    from sentinel.ingest import build_pipeline, ingest, tune_gc_for_batches
     from sentinel.sources.file import FileReader
     from sentinel.store.sqlite import SQLiteStore
 
+    tune_gc_for_batches()  # as the `sentinel` command does at start-up
     settings = Settings(
         store_url=f"sqlite:///{db}",
         data_map=ROOT / "config" / "datamap.yaml",

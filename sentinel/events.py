@@ -78,7 +78,8 @@ def event_id(source: str, position: str) -> str:
 
 def format_timestamp(ts: datetime) -> str:
     """ISO-8601 in UTC with millisecond precision and a ``Z``."""
-    return ts.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    utc = ts if ts.tzinfo is UTC else ts.astimezone(UTC)
+    return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_timestamp(value: Any, default_zone: Any = UTC) -> datetime:

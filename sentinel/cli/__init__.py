@@ -21,6 +21,7 @@ from sentinel.cli import (
     service,
     store,
 )
+from sentinel.ingest import tune_gc_for_batches
 
 app = typer.Typer(
     name="sentinel",
@@ -50,4 +51,5 @@ app.add_typer(playbooks.app, name="playbooks")
 
 
 def main() -> None:
+    tune_gc_for_batches()
     app()

@@ -278,7 +278,7 @@ class FileReader:
             entry.offset = end
             if not t.gz and entry.head_len < HEAD_MAX and end > entry.head_len:
                 entry.set_head(os.pread(raw.fileno(), HEAD_MAX, 0))
-            if content.strip():
+            if content and not content.isspace():
                 yield RawRecord(
                     data=content.decode("utf-8", "backslashreplace"),
                     position=f"{file_id}:{offset}:{_short(content)}",

@@ -33,6 +33,7 @@ from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field
 
 # Event columns after id/ts/source, in insert order, with the ECS field each holds.
 _HOT = [(f, c) for f, c in COLUMNS.items() if c not in ("ts", "id", "source")]
+_HOT_FIELDS = tuple(f for f, _ in _HOT)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
@@ -93,7 +94,7 @@ def _event_row(e: Event) -> tuple[Any, ...]:
     doc[TIMESTAMP] = format_timestamp(e.timestamp)
     doc["event.dataset"] = e.source
     doc["event.id"] = e.id
-    hot = [f.get(name) for name, _ in _HOT]
+    hot = [f.get(name) for name in _HOT_FIELDS]
     return (e.id, epoch_ms(e.timestamp), e.source, *hot, orjson.dumps(doc).decode())
 
 
