@@ -103,6 +103,10 @@ class _Target:
         return self.size if self.gz else max(0, self.size - self.start)
 
 
+_warned_empty: set[str] = set()
+"""Patterns already reported as matching nothing: said once, not at every pull."""
+
+
 class FileReader:
     """Reads the lines of the files a path or glob matches, oldest file first.
 
@@ -228,7 +232,16 @@ class FileReader:
             raise SourceError(
                 f"{pattern}: a directory; name a file or a glob such as {pattern}/*.log"
             )
-        return glob.glob(pattern, recursive=True)
+        paths = glob.glob(pattern, recursive=True)
+        if not paths and pattern not in _warned_empty:
+            _warned_empty.add(pattern)
+            log.warning(
+                "no file matches %s yet; check the source's path if its logs should be there",
+                self._pattern,
+            )
+        elif paths:
+            _warned_empty.discard(pattern)
+        return paths
 
     def _read(self, target: _Target) -> Iterator[RawRecord]:
         try:

@@ -87,11 +87,19 @@ def test_reads_each_line_with_its_position_label_and_the_file_head(
     assert line_hash
 
 
-def test_pattern_matching_nothing_yields_nothing(tmp_path: Path, clock: ManualClock) -> None:
+def test_pattern_matching_nothing_yields_nothing_and_says_so_once(
+    tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
     records, cursor = read(tmp_path / "access.log*", None, clock)
+    read(tmp_path / "access.log*", cursor, clock)
 
     assert records == []
     assert cursor == {"files": []}
+    warned = [r.getMessage() for r in caplog.records if "no file matches" in r.getMessage()]
+    assert warned == [
+        f"no file matches {tmp_path / 'access.log*'} yet; check the source's path "
+        "if its logs should be there"
+    ]
 
 
 def test_missing_directory_is_an_error_naming_it(tmp_path: Path, clock: ManualClock) -> None:
