@@ -195,6 +195,14 @@ def members_command(
             "--recipients", help="Write the mail-merge list here (.csv, or .jsonl for JSON lines)."
         ),
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for both: recipients.csv, and one .eml per member once the letters "
+            "are approved (same as --recipients DIR/recipients.csv --eml DIR).",
+        ),
+    ] = None,
     eml: Annotated[
         Path | None,
         typer.Option("--eml", help="Write one .eml per member here (approved letters only)."),
@@ -208,6 +216,9 @@ def members_command(
     store_url: StoreOption = None,
 ) -> None:
     """Letters to the affected members (Art. 34), one per partner, data touched and language."""
+    if out is not None:
+        recipients = recipients or out / "recipients.csv"
+        eml = eml or out
     with (
         drafting(config, store_url) as (ctx, service),
         service.affected(
@@ -224,7 +235,7 @@ def members_command(
         letters = {key: m.draft.id for key, m in made.items()}
         rows = _recipients(recipients, members, letters) if recipients else None
         written = None
-        if eml is not None:
+        if eml is not None and (out is None or _all_approved(made)):
             written = write_eml(
                 eml,
                 members,
@@ -270,6 +281,11 @@ def members_command(
         errors.print(f"{rows} recipient(s) written to {recipients}", highlight=False)
     if written is not None:
         errors.print(f"{written} .eml file(s) written to {eml}", highlight=False)
+
+
+def _all_approved(made: dict[tuple[str, str], Made]) -> bool:
+    """With --out, .eml files are written once every letter is approved, and silently not before."""
+    return all(m.draft.approved is not None for m in made.values())
 
 
 def _recipients(path: Path, members: Any, letters: dict[tuple[str, str], str]) -> int:

@@ -115,6 +115,18 @@ def test_member_letters_and_the_recipient_list(store_url: str, tmp_path: Path) -
     assert "- naam: [AANVULLEN: naam van de functionaris gegevensbescherming" in letter
     refused = run(drafts_cli.app, store_url, "members", inc, "--eml", str(tmp_path / "eml"), code=2)
     assert "is not approved" in refused.output
+    folder = tmp_path / "letters"
+    run(
+        drafts_cli.app,
+        store_url,
+        "members",
+        inc,
+        "--directory",
+        str(directory),
+        "--out",
+        str(folder),
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["recipients.csv"]  # no .eml before approval
 
 
 def test_refusals_have_their_exit_codes(store_url: str, tmp_path: Path) -> None:
