@@ -35,4 +35,5 @@ def rules_from(tmp_path: Path):
 
     return load
 
+
 __all__ = ["es_target"]
