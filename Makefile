@@ -24,6 +24,7 @@ run: $(STAMP) $(DEMO)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sentinel tests bench
+	$(BIN)/ruff format --check sentinel tests bench
 
 test: lint
 	$(BIN)/pytest -q
