@@ -9,11 +9,11 @@ fails is marked failing with its error and the other rules go on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sentinel.alerts import Alerts
 from sentinel.clock import Clock
 from sentinel.detection.evaluate import Detection, Span, evaluate, quiet_groups
 from sentinel.detection.model import Rule, RuleSet
@@ -23,6 +23,20 @@ from sentinel.store.base import Store, StoreError
 log = logging.getLogger(__name__)
 
 STATE = "rule_state"
+
+
+class Recorded(Protocol):
+    new: list[str]
+    updated: int
+    folded: int
+
+
+class AlertSink(Protocol):
+    """Where detections go (``sentinel.alerts.Alerts``); the engine only hands them on."""
+
+    def record(self, detections: Iterable[Detection], *, notify: bool = True) -> Recorded: ...
+
+    def clear_resumed(self, rule: Rule, still_quiet: set[tuple[Any, ...]]) -> list[str]: ...
 
 
 @dataclass(slots=True)
@@ -81,7 +95,7 @@ class Engine:
         self,
         store: Store,
         rules: RuleSet,
-        alerts: Alerts,
+        alerts: AlertSink,
         clock: Clock,
         *,
         initial_lookback: timedelta = timedelta(days=7),
