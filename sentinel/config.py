@@ -306,8 +306,22 @@ class Settings(BaseSettings):
     """Channels for alerts and reminders whose rule or playbook names none."""
     base_url: str = "http://localhost:8000"
     """Where people open Sentinel; links in notifications start with it."""
+    retention: Duration | None = None
+    """Events and dead letters older than this are deleted daily by ``sentinel run`` (whole
+    indices on Elasticsearch); alerts, incidents, drafts and the register are kept. Unset
+    keeps everything."""
     batch_size: int = Field(default=5000, gt=0, le=100_000)
     dead_letter_max_bytes: int = Field(default=4096, ge=64)
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _retention(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        age = parse_duration(v)
+        if age < timedelta(days=1):
+            raise ValueError(f"{v!r} is less than a day; detection still reads those events")
+        return age
 
     @field_validator("store_url")
     @classmethod

@@ -160,3 +160,14 @@ def delivery_job(
         interval=timedelta(seconds=30),
         run=lambda: deliverer.run_once(should_stop=stopping.is_set).line(),
     )
+
+
+def retention_job(store: Store, clock: Clock, keep: timedelta) -> JobSpec:
+    """Once a day: delete events and dead letters older than ``keep``; alerts and incidents stay."""
+
+    def run() -> str:
+        r = store.purge(clock.now() - keep)
+        dropped = f", {len(r.indices)} index(es) dropped" if r.indices else ""
+        return f"purged {r.events:,} event(s) and {r.dead_letters:,} dead letter(s){dropped}"
+
+    return JobSpec(id="retention", interval=timedelta(days=1), run=run)

@@ -19,7 +19,7 @@ import pytest
 from sentinel.config import Settings, load_settings
 from sentinel.events import Event
 from sentinel.ingest import ingest_source
-from sentinel.scheduler import JobSpec, Service, ingest_jobs
+from sentinel.scheduler import JobSpec, Service, ingest_jobs, retention_job
 from sentinel.store.base import WriteResult
 from sentinel.store.query import EventQuery
 from sentinel.store.sqlite import SQLiteStore
@@ -230,3 +230,28 @@ def test_stopping_lets_ingest_finish_its_current_batch_and_no_more(
         assert (rest.read, rest.stored, rest.duplicates) == (4, 4, 0)  # resumed after the batch
     finally:
         store.close()
+
+
+def test_retention_deletes_old_events_and_keeps_alerts(
+    sqlite_store: SQLiteStore, clock: ManualClock
+) -> None:
+    now = clock.now()
+    sqlite_store.write_events(
+        [
+            Event(id=f"e{days}", timestamp=now - timedelta(days=days), source="app")
+            for days in (1, 100, 200, 400)
+        ]
+    )
+    sqlite_store.create_record("alert", "AL-old", {"status": "closed"})
+    job = retention_job(sqlite_store, clock, timedelta(days=180))
+
+    assert job.interval == timedelta(days=1)
+    assert job.run() == "purged 2 event(s) and 0 dead letter(s)"
+    assert sqlite_store.count_events(EventQuery()) == 2
+    assert sqlite_store.get_record("alert", "AL-old") is not None
+
+
+def test_retention_setting_is_a_day_or_more() -> None:
+    assert Settings(retention="180d").retention == timedelta(days=180)
+    with pytest.raises(ValueError, match="less than a day"):
+        Settings(retention="12h")

@@ -18,7 +18,14 @@ from sentinel.cli.common import ConfigOption, StoreOption, console, context, fai
 from sentinel.cli.rules import loaded_rules
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
-from sentinel.scheduler import Service, delivery_job, ingest_jobs, reminder_job, rule_jobs
+from sentinel.scheduler import (
+    Service,
+    delivery_job,
+    ingest_jobs,
+    reminder_job,
+    retention_job,
+    rule_jobs,
+)
 
 
 class _LocalTime(logging.Formatter):
@@ -59,6 +66,13 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
         except ValueError as exc:
             fail(f"source {source.name!r}: {exc}")
     rules = loaded_rules(ctx, None).ruleset
+    keep = ctx.settings.retention
+    longest = max((r.history for r in rules.alerting()), default=None)
+    if keep is not None and longest is not None and keep < longest:
+        fail(
+            f"retention {keep.days}d is shorter than the {longest.days}d of history the rules "
+            "read (new terms, baselines); set retention to at least that"
+        )
     log = logging.getLogger("sentinel")
     service = Service(ctx.clock)
     done = threading.Event()
@@ -85,6 +99,8 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
         service.add(pulls)
         service.add(rule_jobs(engine))
         service.add([reminder_job(ctx.settings, store, ctx.clock)])
+        if keep is not None:
+            service.add([retention_job(store, ctx.clock, keep)])
         if ctx.settings.channels:
             service.add([delivery_job(ctx.settings, store, ctx.clock, service.stopping)])
         else:

@@ -125,6 +125,15 @@ class Rule:
     def group_field(self, alias: str, rule_name: str) -> str:
         return self.aliases.get(alias, {}).get(rule_name, alias)
 
+    @property
+    def history(self) -> timedelta:
+        """How far back the rule reads events: retention must keep at least this much."""
+        spans = [self.window]
+        for extension in (self.new_terms, self.baseline, self.flatline):
+            if extension is not None:
+                spans.append(extension.history)
+        return max(spans)
+
 
 @dataclass(slots=True)
 class RuleSet:

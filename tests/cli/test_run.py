@@ -175,3 +175,21 @@ def test_a_bad_setting_stops_run_before_it_starts_naming_the_setting(workdir: Pa
     assert "timezone: Value error, 'Mars/Base' is not an IANA time zone" in said
     assert "SENTINEL_TIMEZONE" in said
     assert not (workdir / "sentinel.db").exists()
+
+
+def test_retention_shorter_than_the_rules_history_is_refused(workdir: Path) -> None:
+    config = workdir / "sentinel.toml"
+    config.write_text('retention = "7d"\n' + config.read_text())
+
+    done = subprocess.run(
+        [sentinel_command(), "run"],
+        cwd=workdir,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = " ".join(done.stderr.split())
+    assert "retention 7d is shorter than the 30d of history the rules read" in said
