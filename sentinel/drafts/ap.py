@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sentinel.drafts.ap_form import FORM, SOURCE, Question, cite
+from sentinel.drafts.ap_form import FORM, READ_ON, SOURCE, Option, Question, cite, cited_sources
 from sentinel.drafts.view import FactView
 from sentinel.incidents.deadline import deadline
 from sentinel.incidents.facts import diff, label, parse_facts
@@ -75,6 +75,20 @@ class Answer:
     question: str
     gdpr: str | None
     lines: list[Line] = field(default_factory=list)
+    suggested: list[str] | None = None
+    """The form's options the facts point to; None when no choice follows from facts."""
+    options: list[str] = field(default_factory=list)
+    """Every option the form offers for this question."""
+    form_wording: str | None = None
+    """In the English draft: the question as the (Dutch) form words it, to find it there."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormOnly:
+    """Something the form asks that Sentinel does not record: filled in on the form itself."""
+
+    id: str
+    label: str
 
 
 @dataclass(slots=True)
@@ -120,9 +134,12 @@ def context(
         "changed": [label(n, view.lang) for n in changed],
         "reason": reason,
         "source": SOURCE,
+        "sources": cited_sources(),
+        "read_on": READ_ON,
     }
     composer = _Composer(incident, view, kind, organisation, now, due, set(changed), reason)
     ctx["sections"] = composer.sections()
+    ctx["form_only"] = composer.form_only
     ctx["phased"] = kind == "initial" and bool(view.opened)
     return ctx
 
@@ -137,6 +154,7 @@ class _Composer:
     due: datetime | None
     changed: set[str]
     reason: str | None
+    form_only: list[FormOnly] = field(default_factory=list)
 
     def sections(self) -> list[SectionAnswers]:
         out = []
@@ -150,18 +168,23 @@ class _Composer:
     def answer(self, q: Question) -> Answer | None:
         lang = self.v.lang
         answer = Answer(
-            q.id, q.nl if lang == "nl" else q.en, cite(q.gdpr, lang) if q.gdpr else None
+            q.id,
+            q.nl if lang == "nl" else q.en,
+            cite(q.gdpr, lang) if q.gdpr else None,
+            form_wording=None if lang == "nl" else q.nl,
         )
-        if q.source is not None:
-            lines = self.special(q.source)
+        if q.answer_from is not None:
+            lines = self.special(q.answer_from)
             if lines is None:
                 return None
             answer.lines = lines
+        elif not q.facts:
+            return self.asked_on_form(q, answer)
         names = [n for n in q.facts if relevant(self.v, n)]
         touched = any(n in self.changed or not self.v.known(n) for n in names)
         if self.kind == "follow_up" and q.facts and not touched:
             return None
-        if self.kind == "withdrawal" and q.source is None:
+        if self.kind == "withdrawal" and q.answer_from is None:
             return None
         for name in names:
             answer.lines.append(
@@ -171,17 +194,71 @@ class _Composer:
                     changed=name in self.changed,
                 )
             )
+        if self.kind == "initial":
+            for item in q.form_only:
+                answer.lines.append(Line(self.word(item), self.on_form_text()))
+                self.form_only.append(FormOnly(q.id, self.word(item)))
+        if q.options and (self.kind == "initial" or q.answer_from is None):
+            answer.options = [self.option(o) for o in q.options]
+            answer.suggested = self.suggested(q)
         return answer
+
+    def asked_on_form(self, q: Question, answer: Answer) -> Answer | None:
+        """A question Sentinel keeps no facts for: in the initial draft, one to fill in."""
+        if self.kind != "initial":
+            return None
+        answer.lines = [Line("", self.on_form_text())]
+        answer.options = [self.option(o) for o in q.options]
+        self.form_only.append(FormOnly(q.id, answer.question))
+        return answer
+
+    def suggested(self, q: Question) -> list[str] | None:
+        """The options the known facts point to, in the form's order; None if a fact is unknown."""
+        if not q.suggest:
+            return None
+        picked: set[int] = set()
+        for name, mapping in q.suggest.items():
+            if not self.v.known(name):
+                return None
+            value = self.v.raw(name)
+            for item in value if isinstance(value, list) else [value]:
+                index = mapping.get(str(item))
+                if index is not None:
+                    picked.update(index if isinstance(index, tuple) else (index,))
+        return [self.option(q.options[i]) for i in sorted(picked)]
+
+    def option(self, option: Option) -> str:
+        """The option as the form words it; in English followed by its rendering."""
+        return option.nl if self.v.lang == "nl" else f"{option.nl} ({option.en})"
+
+    def word(self, item: Option) -> str:
+        return item.nl if self.v.lang == "nl" else item.en
+
+    def on_form_text(self) -> str:
+        return self.v.t(
+            "vul in op het formulier (Sentinel legt dit niet vast)",
+            "fill in on the form (Sentinel does not record this)",
+        )
 
     def special(self, source: str) -> list[Line] | None:
         v, kind = self.v, self.kind
         if source == "kind":
             words = {
-                "initial": v.t("Nieuwe melding", "New notification"),
-                "follow_up": v.t(
-                    "Vervolgmelding (aanvulling of wijziging)", "Follow-up (supplement or change)"
+                "initial": v.t(
+                    "Ik wil één inbreuk melden (reguliere melding)",
+                    "Ik wil één inbreuk melden (reguliere melding): one breach, a regular "
+                    "notification",
                 ),
-                "withdrawal": v.t("Intrekking van de melding", "Withdrawal of the notification"),
+                "follow_up": v.t(
+                    "Vervolgmelding (aanvulling of wijziging) van de eerdere melding met het "
+                    "meldnummer bij S1",
+                    "Follow-up (supplement or change) to the earlier notification with the "
+                    "reference at S1",
+                ),
+                "withdrawal": v.t(
+                    "Intrekking van de melding met het meldnummer bij S1",
+                    "Withdrawal of the notification with the reference at S1",
+                ),
             }
             return [Line("", words[kind])]
         if source == "reference":
@@ -214,26 +291,21 @@ class _Composer:
             ]
         if kind != "initial":
             return None
-        if source == "deadline":
-            return self.awareness_lines()
+        if source == "regime":
+            return [
+                Line(
+                    "",
+                    v.t(
+                        "Algemene verordening gegevensbescherming (AVG), art. 33; kies ook de "
+                        "Telecommunicatiewet bij een openbare elektronische communicatiedienst",
+                        "General Data Protection Regulation (AVG), Art. 33; also choose the "
+                        "Telecommunicatiewet for a public electronic communications service",
+                    ),
+                )
+            ]
         if source == "delay":
             return [Line("", self.delay())]
-        if source == "other":
-            return [Line(v.t("intern kenmerk", "internal reference"), self.incident.id)]
         raise ValueError(f"the AP form names an unknown answer source {source!r}")
-
-    def awareness_lines(self) -> list[Line]:
-        v = self.v
-        if self.incident.awareness is None or self.due is None:
-            text = v.missing("dates.aware")
-            return [Line("", text)]
-        return [
-            Line(v.t("kennisname", "aware"), v.at(self.incident.awareness.at)),
-            Line(
-                v.t("uiterste meldtermijn (72 uur)", "deadline (72 hours)"),
-                v.at(self.due),
-            ),
-        ]
 
     def delay(self) -> str:
         v = self.v

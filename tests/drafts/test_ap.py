@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sentinel.drafts.ap_form import FORM, questions
+from sentinel.drafts.ap_form import FORM, SOURCES, questions
 from sentinel.drafts.errors import DraftError
 from sentinel.drafts.service import DraftService
 from sentinel.incidents.facts import FACTS, label
@@ -40,7 +40,7 @@ def test_unknown_facts_are_flagged_and_listed_on_top_never_blank(
     text = draft.content
     assert "[AANVULLEN: aantal betrokken gegevensrecords — nog onbekend]" in text
     assert "10 tot 40" in text
-    on_top = text[: text.index("## 0.")]
+    on_top = text[: text.index("## 1.")]
     assert "## Nog aan te vullen" in on_top
     assert "- aantal betrokken gegevensrecords (`subjects.records`)" in on_top
     assert "aantal betrokkenen (`subjects.people`)" not in on_top
@@ -49,7 +49,7 @@ def test_unknown_facts_are_flagged_and_listed_on_top_never_blank(
     # Art. 33(4): an incomplete notification says it is made in phases.
     assert "in fasen gedaan (art. 33 lid 4 AVG)" in on_top
     # Every question has an answer: text or a marker, never nothing.
-    for block in re.split(r"\n\*\*\d\.\d ", text)[1:]:
+    for block in re.split(r"\n\*\*[\dS][\d.x]* ", text)[1:]:
         answer = block.split("\n\n", 2)[1].strip()
         assert answer and "None" not in answer, block
 
@@ -69,12 +69,70 @@ def test_every_question_of_the_form_appears_in_the_forms_order(
             positions.append(text.index(f"## {section.number}. {title}"))
             for q in section.questions:
                 positions.append(text.index(f"**{q.id} {q.nl if lang == 'nl' else q.en}**"))
+                if q.options:
+                    # The form's choices follow their question, in the form's words.
+                    shown = [o.nl if lang == "nl" else f"{o.nl} ({o.en})" for o in q.options]
+                    positions.append(text.index(" · ".join(shown), positions[-1]))
         assert positions == sorted(positions)
     # Art. 33(3)(a)-(d) are all asked for.
     cited = {q.gdpr for q in questions()}
     assert {"33(3)(a)", "33(3)(b)", "33(3)(c)", "33(3)(d)"} <= cited
     # Every fact the form asks for exists in the facts schema.
     assert all(name in FACTS for q in questions() for name in q.facts)
+
+
+def test_every_question_names_where_its_wording_comes_from_and_suggests_real_options() -> None:
+    ids = [q.id for q in questions()]
+    assert len(ids) == len(set(ids))
+    for q in questions():
+        if q.id.startswith("S"):  # Sentinel's own additions rest on no source
+            assert (q.wording, q.cited, q.confirmed) == ("sentinel", (), False), q.id
+            continue
+        assert q.cited and set(q.cited) <= set(SOURCES), q.id
+        assert q.wording in q.cited, q.id
+        for name, mapping in q.suggest.items():
+            assert name in FACTS, (q.id, name)
+            choices = set(FACTS[name].choices) or {"True", "False"}
+            assert set(mapping) <= choices, (q.id, name, set(mapping) - choices)
+            for index in mapping.values():
+                for i in index if isinstance(index, tuple) else (index,):
+                    assert 0 <= i < len(q.options), (q.id, name, i)
+    # The record count is the one question whose wording the AP itself confirms.
+    assert "ap_records" in next(q for q in questions() if q.id == "6.3.1").cited
+
+
+def test_the_facts_suggest_which_of_the_forms_choices_to_tick(
+    drafts: DraftService, incidents: Incidents, insider_incident: str
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    nl = drafts.ap(insider_incident, by="dpo", lang="nl").draft.content
+
+    def block(text: str, qid: str) -> str:
+        start = text.index(f"**{qid} ")
+        return text[start : text.index("\n**", start + 1)]
+
+    tick = "- aankruisen (voorstel): "
+    assert tick + "Persoonsgegevens (mogelijk) ingezien door onbevoegden\n" in block(nl, "5.1")
+    assert tick + "Overig\n" in block(nl, "5.2")  # insider misuse has no choice of its own
+    assert tick + "geen keuze af te leiden uit de feiten\n" in block(nl, "6.2")
+    assert tick + "Klanten (huidig en potentieel)\n" in block(nl, "7.1")
+    assert tick + "Nee\n" in block(nl, "8.1")
+    assert tick + "Identiteitsdiefstal of -fraude · Anders\n" in block(nl, "9.2")
+    assert tick + "Aanzienlijk\n" in block(nl, "9.3")
+    assert "Ik wil één inbreuk melden (reguliere melding)\n" in block(nl, "1.1")
+    # What the form asks that Sentinel does not record is listed on top, not left blank.
+    on_top = nl[: nl.index("## 1.")]
+    assert "## Alleen op het formulier in te vullen (6)" in on_top
+    assert "- 3.1.1 KvK-nummer" in on_top and "- 5.4 Ondersteunende documentatie" in on_top
+    assert "- KvK-nummer: vul in op het formulier (Sentinel legt dit niet vast)" in block(
+        nl, "3.1.1"
+    )
+    en = drafts.ap(insider_incident, by="dpo", lang="en").draft.content
+    assert "- to tick (suggested): Aanzienlijk (significant)\n" in block(en, "9.3")
+    assert "## To fill in on the form only (6)" in en
+    # The English draft names each question as the Dutch form words it, to find it there.
+    assert "**6.1 Personal data in general** _(Art. 33(3)(a) GDPR)_\n" in en
+    assert "\n_On the form: Persoonsgegevens in het algemeen_\n" in en
 
 
 def test_a_complete_incident_gives_the_numbers_categories_and_contacts(
@@ -96,7 +154,7 @@ def test_a_complete_incident_gives_the_numbers_categories_and_contacts(
     assert "- naam van de functionaris gegevensbescherming: Fenna de Vries" in text
     assert "- e-mailadres van de FG: fg@wegenwacht-leden.example" in text
     assert "- de oorzaak: misbruik van bevoegdheden door een insider" in text
-    assert "- wanneer het datalek begon: donderdag 26 maart 2026 19:00 CET" in text
+    assert "\ndonderdag 26 maart 2026 19:00 CET\n" in text  # 4.1.1, the start
     assert (
         "- getroffen maatregelen: partner account suspended en export deleted at the partner"
         in (text)
@@ -156,12 +214,16 @@ def test_follow_up_quotes_the_reference_and_gives_only_what_changed_or_is_missin
 
     text = drafts.ap(insider_incident, by="dpo", kind="follow_up").draft.content
     assert "Vervolgmelding (aanvulling of wijziging)" in text
-    assert "**0.2 Meldnummer van de eerdere melding**\n\n2026-123456" in text
+    assert (
+        "**S1 Meldnummer van de eerdere melding (bij aanvullen, wijzigen of intrekken)**"
+        "\n\n2026-123456"
+    ) in text
     assert "\n57 _(gewijzigd)_\n" in text  # 5.1, changed
     assert "Gewijzigd: aantal betrokkenen." in text
-    assert "[AANVULLEN: voorgenomen maatregelen — nog onbekend]" in text  # 8.2 still missing
-    assert "**3.1 " not in text  # the summary did not change
-    assert "**2.4 " not in text  # the delay question belongs to the initial notification
+    assert "[AANVULLEN: voorgenomen maatregelen — nog onbekend]" in text  # 10.2 still missing
+    assert "**5.3 " not in text  # the summary did not change
+    assert "**4.5 " not in text  # the delay question belongs to the initial notification
+    assert "**3.1.2 " not in text and "Alleen op het formulier" not in text
     assert "Vorige melding aan de AP: zaterdag 28 maart 2026 10:00 CET" in text
 
 

@@ -93,7 +93,7 @@ def test_a_draft_changed_in_the_store_is_detected_and_cannot_be_approved(
     draft = drafts.ap(blank_incident, by="frank").draft
     record = sqlite_store.get_record(KIND, draft.id)
     assert record is not None
-    edited = {**record.data, "content": record.data["content"].replace("Nieuwe melding", "Oud")}
+    edited = {**record.data, "content": record.data["content"].replace("reguliere melding", "Oud")}
     sqlite_store.update_record(KIND, draft.id, edited, record.version)
     assert not drafts.versions.get(draft.id).intact
     with pytest.raises(DraftError, match="changed in the store"):
