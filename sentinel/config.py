@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
@@ -47,6 +48,8 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, Field(json_schema_extra={"format": "duration"})]
+DirectoryUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+"""A member directory reached over HTTP; any other string is a path to a CSV file."""
 
 
 class _Strict(BaseModel):
@@ -293,9 +296,13 @@ class Settings(BaseSettings):
     data_map: Path | None = None
     directory: Path | None = None
     geoip_mmdb: Path | None = None
-    member_directory: Path | None = None
-    """Members' names, emails and languages for the letters (CSV:
-    member_id,name,email,language[,partner_name]); read only when letters are made."""
+    member_directory: DirectoryUrl | Path | None = None
+    """Members' names, emails and languages for the letters: a CSV file
+    (member_id,name,email,language[,partner_name]) or the http(s) URL of a directory API
+    (docs/drafts.md); read only when letters are made."""
+    member_directory_token: SecretStr | None = None
+    """Sent to the directory API as ``Authorization: Bearer …``; never logged."""
+    member_directory_timeout: Duration = timedelta(seconds=30)
     sources: list[SourceConfig] = Field(default_factory=list)
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
@@ -342,12 +349,23 @@ class Settings(BaseSettings):
             raise ValueError(f"{v!r} is not an IANA time zone, e.g. 'Europe/Amsterdam'") from None
         return v
 
+    _directory_timeout = field_validator("member_directory_timeout", mode="before")(parse_duration)
+
     @field_validator("data_map", "directory", "geoip_mmdb")
     @classmethod
     def _exists(cls, v: Path | None) -> Path | None:
         if v is not None and not v.is_file():
             raise ValueError(f"file {v} does not exist; fix the path or remove the setting")
         return v
+
+    @model_validator(mode="after")
+    def _token_needs_an_api(self) -> Settings:
+        if self.member_directory_token is not None and not isinstance(self.member_directory, str):
+            raise ValueError(
+                "member_directory_token is only sent to a member directory API; set "
+                "member_directory to its https:// URL, or remove the token"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:

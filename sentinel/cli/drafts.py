@@ -33,6 +33,7 @@ from sentinel.cli.common import (
 )
 from sentinel.cli.incidents import ByOption, IdArgument, me
 from sentinel.drafts.actions import render_pending
+from sentinel.drafts.directory_api import directory_source
 from sentinel.drafts.eml import write_eml
 from sentinel.drafts.errors import DraftError, DraftNotFound
 from sentinel.drafts.members import write_recipients
@@ -182,11 +183,11 @@ def members_command(
         ),
     ] = None,
     directory: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--directory",
-            help="Member directory CSV: member_id,name,email,language[,partner_name] "
-            "(default: setting member_directory).",
+            help="Member directory: a CSV file (member_id,name,email,language[,partner_name]) "
+            "or the https:// URL of a directory API (default: setting member_directory).",
         ),
     ] = None,
     recipients: Annotated[
@@ -222,7 +223,10 @@ def members_command(
     with (
         drafting(config, store_url) as (ctx, service),
         service.affected(
-            incident_id, directory=directory or ctx.settings.member_directory
+            incident_id,
+            directory=directory_source(
+                directory or ctx.settings.member_directory, ctx.settings, ctx.clock
+            ),
         ) as members,
     ):
         made = service.member_letters(

@@ -1,11 +1,13 @@
 """The affected members, their audience segments, and the mail-merge list of recipients.
 
 The members come from the incident's evidence queries, grouped inside the
-store; the member directory (a CSV file: ``member_id``, ``name``, ``email``,
-``language``, optionally ``partner_name``) adds how to reach them. Both are
-streamed into a temporary SQLite file, so the number of members is bounded by
-disk, not memory: a breach of a million members writes its recipient list row
-by row. A member missing from the directory is listed as such, never dropped.
+store; the member directory adds how to reach them: a CSV file (``member_id``,
+``name``, ``email``, ``language``, optionally ``partner_name``) or an HTTP API
+asked for just the members in the evidence (``sentinel.drafts.directory_api``).
+Both are streamed into a temporary SQLite file, so the number of members is
+bounded by disk, not memory: a breach of a million members writes its
+recipient list row by row. A member missing from the directory is listed as
+such, never dropped.
 
 Members are grouped into *segments* — the same partner, the same categories of
 data touched, the same language — and each segment gets one letter (Art. 34(2)
@@ -27,7 +29,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from sentinel.drafts.errors import DraftError
+from sentinel.drafts.directory_api import DirectoryApi, DirectoryError, DirectoryRow
 from sentinel.drafts.labels import LANGS, Lang
 from sentinel.events import CATEGORIES as EVENT_CATEGORIES
 from sentinel.events import MEMBER_ID, MEMBER_PARTNER
@@ -37,6 +39,9 @@ from sentinel.store.base import Store
 from sentinel.store.query import Aggregation, EventQuery, Match, all_of
 
 _BATCH = 1000
+_INSERT_DIRECTORY = (
+    "INSERT INTO directory (id, name, email, lang, partner_name) VALUES (?, ?, ?, ?, ?)"
+)
 RECIPIENT_FIELDS = (
     "member_id",
     "name",
@@ -49,10 +54,6 @@ RECIPIENT_FIELDS = (
     "letter",
     "status",
 )
-
-
-class DirectoryError(DraftError):
-    """The member directory cannot be used; names the file, the line and the reason."""
 
 
 def segment_key(partner: str, categories: tuple[str, ...]) -> str:
@@ -165,8 +166,21 @@ class AffectedMembers:
                 )
         return self.count()
 
-    def load_directory(self, path: Path) -> int:
-        """The member directory CSV; a bad row is refused with its line and the reason."""
+    def load_directory(self, source: Path | DirectoryApi) -> int:
+        """The member directory: a CSV file, or the API asked for the members in the evidence.
+
+        A bad row is refused with where it was read (file and line, or URL, page and item)
+        and the reason. Returns the number of directory entries kept.
+        """
+        if isinstance(source, DirectoryApi):
+            rows = source.rows(self._member_ids(source.chunk))
+            self._insert(_INSERT_DIRECTORY, self._checked(rows))
+        else:
+            self._load_csv(source)
+        self.directory_loaded = True
+        return int(self._db.execute("SELECT COUNT(*) FROM directory").fetchone()[0])
+
+    def _load_csv(self, path: Path) -> None:
         try:
             handle = path.open(encoding="utf-8-sig", newline="")
         except OSError as exc:
@@ -179,41 +193,38 @@ class AffectedMembers:
                     f"{path}:1: no member_id column (columns: {', '.join(columns) or 'none'}); "
                     "expected member_id,name,email,language[,partner_name]"
                 )
-            self._insert(
-                "INSERT INTO directory (id, name, email, lang, partner_name) "
-                "VALUES (?, ?, ?, ?, ?)",
-                self._directory_rows(path, reader),
-            )
-        self.directory_loaded = True
-        return int(self._db.execute("SELECT COUNT(*) FROM directory").fetchone()[0])
+            self._insert(_INSERT_DIRECTORY, self._checked(_csv_rows(path, reader)))
 
-    def _directory_rows(
-        self, path: Path, reader: csv.DictReader[str]
-    ) -> Iterator[tuple[str, str, str, str, str]]:
+    def _member_ids(self, size: int) -> Iterator[list[str]]:
+        """The affected members' ids in order, ``size`` at a time."""
+        last = ""
+        while chunk := [
+            str(row[0])
+            for row in self._db.execute(
+                "SELECT id FROM member WHERE id > ? ORDER BY id LIMIT ?", (last, size)
+            ).fetchall()
+        ]:
+            yield chunk
+            last = chunk[-1]
+
+    def _checked(self, rows: Iterator[DirectoryRow]) -> Iterator[tuple[str, str, str, str, str]]:
+        """Rows for the directory table; an empty id, another language or a repeat is refused."""
         seen_batch: set[str] = set()
-        for row in reader:
-            line = reader.line_num
-            member = (row.get("member_id") or "").strip()
-            if not member:
-                raise DirectoryError(f"{path}:{line}: empty member_id")
-            lang = (row.get("language") or "").strip().lower() or self.default_lang
+        for row in rows:
+            if not row.member_id:
+                raise DirectoryError(f"{row.where}: empty member_id")
+            lang = row.language or self.default_lang
             if lang not in LANGS:
                 raise DirectoryError(
-                    f"{path}:{line}: language {lang!r} for member {member} is not nl or en "
+                    f"{row.where}: language {lang!r} for member {row.member_id} is not nl or en "
                     "(the letters exist in Dutch and English)"
                 )
-            if member in seen_batch or self._in_directory(member):
-                raise DirectoryError(f"{path}:{line}: member {member} is listed twice")
-            seen_batch.add(member)
+            if row.member_id in seen_batch or self._in_directory(row.member_id):
+                raise DirectoryError(f"{row.where}: member {row.member_id} is listed twice")
+            seen_batch.add(row.member_id)
             if len(seen_batch) >= _BATCH:
                 seen_batch.clear()
-            yield (
-                member,
-                (row.get("name") or "").strip(),
-                (row.get("email") or "").strip(),
-                lang,
-                (row.get("partner_name") or "").strip(),
-            )
+            yield (row.member_id, row.name, row.email, lang, row.partner_name)
 
     def _in_directory(self, member: str) -> bool:
         found = self._db.execute("SELECT 1 FROM directory WHERE id = ?", (member,)).fetchone()
@@ -284,6 +295,18 @@ class AffectedMembers:
             Segment(partner, cats, lang, n, names.get(partner, ""))  # type: ignore[arg-type]
             for (partner, cats, lang), n in sorted(counts.items())
         ]
+
+
+def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[DirectoryRow]:
+    for row in reader:
+        yield DirectoryRow(
+            f"{path}:{reader.line_num}",
+            (row.get("member_id") or "").strip(),
+            (row.get("name") or "").strip(),
+            (row.get("email") or "").strip(),
+            (row.get("language") or "").strip().lower(),
+            (row.get("partner_name") or "").strip(),
+        )
 
 
 def write_recipients(

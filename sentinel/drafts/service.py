@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sentinel.config import Settings
 from sentinel.drafts import ap
 from sentinel.drafts.ap import ApKind, Organisation
+from sentinel.drafts.directory_api import DirectoryApi
 from sentinel.drafts.errors import DraftError
 from sentinel.drafts.labels import LANGS, PLAIN_CATEGORIES, Lang, choice, join, pick
 from sentinel.drafts.members import AffectedMembers, Segment
@@ -119,9 +120,15 @@ class DraftService:
 
     # members -----------------------------------------------------------------------------
     def affected(
-        self, incident_id: str, *, directory: Path | None = None, default_lang: Lang = "nl"
+        self,
+        incident_id: str,
+        *,
+        directory: Path | DirectoryApi | None = None,
+        default_lang: Lang = "nl",
     ) -> AffectedMembers:
         """The incident's affected members (and directory), ready for letters and recipients.
+
+        The directory is a CSV file or the directory API, asked only for these members.
 
         The caller closes it (use it as a context manager).
         """

@@ -9,7 +9,6 @@ pull stops. Only one page is held at a time, so memory stays flat.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import logging
@@ -17,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import requests
@@ -26,17 +25,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sentinel.clock import Clock
 from sentinel.config import HttpSourceConfig
 from sentinel.events import parse_timestamp
+from sentinel.http_retry import RetryingGet, without_query
 from sentinel.sources.base import RawRecord, SourceError
 
 log = logging.getLogger(__name__)
-
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 60.0
-RETRY_AFTER_CAP = 300.0
-"""A server asking for a longer pause gets this one; the next scheduled pull tries again."""
-MAX_REDIRECTS = 5
-
-_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 class _SavedCursor(BaseModel):
@@ -62,7 +54,7 @@ class HttpReader:
         self._clock = clock
         self._session = session
         self._sleep = sleep
-        self._base = _without_query(config.url)
+        self._base = without_query(config.url)
         self._zone: tzinfo = ZoneInfo(config.timezone) if config.timezone else UTC
         self._count = 0
         self._since: datetime | None = None
@@ -87,7 +79,7 @@ class HttpReader:
             )
         session = self._session or requests.Session()
         try:
-            yield from self._pages(session)
+            yield from self._pages(self._getter(session))
         finally:
             if self._session is None:
                 session.close()
@@ -101,7 +93,29 @@ class HttpReader:
         """Records yielded so far; an API does not say how many are left."""
         return self._count, None
 
-    def _pages(self, session: requests.Session) -> Iterator[RawRecord]:
+    def _getter(self, session: requests.Session) -> RetryingGet:
+        """GET with retries and backoff; the token only to the API's own origin."""
+        cfg = self._config
+        auth = None
+        if cfg.auth is not None:
+            token = cfg.auth.token.get_secret_value()
+            auth = (cfg.auth.header, f"{cfg.auth.scheme} {token}" if cfg.auth.scheme else token)
+        return RetryingGet(
+            session=session,
+            origin_url=cfg.url,
+            timeout=cfg.timeout.total_seconds(),
+            max_retries=cfg.max_retries,
+            clock=self._clock,
+            sleep=self._sleep,
+            log=log,
+            error=SourceError,
+            refusal=self._refusal,
+            auth_setting=f"sources.{cfg.name}.auth",
+            auth=auth,
+            verify=cfg.verify_tls,
+        )
+
+    def _pages(self, get: RetryingGet) -> Iterator[RawRecord]:
         cfg = self._config
         url = cfg.url
         params = self._sized({cfg.since_param: _iso(self._since)} if self._since else {})
@@ -109,7 +123,7 @@ class HttpReader:
         page = 0
         while True:
             page += 1
-            response = self._get(session, url, params)
+            response = get(url, params)
             items, body = self._read_page(response)
             for i, item in enumerate(items, 1):
                 record = self._record(item, page, i)
@@ -123,7 +137,7 @@ class HttpReader:
             url, params, key = step
             if key in seen:
                 raise SourceError(
-                    f"GET {_without_query(url)}: the server sent the same next page again "
+                    f"GET {without_query(url)}: the server sent the same next page again "
                     f"after page {page}; stopped to avoid reading it forever"
                 )
             seen.add(key)
@@ -140,7 +154,7 @@ class HttpReader:
         if token is not None and token != "" and token is not False:
             if not isinstance(token, str | int):
                 raise SourceError(
-                    f"GET {_without_query(page_url)}: {cfg.next_cursor_key!r} is "
+                    f"GET {without_query(page_url)}: {cfg.next_cursor_key!r} is "
                     f"{type(token).__name__}, not a string or number"
                 )
             return cfg.url, self._sized({cfg.cursor_param: token}), f"cursor:{token}"
@@ -149,7 +163,7 @@ class HttpReader:
             return None
         if not isinstance(link, str):
             raise SourceError(
-                f"GET {_without_query(page_url)}: {cfg.next_link_key!r} is "
+                f"GET {without_query(page_url)}: {cfg.next_link_key!r} is "
                 f"{type(link).__name__}, not a URL"
             )
         url = urljoin(page_url, link)
@@ -189,7 +203,7 @@ class HttpReader:
 
     def _read_page(self, response: requests.Response) -> tuple[list[Any], dict[str, Any]]:
         cfg = self._config
-        shown = _without_query(response.url)
+        shown = without_query(response.url)
         try:
             body = json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
@@ -201,97 +215,6 @@ class HttpReader:
                 f"set sources.{cfg.name}.records_key to the key that holds them"
             )
         return body[cfg.records_key], body
-
-    def _get(
-        self, session: requests.Session, url: str, params: dict[str, Any]
-    ) -> requests.Response:
-        """A 2xx response, retrying transient failures with backoff."""
-        cfg = self._config
-        shown = _without_query(url)
-        problem = ""
-        for attempt in range(cfg.max_retries + 1):
-            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
-            try:
-                response = self._send(session, url, params)
-            except requests.exceptions.SSLError:
-                raise SourceError(
-                    f"GET {shown}: TLS verification failed; the server's certificate is not "
-                    "trusted by this machine"
-                ) from None
-            except _TRANSIENT as exc:
-                problem = self._describe(exc)
-            except requests.exceptions.InvalidHeader:
-                raise SourceError(
-                    f"GET {shown}: sources.{cfg.name}.auth has a header name or token that an "
-                    "HTTP header cannot carry (a line break or surrounding space?)"
-                ) from None
-            except requests.RequestException as exc:
-                raise SourceError(f"GET {shown}: {type(exc).__name__}") from None
-            else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return response
-                problem = f"{status} {response.reason}".strip()
-                if status != 429 and status < 500:
-                    raise SourceError(self._refusal(shown, status, problem))
-                if status in (429, 503):
-                    wait = _retry_after(response.headers.get("Retry-After"), self._clock.now())
-                    delay = delay if wait is None else wait
-            if attempt == cfg.max_retries:
-                break
-            log.warning(
-                "GET %s: %s; retry %d of %d in %.1fs",
-                shown,
-                problem,
-                attempt + 1,
-                cfg.max_retries,
-                delay,
-            )
-            self._sleep(delay)
-        raise SourceError(f"GET {shown}: {problem} (after {cfg.max_retries + 1} attempts)")
-
-    def _send(
-        self, session: requests.Session, url: str, params: dict[str, Any] | None
-    ) -> requests.Response:
-        """One request, following redirects here so the token never leaves the API's origin."""
-        cfg = self._config
-        for _ in range(MAX_REDIRECTS + 1):
-            response = session.get(
-                url,
-                params=params,
-                headers=self._headers(url),
-                timeout=cfg.timeout.total_seconds(),
-                verify=cfg.verify_tls,
-                allow_redirects=False,
-            )
-            log.debug(
-                "GET %s -> %d in %.3fs",
-                _without_query(url),
-                response.status_code,
-                response.elapsed.total_seconds(),
-            )
-            if not response.is_redirect:
-                return response
-            url, params = urljoin(response.url, response.headers["Location"]), None
-        raise SourceError(f"GET {self._base}: more than {MAX_REDIRECTS} redirects")
-
-    def _headers(self, url: str) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
-        auth = self._config.auth
-        if auth is not None and _origin(url) == _origin(self._config.url):
-            token = auth.token.get_secret_value()
-            headers[auth.header] = f"{auth.scheme} {token}" if auth.scheme else token
-        return headers
-
-    def _describe(self, exc: Exception) -> str:
-        if isinstance(exc, requests.Timeout):
-            return f"no answer within {self._config.timeout.total_seconds():g}s"
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, OSError) and cause.strerror:
-                return cause.strerror
-            cause = cause.__cause__ or cause.__context__
-        return type(exc).__name__
 
     def _refusal(self, shown: str, status: int, problem: str) -> str:
         name = self._config.name
@@ -305,18 +228,6 @@ class HttpReader:
         if status == 404:
             return f"GET {shown}: {problem}; check the setting sources.{name}.url"
         return f"GET {shown}: {problem}"
-
-
-def _without_query(url: str) -> str:
-    """What logs and messages show of a URL: a query may hold cursors or keys."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
-
-
-def _origin(url: str) -> tuple[str, str | None, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _iso(ts: datetime) -> str:
@@ -348,21 +259,3 @@ def _digest(item: Any) -> str:
     """A record's identity when it has no id: the hash of its canonical JSON."""
     canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds a 429 or 503 asks to wait (a number or an HTTP-date), capped; None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - now).total_seconds()
-    return min(RETRY_AFTER_CAP, max(0.0, seconds))
