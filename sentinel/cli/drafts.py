@@ -151,7 +151,13 @@ def ap_command(
     reason: Annotated[
         str | None, typer.Option(help="The reason for a withdrawal (intrekking).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="md, html, or txt (plain text to paste into the AP's form field by field).",
+        ),
+    ] = "md",
     out: OutOption = None,
     by: ByOption = "",
     as_json: JsonOption = False,

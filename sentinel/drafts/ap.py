@@ -200,7 +200,11 @@ class _Composer:
                 self.form_only.append(FormOnly(q.id, self.word(item)))
         if q.options and (self.kind == "initial" or q.answer_from is None):
             answer.options = [self.option(o) for o in q.options]
-            answer.suggested = self.suggested(q)
+            answer.suggested = (
+                self.suggested(q)
+                if q.answer_option is None
+                else [self.option(q.options[q.answer_option])]
+            )
         return answer
 
     def asked_on_form(self, q: Question, answer: Answer) -> Answer | None:

@@ -154,6 +154,8 @@ class Question:
     """The answers the form offers to tick; empty for a free answer."""
     suggest: Mapping[str, Mapping[str, int | tuple[int, ...]]] = field(default_factory=dict)
     """fact → its choice (``str()`` of the value) → the option(s) that choice suggests ticking."""
+    answer_option: int | None = None
+    """For an ``answer_from`` answer: the option it amounts to in an initial notification."""
     form_only: tuple[Option, ...] = ()
     """Fields of the question Sentinel does not record: filled in on the form itself. A question
     with no facts, no ``answer_from`` and no such fields is asked on the form only."""
@@ -300,6 +302,7 @@ FORM: tuple[Section, ...] = (
                 "Wat voor soort melding wilt u doen?",
                 "What kind of notification do you want to make?",
                 answer_from="kind",
+                answer_option=0,
                 gdpr="33(4)",
                 options=_options(
                     ("Ik wil één inbreuk melden (reguliere melding)", "one breach (regular)"),
@@ -322,6 +325,7 @@ FORM: tuple[Section, ...] = (
                 "Op grond van welke wettelijke bepaling doet u deze melding?",
                 "Under which statutory provision are you making this notification?",
                 answer_from="regime",
+                answer_option=0,
                 options=_options(
                     (
                         "Algemene verordening gegevensbescherming (AVG)",

@@ -32,9 +32,9 @@ from sentinel.incidents.model import Incident
 from sentinel.incidents.service import Incidents
 
 FORMATS: dict[str, tuple[str, ...]] = {
-    "ap_initial": ("md", "html"),
-    "ap_follow_up": ("md", "html"),
-    "ap_withdrawal": ("md",),
+    "ap_initial": ("md", "html", "txt"),
+    "ap_follow_up": ("md", "html", "txt"),
+    "ap_withdrawal": ("md", "txt"),
     "member_letters": ("txt",),
     "public_communication": ("md",),
     "management_summary": ("md",),

@@ -169,6 +169,50 @@ def test_a_complete_incident_gives_the_numbers_categories_and_contacts(
     assert "misuse of access rights by an insider" in en
 
 
+def test_the_plain_text_draft_has_no_markup_and_ticks_the_suggested_choices(
+    drafts: DraftService, incidents: Incidents, insider_incident: str
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    made = drafts.ap(insider_incident, by="dpo", lang="nl", fmt="txt").draft
+    text = made.content
+    assert (made.format, made.series) == ("txt", "ap_initial.nl.txt")
+    assert text.startswith("CONCEPT-MELDING DATALEK AAN DE AUTORITEIT PERSOONSGEGEVENS\n")
+    for markup in ("**", "`", "_(", "](", "<"):
+        assert markup not in text, markup
+    for line in text.splitlines():
+        assert not line.startswith(("#", "- ", "* ", "_", ">")), line
+    # Every question under its number, in the form's order, its answer on lines of its own.
+    positions = [text.index(f"\n{q.id} {q.nl}") for q in questions()]
+    assert positions == sorted(positions)
+    assert (
+        "\n3.1.1 Naam van het bedrijf of de organisatie; adres, postcode en plaats\nnaam: " in text
+    )
+    assert "\n6.3.1 Geef (eventueel bij benadering)" in text and "\n1.200 tot 1.500\n" in text
+    assert (
+        "Keuzes op het formulier ([x] = voorstel):\n"
+        "  [x] Persoonsgegevens (mogelijk) ingezien door onbevoegden\n"
+        "  [ ] Persoonsgegevens ongeoorloofd of onopzettelijk gewijzigd\n"
+    ) in text
+    assert "([x] = voorstel; geen keuze af te leiden uit de feiten):\n" in text  # 6.2
+    assert "\n  [x] Aanzienlijk\n" in text and "\n  [ ] Zeer groot\n" in text
+    assert "ALLEEN OP HET FORMULIER IN TE VULLEN (6)\n" in text
+
+    en = drafts.ap(insider_incident, by="dpo", lang="en", fmt="txt").draft.content
+    assert "\nOn the form: Persoonsgegevens in het algemeen\n" in en
+    assert "\n  [x] Nee (no)\n" in en
+
+    record_notification(incidents, insider_incident, kind="initial", by="dpo", reference="AP-9")
+    incidents.update_facts(insider_incident, {"subjects.people": 57}, by="frank")
+    follow_up = drafts.ap(insider_incident, by="dpo", kind="follow_up", fmt="txt").draft.content
+    assert "\nS1 Meldnummer van de eerdere melding" in follow_up and "\nAP-9\n" in follow_up
+    assert "\n57 (gewijzigd)\n" in follow_up and "**" not in follow_up
+    withdrawal = drafts.ap(
+        insider_incident, by="dpo", kind="withdrawal", fmt="txt", reason="no data left the portal"
+    ).draft.content
+    assert "\nReden van de intrekking\nno data left the portal\n" in withdrawal
+    assert "**" not in withdrawal and "\n- " not in withdrawal
+
+
 def test_values_from_logs_are_escaped_in_html(
     drafts: DraftService, incidents: Incidents, blank_incident: str
 ) -> None:
@@ -273,6 +317,7 @@ def test_no_draft_fails_on_an_incident_with_nothing_recorded(
         made = [
             drafts.ap(blank_incident, by="f", lang=lang),
             drafts.ap(blank_incident, by="f", lang=lang, fmt="html"),
+            drafts.ap(blank_incident, by="f", lang=lang, fmt="txt"),
             drafts.public_communication(blank_incident, by="f", lang=lang),
             drafts.management_summary(blank_incident, by="f", lang=lang),
         ]

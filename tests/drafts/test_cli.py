@@ -64,6 +64,11 @@ def test_ap_draft_list_approve_and_show(store_url: str, tmp_path: Path) -> None:
     assert f"{inc}.ap_initial.nl.v1 (new version) written to" in told
     assert "still to complete" in told
 
+    plain = run(drafts_cli.app, store_url, "ap", inc, "--format", "txt")
+    assert plain.stdout.startswith("CONCEPT-MELDING DATALEK AAN DE AUTORITEIT PERSOONSGEGEVENS")
+    assert "**" not in plain.stdout and "\n7.3 Aantal betrokkenen" in plain.stdout
+    assert f"{inc}.ap_initial.nl.txt.v1 (new version)" in " ".join(plain.stderr.split())
+
     approved = run(drafts_cli.app, store_url, "approve", f"{inc}.ap_initial.nl.v1", "--by", "fg")
     assert f"{inc}.ap_initial.nl.v1 approved by fg" in approved.stdout
     run(drafts_cli.app, store_url, "approve", f"{inc}.ap_initial.nl.v1", code=2)
@@ -72,13 +77,14 @@ def test_ap_draft_list_approve_and_show(store_url: str, tmp_path: Path) -> None:
     assert [(d["id"], d["approved"] is not None, d["current"]) for d in listed] == [
         (f"{inc}.ap_initial.en.v1", False, True),
         (f"{inc}.ap_initial.nl.v1", True, True),
+        (f"{inc}.ap_initial.nl.txt.v1", False, True),
     ]
     shown = run(drafts_cli.app, store_url, "show", f"{inc}.ap_initial.nl.v1")
     assert shown.stdout == out.read_text(encoding="utf-8")
 
     run(incident_cli.app, store_url, "facts", inc, "--set", "subjects.records=1200")
     listed = as_json(run(drafts_cli.app, store_url, "list", inc, "--json"))
-    assert [d["current"] for d in listed] == [False, False]  # facts moved on since
+    assert [d["current"] for d in listed] == [False, False, False]  # facts moved on since
 
 
 def test_member_letters_and_the_recipient_list(store_url: str, tmp_path: Path) -> None:
