@@ -1,4 +1,4 @@
-"""Incident fixtures: the service over a real SQLite store, and alerts in their stored shape."""
+"""Incident fixtures: the service over each real store, and alerts in their stored shape."""
 
 from __future__ import annotations
 
@@ -11,13 +11,19 @@ from sentinel.events import format_timestamp
 from sentinel.incidents.service import Incidents
 from sentinel.store.base import Store
 from sentinel.store.query import EventQuery, Match, all_of
-from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
+from tests.store.es_server import es_prefix, es_store, es_target, sleeps
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """Incidents, playbook runs and the audit trail behave the same on either store."""
+    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "es_store")
 
 
 @pytest.fixture
-def incidents(sqlite_store: SQLiteStore, clock: ManualClock) -> Incidents:
-    return Incidents(sqlite_store, clock)
+def incidents(store: Store, clock: ManualClock) -> Incidents:
+    return Incidents(store, clock)
 
 
 def make_alert(
@@ -52,3 +58,6 @@ def make_alert(
     }
     store.create_record("alert", alert_id, data)
     return data
+
+
+__all__ = ["es_prefix", "es_store", "es_target", "make_alert", "sleeps"]

@@ -19,7 +19,8 @@ from sentinel.incidents.notifications import record_notification
 from sentinel.incidents.service import Incidents
 from sentinel.localtime import show
 from sentinel.notify import outbox
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store import open_store
+from sentinel.store.base import Store
 from tests.conftest import ManualClock
 
 # Saturday 28 March 2026, 10:00 CET; clocks go forward on Sunday 29 March at 02:00.
@@ -53,25 +54,23 @@ def test_deadline_is_72_real_hours_across_fall_back() -> None:
     assert show(due, AMSTERDAM) == "2026-10-27 09:00:00 CET"
 
 
-def _queued(store: SQLiteStore) -> list[str]:
+def _queued(store: Store) -> list[str]:
     return [r.id for r in store.find_records(outbox.KIND, limit=100)]
 
 
-def test_reminders_once_each_across_dst_and_a_restart(
-    sqlite_store: SQLiteStore, clock: ManualClock
-) -> None:
+def test_reminders_once_each_across_dst_and_a_restart(store: Store, clock: ManualClock) -> None:
     clock.set(SPRING_AWARE)
-    inc_id = Incidents(sqlite_store, clock).open("Stolen tablet", by="carol").incident.id
+    inc_id = Incidents(store, clock).open("Stolen tablet", by="carol").incident.id
 
     clock.set(SPRING_AWARE + timedelta(hours=23, minutes=59))
-    assert send_due_reminders(sqlite_store, clock) == []
+    assert send_due_reminders(store, clock) == []
     clock.set(SPRING_AWARE + timedelta(hours=24))  # Sunday 11:00 CEST, after the change
-    assert send_due_reminders(sqlite_store, clock) == [f"reminder:{inc_id}:24h"]
+    assert send_due_reminders(store, clock) == [f"reminder:{inc_id}:24h"]
     clock.advance(minutes=1)
-    assert send_due_reminders(sqlite_store, clock) == []
+    assert send_due_reminders(store, clock) == []
 
     # A restart: a fresh store connection and service over the same database.
-    restarted = SQLiteStore(sqlite_store.url)
+    restarted = open_store(store.url, getattr(store, "settings", None))
     try:
         clock.set(SPRING_AWARE + timedelta(hours=48))
         assert send_due_reminders(restarted, clock) == [f"reminder:{inc_id}:48h"]
@@ -84,10 +83,8 @@ def test_reminders_once_each_across_dst_and_a_restart(
         assert send_due_reminders(restarted, clock) == []
     finally:
         restarted.close()
-    assert sorted(_queued(sqlite_store)) == sorted(
-        f"reminder:{inc_id}:{h}h" for h in (24, 48, 66, 72)
-    )
-    reminder = sqlite_store.get_record(outbox.KIND, f"reminder:{inc_id}:24h")
+    assert sorted(_queued(store)) == sorted(f"reminder:{inc_id}:{h}h" for h in (24, 48, 66, 72))
+    reminder = store.get_record(outbox.KIND, f"reminder:{inc_id}:24h")
     assert reminder is not None
     assert reminder.data["template"] == "reminder"
     assert reminder.data["context"]["deadline"] == "2026-03-31 11:00:00 CEST"

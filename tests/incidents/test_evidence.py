@@ -7,13 +7,13 @@ from datetime import timedelta
 from sentinel.events import Event
 from sentinel.incidents.evidence import affected_members
 from sentinel.incidents.service import Incidents
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Store
 from tests.conftest import ManualClock
 from tests.incidents.conftest import make_alert
 
 
 def test_members_touched_by_the_evidence(
-    incidents: Incidents, sqlite_store: SQLiteStore, clock: ManualClock
+    incidents: Incidents, store: Store, clock: ManualClock
 ) -> None:
     start = clock.now() - timedelta(hours=2)
     events = []
@@ -32,8 +32,8 @@ def test_members_touched_by_the_evidence(
                 },
             )
         )
-    sqlite_store.write_events(events)
-    make_alert(sqlite_store, "AL-1", user="jdoe", start=start)
-    make_alert(sqlite_store, "AL-2", user="ann", start=start)
+    store.write_events(events)
+    make_alert(store, "AL-1", user="jdoe", start=start)
+    make_alert(store, "AL-2", user="ann", start=start)
     inc = incidents.open("Bulk views", by="c", alerts=["AL-1", "AL-2"]).incident
-    assert affected_members(sqlite_store, inc) == [("M1", 2), ("M2", 1), ("M4", 1)]
+    assert affected_members(store, inc) == [("M1", 2), ("M2", 1), ("M4", 1)]

@@ -10,9 +10,8 @@ from sentinel import audit
 from sentinel.incidents.facts import UNKNOWN
 from sentinel.incidents.model import IncidentError
 from sentinel.incidents.service import Incidents
-from sentinel.store.base import ConflictError
+from sentinel.store.base import ConflictError, Store
 from sentinel.store.query import EventQuery
-from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
 from tests.incidents.conftest import make_alert
 
@@ -32,12 +31,12 @@ def test_open_by_hand(incidents: Incidents, clock: ManualClock) -> None:
 
 
 def test_open_from_alerts_takes_the_evidence_along(
-    incidents: Incidents, sqlite_store: SQLiteStore, clock: ManualClock
+    incidents: Incidents, store: Store, clock: ManualClock
 ) -> None:
     start = clock.now() - timedelta(hours=3)
-    a1 = make_alert(sqlite_store, "AL-1", user="jdoe", start=start, severity="medium")
+    a1 = make_alert(store, "AL-1", user="jdoe", start=start, severity="medium")
     a2 = make_alert(
-        sqlite_store,
+        store,
         "AL-2",
         user="partner7",
         start=start,
