@@ -11,9 +11,10 @@ from sentinel.drafts.ap import Organisation
 from sentinel.drafts.service import DraftService
 from sentinel.events import Event
 from sentinel.incidents.service import Incidents
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Store
 from tests.conftest import ManualClock
 from tests.incidents.conftest import make_alert
+from tests.store.es_server import es_prefix, es_store, es_target, sleeps
 
 ORGANISATION = Organisation(
     name="Wegenwacht Leden B.V.",
@@ -88,9 +89,15 @@ def clock() -> ManualClock:
     return ManualClock(AWARE)
 
 
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """Drafts, their versions and the audit entries behave the same on either store."""
+    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "es_store")
+
+
 @pytest.fixture
-def incidents(sqlite_store: SQLiteStore, clock: ManualClock) -> Incidents:
-    return Incidents(sqlite_store, clock)
+def incidents(store: Store, clock: ManualClock) -> Incidents:
+    return Incidents(store, clock)
 
 
 @pytest.fixture
@@ -115,10 +122,10 @@ TOUCHED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 
 
 @pytest.fixture
-def insider_incident(incidents: Incidents, sqlite_store: SQLiteStore, clock: ManualClock) -> str:
+def insider_incident(incidents: Incidents, store: Store, clock: ManualClock) -> str:
     """An incident escalated from an alert whose evidence touched members M001-M005."""
     start = clock.now() - timedelta(hours=30)
-    sqlite_store.write_events(
+    store.write_events(
         [
             Event(
                 id=f"e{i}",
@@ -135,7 +142,7 @@ def insider_incident(incidents: Incidents, sqlite_store: SQLiteStore, clock: Man
             for i, (member, partner, categories, user) in enumerate(TOUCHED)
         ]
     )
-    make_alert(sqlite_store, "AL-1", user="jdoe", start=start)
+    make_alert(store, "AL-1", user="jdoe", start=start)
     return incidents.open("Bulk export by a partner user", by="frank", alerts=["AL-1"]).incident.id
 
 
@@ -143,3 +150,6 @@ def insider_incident(incidents: Incidents, sqlite_store: SQLiteStore, clock: Man
 def blank_incident(incidents: Incidents) -> str:
     """Opened by hand, nothing recorded yet but the awareness time."""
     return incidents.open("Laptop with member exports stolen", by="frank").incident.id
+
+
+__all__ = ["es_prefix", "es_store", "es_target", "sleeps"]

@@ -13,7 +13,7 @@ from sentinel.incidents.decisions import decide
 from sentinel.incidents.playbooks import DRAFTS, load_playbooks
 from sentinel.incidents.runs import Runs, default_handlers
 from sentinel.incidents.service import Incidents
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Store
 from tests.conftest import ManualClock
 from tests.drafts.conftest import full_facts
 
@@ -71,7 +71,7 @@ def test_a_completed_step_makes_its_drafts_through_the_registered_handler(
 def test_requested_drafts_are_picked_up_later_and_failures_say_why(
     drafts: DraftService,
     incidents: Incidents,
-    sqlite_store: SQLiteStore,
+    store: Store,
     clock: ManualClock,
     insider_incident: str,
     books: dict,  # type: ignore[type-arg]
@@ -95,14 +95,14 @@ def test_requested_drafts_are_picked_up_later_and_failures_say_why(
     assert not failed.ok and "record that first" in failed.result
     run, _ = runs.require(insider_incident)
     assert run.actions[-1].status == "failed"
-    entries = audit.entries(sqlite_store, subject=insider_incident, limit=500)
+    entries = audit.entries(store, subject=insider_incident, limit=500)
     resolutions = [
         e.details["status"]
         for e in entries
         if e.action == "playbook.action" and e.details["action"].startswith("render_draft")
     ]
     assert resolutions == ["done", "done", "failed"]
-    assert audit.verify(sqlite_store).ok
+    assert audit.verify(store).ok
 
 
 def test_every_draft_a_playbook_can_ask_for_can_be_made(

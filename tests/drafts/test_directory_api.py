@@ -300,6 +300,7 @@ def test_member_directory_is_a_csv_path_or_an_http_url_with_its_token_and_timeou
 # the command ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # the command opens the file itself
 def test_drafts_members_reads_the_directory_api_named_in_the_settings(
     insider_incident: str,
     httpserver: HTTPServer,

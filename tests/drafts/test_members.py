@@ -17,7 +17,7 @@ from sentinel.drafts.members import DirectoryError, write_recipients
 from sentinel.drafts.service import DraftService
 from sentinel.events import Event
 from sentinel.incidents.service import Incidents
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Store
 from tests.drafts.conftest import full_facts
 from tests.incidents.conftest import make_alert
 
@@ -186,10 +186,10 @@ def test_a_broken_directory_is_refused_with_file_line_and_reason(
 
 
 def test_thousands_of_members_are_streamed_in_batches_without_losing_or_doubling_one(
-    drafts: DraftService, incidents: Incidents, sqlite_store: SQLiteStore, tmp_path: Path
+    drafts: DraftService, incidents: Incidents, store: Store, tmp_path: Path
 ) -> None:
     start = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
-    sqlite_store.write_events(
+    store.write_events(
         [
             Event(
                 id=f"bulk{i}",
@@ -206,7 +206,7 @@ def test_thousands_of_members_are_streamed_in_batches_without_losing_or_doubling
             for i in range(3000)
         ]
     )
-    make_alert(sqlite_store, "AL-BULK", user="jdoe", start=start, end=start + timedelta(hours=2))
+    make_alert(store, "AL-BULK", user="jdoe", start=start, end=start + timedelta(hours=2))
     inc = incidents.open("Bulk export", by="frank", alerts=["AL-BULK"]).incident.id
     rows = [
         f"M{i:05d},Member {i},m{i}@example.nl,{'en' if i % 10 == 0 else 'nl'}" for i in range(2500)

@@ -9,6 +9,7 @@ from sentinel.drafts.errors import DraftError, DraftNotFound
 from sentinel.drafts.model import KIND, text_hash
 from sentinel.drafts.service import DraftService
 from sentinel.incidents.service import Incidents
+from sentinel.store.base import Store
 from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
 
@@ -18,7 +19,7 @@ def _draft_entries(store: SQLiteStore, incident_id: str) -> list[audit.AuditEntr
 
 
 def test_each_generation_is_recorded_in_the_audit_trail(
-    drafts: DraftService, sqlite_store: SQLiteStore, clock: ManualClock, blank_incident: str
+    drafts: DraftService, store: Store, clock: ManualClock, blank_incident: str
 ) -> None:
     first = drafts.ap(blank_incident, by="fenna")
     assert first.new and first.draft.version == 1
@@ -27,7 +28,7 @@ def test_each_generation_is_recorded_in_the_audit_trail(
     again = drafts.ap(blank_incident, by="fenna")
     assert not again.new and again.draft.id == first.draft.id  # same facts, same text
 
-    entries = _draft_entries(sqlite_store, blank_incident)
+    entries = _draft_entries(store, blank_incident)
     assert [(e.action, e.actor, e.details["new_version"]) for e in entries] == [
         ("draft.generated", "fenna", True),
         ("draft.generated", "fenna", False),
@@ -37,13 +38,13 @@ def test_each_generation_is_recorded_in_the_audit_trail(
     assert details["content_hash"] == text_hash(first.draft.content)
     assert "summary" in details["open_questions"]
     assert entries[1].at == clock.now()
-    assert audit.verify(sqlite_store).ok
+    assert audit.verify(store).ok
 
 
 def test_an_approved_draft_is_frozen_and_new_facts_make_a_new_version(
     drafts: DraftService,
     incidents: Incidents,
-    sqlite_store: SQLiteStore,
+    store: Store,
     clock: ManualClock,
     blank_incident: str,
 ) -> None:
@@ -70,13 +71,9 @@ def test_an_approved_draft_is_frozen_and_new_facts_make_a_new_version(
     stored_v1 = drafts.versions.get(v1.id)
     assert stored_v1.content == v1.content and "100 tot 150" in stored_v1.content
     assert stored_v1.approved is not None and stored_v1.intact
-    generated = [
-        e for e in _draft_entries(sqlite_store, blank_incident) if e.details.get("new_version")
-    ]
+    generated = [e for e in _draft_entries(store, blank_incident) if e.details.get("new_version")]
     assert generated[-1].details["supersedes"] == v1.id
-    assert [e.action for e in _draft_entries(sqlite_store, blank_incident)].count(
-        "draft.approved"
-    ) == 1
+    assert [e.action for e in _draft_entries(store, blank_incident)].count("draft.approved") == 1
 
     # Nobody approves a version that newer facts have overtaken.
     incidents.update_facts(blank_incident, {"subjects.people": 230}, by="frank")
@@ -88,13 +85,13 @@ def test_an_approved_draft_is_frozen_and_new_facts_make_a_new_version(
 
 
 def test_a_draft_changed_in_the_store_is_detected_and_cannot_be_approved(
-    drafts: DraftService, sqlite_store: SQLiteStore, blank_incident: str
+    drafts: DraftService, store: Store, blank_incident: str
 ) -> None:
     draft = drafts.ap(blank_incident, by="frank").draft
-    record = sqlite_store.get_record(KIND, draft.id)
+    record = store.get_record(KIND, draft.id)
     assert record is not None
     edited = {**record.data, "content": record.data["content"].replace("reguliere melding", "Oud")}
-    sqlite_store.update_record(KIND, draft.id, edited, record.version)
+    store.update_record(KIND, draft.id, edited, record.version)
     assert not drafts.versions.get(draft.id).intact
     with pytest.raises(DraftError, match="changed in the store"):
         drafts.versions.approve(draft.id, by="fenna")
