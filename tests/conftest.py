@@ -1,4 +1,4 @@
-"""Shared fixtures: an injected clock and a fresh SQLite store per test."""
+"""Shared fixtures: an injected clock, a fresh SQLite store, and ``store`` over both stores."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sentinel.store.base import Store
 from sentinel.store.sqlite import SQLiteStore
+from tests.store.es_server import es_prefix, es_store, es_target, sleeps
 
 REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-logs"
 
@@ -45,8 +47,17 @@ def sqlite_store(tmp_path: Path) -> Iterator[SQLiteStore]:
     store.close()
 
 
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """What lives in the store (alerts, incidents, drafts, notifications) behaves alike on both."""
+    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "es_store")
+
+
 @pytest.fixture
 def real_logs() -> Path:
     if not REAL_LOGS.is_dir():
         pytest.skip(f"public captures not present at {REAL_LOGS}")
     return REAL_LOGS
+
+
+__all__ = ["es_prefix", "es_store", "es_target", "sleeps"]

@@ -47,8 +47,8 @@ def detection(
     )
 
 
-def test_same_window_twice_is_one_alert_with_updated_figures(sqlite_store, clock) -> None:
-    alerts = Alerts(sqlite_store, clock)
+def test_same_window_twice_is_one_alert_with_updated_figures(store, clock) -> None:
+    alerts = Alerts(store, clock)
     first = alerts.record([detection(count=1)])
     again = alerts.record([detection(count=4)])
     assert len(first.new) == 1 and again.new == [] and again.updated == 1
@@ -57,11 +57,11 @@ def test_same_window_twice_is_one_alert_with_updated_figures(sqlite_store, clock
     assert rec.id == alert_id(RULE.id, {"user.name": "m.bakker"}, detection().key)
 
 
-def test_new_alert_queues_one_notification_for_the_rules_channels(sqlite_store, clock) -> None:
-    alerts = Alerts(sqlite_store, clock)
+def test_new_alert_queues_one_notification_for_the_rules_channels(store, clock) -> None:
+    alerts = Alerts(store, clock)
     report = alerts.record([detection()])
     alerts.record([detection(count=2)])
-    [note] = pending(sqlite_store)
+    [note] = pending(store)
     assert note.id == f"alert:{report.new[0]}"
     assert note.data["channels"] == ["security-mail"]
     assert note.data["severity"] == "critical"
@@ -69,14 +69,14 @@ def test_new_alert_queues_one_notification_for_the_rules_channels(sqlite_store, 
     assert ctx["categories"] == ["contact"] and ctx["group"] == {"user.name": "m.bakker"}
 
 
-def test_backfill_records_without_notifying(sqlite_store, clock) -> None:
-    Alerts(sqlite_store, clock).record([detection()], notify=False)
-    assert pending(sqlite_store) == []
+def test_backfill_records_without_notifying(store, clock) -> None:
+    Alerts(store, clock).record([detection()], notify=False)
+    assert pending(store) == []
 
 
-def test_throttle_caps_notifications_per_period_but_keeps_alerts(sqlite_store, clock) -> None:
+def test_throttle_caps_notifications_per_period_but_keeps_alerts(store, clock) -> None:
     rule = replace(RULE, meta=replace(RULE.meta, throttle=Throttle(2, timedelta(hours=1))))
-    alerts = Alerts(sqlite_store, clock)
+    alerts = Alerts(store, clock)
     report = alerts.record([detection(rule, user=f"u{i}") for i in range(5)])
     assert len(report.new) == 5 and report.notified == 2 and report.throttled == 3
     clock.advance(hours=2)
@@ -84,8 +84,8 @@ def test_throttle_caps_notifications_per_period_but_keeps_alerts(sqlite_store, c
     assert later.notified == 1
 
 
-def test_lifecycle_new_ack_escalate_close(sqlite_store, clock) -> None:
-    alerts = Alerts(sqlite_store, clock)
+def test_lifecycle_new_ack_escalate_close(store, clock) -> None:
+    alerts = Alerts(store, clock)
     [aid] = alerts.record([detection()]).new
     alerts.acknowledge(aid, "analyst.anne")
     clock.advance(minutes=10)
@@ -102,8 +102,8 @@ def test_lifecycle_new_ack_escalate_close(sqlite_store, clock) -> None:
     assert rec.data["history"][2]["by"] == "analyst.anne"
 
 
-def test_closing_needs_a_reason_and_closed_alerts_stay_closed(sqlite_store, clock) -> None:
-    alerts = Alerts(sqlite_store, clock)
+def test_closing_needs_a_reason_and_closed_alerts_stay_closed(store, clock) -> None:
+    alerts = Alerts(store, clock)
     [aid] = alerts.record([detection()]).new
     with pytest.raises(AlertError, match="reason"):
         alerts.close(aid, "anne", "  ")
@@ -112,14 +112,14 @@ def test_closing_needs_a_reason_and_closed_alerts_stay_closed(sqlite_store, cloc
         alerts.acknowledge(aid, "anne")
 
 
-def test_closed_alert_is_not_folded_into(sqlite_store, clock) -> None:
-    alerts = Alerts(sqlite_store, clock)
+def test_closed_alert_is_not_folded_into(store, clock) -> None:
+    alerts = Alerts(store, clock)
     [aid] = alerts.record([detection(hour=0)]).new
     alerts.close(aid, "anne", "handled")
     report = alerts.record([detection(hour=1)])
     assert len(report.new) == 1 and report.folded == 0
 
 
-def test_unknown_alert_is_a_clear_error(sqlite_store, clock) -> None:
+def test_unknown_alert_is_a_clear_error(store, clock) -> None:
     with pytest.raises(AlertError, match="no alert AL-nope"):
-        Alerts(sqlite_store, clock).acknowledge("AL-nope", "anne")
+        Alerts(store, clock).acknowledge("AL-nope", "anne")

@@ -14,7 +14,6 @@ from sentinel.incidents.service import Incidents
 from sentinel.store.base import Store
 from tests.conftest import ManualClock
 from tests.incidents.conftest import make_alert
-from tests.store.es_server import es_prefix, es_store, es_target, sleeps
 
 ORGANISATION = Organisation(
     name="Wegenwacht Leden B.V.",
@@ -89,12 +88,6 @@ def clock() -> ManualClock:
     return ManualClock(AWARE)
 
 
-@pytest.fixture(params=["sqlite", "elasticsearch"])
-def store(request: pytest.FixtureRequest) -> Store:
-    """Drafts, their versions and the audit entries behave the same on either store."""
-    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "es_store")
-
-
 @pytest.fixture
 def incidents(store: Store, clock: ManualClock) -> Incidents:
     return Incidents(store, clock)
@@ -150,6 +143,3 @@ def insider_incident(incidents: Incidents, store: Store, clock: ManualClock) -> 
 def blank_incident(incidents: Incidents) -> str:
     """Opened by hand, nothing recorded yet but the awareness time."""
     return incidents.open("Laptop with member exports stolen", by="frank").incident.id
-
-
-__all__ = ["es_prefix", "es_store", "es_target", "sleeps"]

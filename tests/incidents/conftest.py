@@ -12,13 +12,6 @@ from sentinel.incidents.service import Incidents
 from sentinel.store.base import Store
 from sentinel.store.query import EventQuery, Match, all_of
 from tests.conftest import ManualClock
-from tests.store.es_server import es_prefix, es_store, es_target, sleeps
-
-
-@pytest.fixture(params=["sqlite", "elasticsearch"])
-def store(request: pytest.FixtureRequest) -> Store:
-    """Incidents, playbook runs and the audit trail behave the same on either store."""
-    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "es_store")
 
 
 @pytest.fixture
@@ -58,6 +51,3 @@ def make_alert(
     }
     store.create_record("alert", alert_id, data)
     return data
-
-
-__all__ = ["es_prefix", "es_store", "es_target", "make_alert", "sleeps"]

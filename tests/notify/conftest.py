@@ -18,9 +18,8 @@ from sentinel.incidents.runs import Runs, default_handlers
 from sentinel.incidents.service import Incidents
 from sentinel.notify import outbox
 from sentinel.notify.render import Message, Renderer
-from sentinel.store.base import Record
+from sentinel.store.base import Record, Store
 from sentinel.store.query import EventQuery, Match
-from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
 
 BASE_URL = "https://sentinel.example.nl"
@@ -42,7 +41,7 @@ RULE = Rule(
 
 
 def queue_alert(
-    store: SQLiteStore,
+    store: Store,
     clock: ManualClock,
     *,
     user: str = "m.bakker",
@@ -76,8 +75,8 @@ def renderer() -> Renderer:
 
 
 @pytest.fixture
-def alert_note(sqlite_store: SQLiteStore, clock: ManualClock) -> Record:
-    return queue_alert(sqlite_store, clock)
+def alert_note(store: Store, clock: ManualClock) -> Record:
+    return queue_alert(store, clock)
 
 
 @pytest.fixture
@@ -86,8 +85,8 @@ def alert_message(renderer: Renderer, alert_note: Record) -> Message:
 
 
 @pytest.fixture
-def incidents(sqlite_store: SQLiteStore, clock: ManualClock) -> Incidents:
-    return Incidents(sqlite_store, clock)
+def incidents(store: Store, clock: ManualClock) -> Incidents:
+    return Incidents(store, clock)
 
 
 def queue_reminder(incidents: Incidents, clock: ManualClock, after: timedelta) -> Record:

@@ -20,8 +20,7 @@ from sentinel.notify.deliver import Deliverer, PassReport, RetryPolicy, requeue
 from sentinel.notify.render import Renderer
 from sentinel.notify.webhook import WebhookSender
 from sentinel.scheduler import delivery_job
-from sentinel.store.base import Record
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Record, Store
 from tests.conftest import ManualClock
 from tests.notify.conftest import AMSTERDAM, queue_alert
 
@@ -45,7 +44,7 @@ def senders(httpserver: HTTPServer, dead_url: str) -> dict[str, Sender]:
 
 
 def deliverer(
-    store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
@@ -62,7 +61,7 @@ def deliverer(
     )
 
 
-def note(store: SQLiteStore, rec: Record) -> dict[str, Any]:
+def note(store: Store, rec: Record) -> dict[str, Any]:
     current = store.get_record(outbox.KIND, rec.id)
     assert current is not None
     return current.data
@@ -70,20 +69,20 @@ def note(store: SQLiteStore, rec: Record) -> dict[str, Any]:
 
 def test_a_channel_that_is_down_does_not_hold_up_another(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
     alert_note: Record,
 ) -> None:
     httpserver.expect_request(HOOK).respond_with_data("ok")
-    d = deliverer(sqlite_store, renderer, clock, senders, ["down", "slack"])
+    d = deliverer(store, renderer, clock, senders, ["down", "slack"])
     report = d.run_once()
     assert {(o.channel, o.status) for o in report.outcomes} == {
         ("down", "retry"),
         ("slack", "sent"),
     }
-    data = note(sqlite_store, alert_note)
+    data = note(store, alert_note)
     assert data["status"] == "pending"
     assert data["deliveries"]["slack"]["status"] == "sent"
     assert data["deliveries"]["down"]["error"].endswith("Connection refused")
@@ -95,14 +94,14 @@ def test_a_channel_that_is_down_does_not_hold_up_another(
 
 
 def test_backoff_doubles_on_the_clock_and_the_channel_is_given_up(
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
     alert_note: Record,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    d = deliverer(sqlite_store, renderer, clock, senders, ["down"])
+    d = deliverer(store, renderer, clock, senders, ["down"])
     waits = []
     with caplog.at_level(logging.WARNING, logger="sentinel.notify"):
         while True:
@@ -117,7 +116,7 @@ def test_backoff_doubles_on_the_clock_and_the_channel_is_given_up(
             clock.advance(seconds=1)
     assert [w // timedelta(minutes=1) for w in waits] == [1, 2, 4, 8, 16, 32, 60]
     assert outcome.attempts == 8
-    data = note(sqlite_store, alert_note)
+    data = note(store, alert_note)
     assert data["status"] == "failed"
     assert data["deliveries"]["down"]["status"] == "failed"
     assert "gave up 1" in report.line() and f"{alert_note.id} via down" in report.line()
@@ -129,25 +128,25 @@ def test_backoff_doubles_on_the_clock_and_the_channel_is_given_up(
 
 def test_given_up_channel_fails_the_notification_once_the_others_are_done(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
     alert_note: Record,
 ) -> None:
     httpserver.expect_request(HOOK).respond_with_data("ok")
-    d = deliverer(sqlite_store, renderer, clock, senders, ["down", "slack"], max_attempts=2)
+    d = deliverer(store, renderer, clock, senders, ["down", "slack"], max_attempts=2)
     d.run_once()
     clock.advance(minutes=1)
     d.run_once()
-    data = note(sqlite_store, alert_note)
+    data = note(store, alert_note)
     assert data["status"] == "failed"
     assert {n: x["status"] for n, x in data["deliveries"].items()} == {
         "down": "failed",
         "slack": "sent",
     }
 
-    requeue(sqlite_store, alert_note.id, clock)
+    requeue(store, alert_note.id, clock)
     [outcome] = d.run_once().outcomes
     assert (outcome.channel, outcome.attempts) == ("down", 1)
     assert len(httpserver.log) == 1  # Slack is not sent again
@@ -155,52 +154,52 @@ def test_given_up_channel_fails_the_notification_once_the_others_are_done(
 
 def test_rule_channels_win_over_the_default_ones(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
 ) -> None:
     httpserver.expect_request(HOOK).respond_with_data("ok")
-    rec = queue_alert(sqlite_store, clock, channels=("slack",))
-    report = deliverer(sqlite_store, renderer, clock, senders, ["down"]).run_once()
+    rec = queue_alert(store, clock, channels=("slack",))
+    report = deliverer(store, renderer, clock, senders, ["down"]).run_once()
     assert [(o.notification, o.channel, o.status) for o in report.outcomes] == [
         (rec.id, "slack", "sent")
     ]
-    assert note(sqlite_store, rec)["status"] == "sent"
+    assert note(store, rec)["status"] == "sent"
 
 
 def test_nowhere_to_send_is_reported_not_retried(
-    sqlite_store: SQLiteStore, renderer: Renderer, clock: ManualClock, alert_note: Record
+    store: Store, renderer: Renderer, clock: ManualClock, alert_note: Record
 ) -> None:
-    d = deliverer(sqlite_store, renderer, clock, {}, [])
+    d = deliverer(store, renderer, clock, {}, [])
     [outcome] = d.run_once().outcomes
     assert outcome.status == "failed"
     assert "default_channels is empty" in outcome.detail
-    assert note(sqlite_store, alert_note)["status"] == "failed"
+    assert note(store, alert_note)["status"] == "failed"
     assert d.run_once().outcomes == []
 
 
 def test_a_channel_missing_from_settings_is_named(
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
 ) -> None:
-    queue_alert(sqlite_store, clock, channels=("pager",))
-    [outcome] = deliverer(sqlite_store, renderer, clock, senders, []).run_once().outcomes
+    queue_alert(store, clock, channels=("pager",))
+    [outcome] = deliverer(store, renderer, clock, senders, []).run_once().outcomes
     assert outcome.status == "retry"
     assert outcome.detail == "no channel named 'pager' in settings (channels: down, slack)"
 
 
 def test_a_template_error_is_recorded_and_retried(
     tmp_path: Path,
-    sqlite_store: SQLiteStore,
+    store: Store,
     clock: ManualClock,
     senders: dict[str, Sender],
     alert_note: Record,
 ) -> None:
     broken = Renderer(AMSTERDAM, "https://s.example", tmp_path)
-    [outcome] = deliverer(sqlite_store, broken, clock, senders, ["slack"]).run_once().outcomes
+    [outcome] = deliverer(store, broken, clock, senders, ["slack"]).run_once().outcomes
     assert outcome.status == "retry"
     assert outcome.detail.startswith("cannot render: ")
     assert "alert.subject.txt: missing" in outcome.detail
@@ -208,15 +207,15 @@ def test_a_template_error_is_recorded_and_retried(
 
 def test_overlapping_passes_send_once(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
     alert_note: Record,
 ) -> None:
     """A second pass starts while the first is still talking to Slack."""
-    first = deliverer(sqlite_store, renderer, clock, senders, ["slack"])
-    second = deliverer(sqlite_store, renderer, clock, senders, ["slack"])
+    first = deliverer(store, renderer, clock, senders, ["slack"])
+    second = deliverer(store, renderer, clock, senders, ["slack"])
     during: list[PassReport] = []
 
     def slack(request: Request) -> Response:
@@ -234,7 +233,7 @@ def test_overlapping_passes_send_once(
 
 def test_a_stale_version_loses_the_claim(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
@@ -242,8 +241,8 @@ def test_a_stale_version_loses_the_claim(
 ) -> None:
     """Two passes read the same version; the one that writes second sends nothing."""
     httpserver.expect_request(HOOK).respond_with_data("ok")
-    d = deliverer(sqlite_store, renderer, clock, senders, ["slack"])
-    stale = sqlite_store.get_record(outbox.KIND, alert_note.id)
+    d = deliverer(store, renderer, clock, senders, ["slack"])
+    stale = store.get_record(outbox.KIND, alert_note.id)
     assert stale is not None
     d.run_once()
     late = PassReport()
@@ -254,7 +253,7 @@ def test_a_stale_version_loses_the_claim(
 
 def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     senders: dict[str, Sender],
@@ -263,10 +262,10 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
     httpserver.expect_request(HOOK).respond_with_data("ok")
     stamp = "2026-03-10T12:00:00.000Z"
     claimed = {"status": "sending", "attempts": 0, "claimed": stamp, "worker": "gone:1"}
-    sqlite_store.put_record(
+    store.put_record(
         outbox.KIND, alert_note.id, {**alert_note.data, "deliveries": {"slack": claimed}}
     )
-    d = deliverer(sqlite_store, renderer, clock, senders, ["slack"])
+    d = deliverer(store, renderer, clock, senders, ["slack"])
     clock.advance(minutes=9)
     assert d.run_once().outcomes == []
     clock.advance(minutes=1)
@@ -276,7 +275,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
 
 
 def test_the_service_job_delivers_from_settings(
-    httpserver: HTTPServer, sqlite_store: SQLiteStore, clock: ManualClock, alert_note: Record
+    httpserver: HTTPServer, store: Store, clock: ManualClock, alert_note: Record
 ) -> None:
     httpserver.expect_request(HOOK).respond_with_data("ok")
     settings = Settings(
@@ -285,7 +284,7 @@ def test_the_service_job_delivers_from_settings(
         base_url="https://sentinel.example.nl",
     )
     stopping = threading.Event()
-    job = delivery_job(settings, sqlite_store, clock, stopping)
+    job = delivery_job(settings, store, clock, stopping)
     stopping.set()
     assert job.run().startswith("sent 0,")  # asked to stop: nothing started
     stopping.clear()
@@ -295,7 +294,7 @@ def test_the_service_job_delivers_from_settings(
 
 
 def test_retry_settings_decide_how_long_a_failing_channel_is_tried(
-    httpserver: HTTPServer, sqlite_store: SQLiteStore, clock: ManualClock, alert_note: Record
+    httpserver: HTTPServer, store: Store, clock: ManualClock, alert_note: Record
 ) -> None:
     httpserver.expect_request(HOOK).respond_with_data("down", status=503)
     settings = Settings(
@@ -303,7 +302,7 @@ def test_retry_settings_decide_how_long_a_failing_channel_is_tried(
         default_channels=["slack"],
         notify={"attempts": 2, "first_retry": "5m"},
     )
-    d = Deliverer.from_settings(settings, sqlite_store, clock)
+    d = Deliverer.from_settings(settings, store, clock)
     [first] = d.run_once().outcomes
     assert first.status == "retry"
     assert first.next_attempt == clock.now() + timedelta(minutes=5)

@@ -23,8 +23,7 @@ from sentinel.notify.channel import DeliveryError
 from sentinel.notify.deliver import Deliverer
 from sentinel.notify.email import EmailSender, message_id
 from sentinel.notify.render import Message, Renderer
-from sentinel.store.base import Record
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Record, Store
 from tests.conftest import ManualClock
 
 USER, PASSWORD = "sentinel", "s3cret-relay-pw"
@@ -216,7 +215,7 @@ def test_nobody_listening_is_a_delivery_error(
 def test_a_refusing_server_is_tried_again_later_and_then_delivers(
     smtp_server: ServerFactory,
     client_tls: ssl.SSLContext,
-    sqlite_store: SQLiteStore,
+    store: Store,
     clock: ManualClock,
     renderer: Renderer,
     alert_note: Record,
@@ -224,7 +223,7 @@ def test_a_refusing_server_is_tried_again_later_and_then_delivers(
     mailbox, port = smtp_server()
     mailbox.busy = True
     deliverer = Deliverer(
-        sqlite_store,
+        store,
         renderer,
         {"security-mail": EmailSender(channel(port), tls=client_tls)},
         clock,
@@ -243,7 +242,7 @@ def test_a_refusing_server_is_tried_again_later_and_then_delivers(
     [outcome] = deliverer.run_once().outcomes
     assert (outcome.status, outcome.attempts) == ("sent", 2)
     assert len(mailbox.received) == 1
-    rec = sqlite_store.get_record("notification", alert_note.id)
+    rec = store.get_record("notification", alert_note.id)
     assert rec is not None and rec.data["status"] == "sent"
     assert PASSWORD not in str(rec.data)
 

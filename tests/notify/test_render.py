@@ -11,8 +11,7 @@ from sentinel.incidents.deadline import send_due_reminders
 from sentinel.incidents.service import Incidents
 from sentinel.notify import outbox
 from sentinel.notify.render import Message, Renderer, RenderError
-from sentinel.store.base import Record
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Record, Store
 from tests.conftest import ManualClock
 from tests.notify.conftest import (
     AMSTERDAM,
@@ -50,19 +49,19 @@ def test_alert_says_severity_rule_who_what_when_data_and_link(
 
 
 def test_summer_times_are_shown_in_cest(
-    sqlite_store: SQLiteStore, clock: ManualClock, renderer: Renderer
+    store: Store, clock: ManualClock, renderer: Renderer
 ) -> None:
     clock.set(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
-    rec = queue_alert(sqlite_store, clock)
+    rec = queue_alert(store, clock)
     text = renderer.render(rec.id, rec.data).text
     assert "2026-07-01 13:01:00 CEST" in text
 
 
 def test_values_from_logs_are_escaped_for_html_and_slack_and_kept_in_text(
-    sqlite_store: SQLiteStore, clock: ManualClock, renderer: Renderer
+    store: Store, clock: ManualClock, renderer: Renderer
 ) -> None:
     user = '<script>alert("x")</script> & co'
-    rec = queue_alert(sqlite_store, clock, user=user)
+    rec = queue_alert(store, clock, user=user)
     m = renderer.render(rec.id, rec.data)
     assert user in m.text
     assert "<script>" not in m.html

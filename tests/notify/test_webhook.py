@@ -26,8 +26,7 @@ from sentinel.notify.webhook import (
     WebhookSender,
     retry_after,
 )
-from sentinel.store.base import Record
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.store.base import Record, Store
 from tests.conftest import ManualClock
 
 SLACK_PATH = "/services/T0SECURE/B0ALERTS/xoxSecretToken123"
@@ -145,7 +144,7 @@ def test_generic_webhook_is_signed_over_the_body_with_its_timestamp(
 
 
 def _deliverer(
-    store: SQLiteStore, renderer: Renderer, clock: ManualClock, channel: WebhookChannel
+    store: Store, renderer: Renderer, clock: ManualClock, channel: WebhookChannel
 ) -> Deliverer:
     return Deliverer(
         store,
@@ -158,14 +157,14 @@ def _deliverer(
 
 def test_500_is_retried_after_the_backoff_and_then_succeeds(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     alert_note: Record,
 ) -> None:
     httpserver.expect_ordered_request(SLACK_PATH).respond_with_data("boom", status=500)
     httpserver.expect_ordered_request(SLACK_PATH).respond_with_data("ok")
-    deliverer = _deliverer(sqlite_store, renderer, clock, hook(httpserver, "slack"))
+    deliverer = _deliverer(store, renderer, clock, hook(httpserver, "slack"))
 
     [first] = deliverer.run_once().outcomes
     assert (first.status, first.detail) == (
@@ -177,7 +176,7 @@ def test_500_is_retried_after_the_backoff_and_then_succeeds(
     [second] = deliverer.run_once().outcomes
     assert (second.status, second.attempts) == ("sent", 2)
     httpserver.check_assertions()
-    rec = sqlite_store.get_record("notification", alert_note.id)
+    rec = store.get_record("notification", alert_note.id)
     assert rec is not None
     assert rec.data["status"] == "sent"
     assert rec.data["deliveries"]["slack-security"]["receipt"] == "HTTP 200"
@@ -185,7 +184,7 @@ def test_500_is_retried_after_the_backoff_and_then_succeeds(
 
 def test_429_waits_as_long_as_the_receiver_asks(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     alert_note: Record,
@@ -193,7 +192,7 @@ def test_429_waits_as_long_as_the_receiver_asks(
     httpserver.expect_oneshot_request(SLACK_PATH).respond_with_data(
         "rate_limited", status=429, headers={"Retry-After": "300"}
     )
-    deliverer = _deliverer(sqlite_store, renderer, clock, hook(httpserver, "slack"))
+    deliverer = _deliverer(store, renderer, clock, hook(httpserver, "slack"))
     [outcome] = deliverer.run_once().outcomes
     assert outcome.status == "retry"
     assert "HTTP 429: rate_limited" in outcome.detail
@@ -232,7 +231,7 @@ def test_no_answer_in_time_is_a_delivery_error(
 
 def test_webhook_url_and_hmac_key_never_reach_errors_logs_or_the_store(
     httpserver: HTTPServer,
-    sqlite_store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     clock: ManualClock,
     alert_note: Record,
@@ -250,7 +249,7 @@ def test_webhook_url_and_hmac_key_never_reach_errors_logs_or_the_store(
     echoing = hook(httpserver, "webhook", SLACK_PATH, name="echo")
     dead = WebhookChannel(kind="slack", name="dead", url=dead_url, timeout="5s")
     deliverer = Deliverer(
-        sqlite_store,
+        store,
         renderer,
         {"echo": WebhookSender(echoing), "dead": WebhookSender(dead)},
         clock,
@@ -265,7 +264,7 @@ def test_webhook_url_and_hmac_key_never_reach_errors_logs_or_the_store(
     )
     assert details["dead"].startswith(f"could not reach 127.0.0.1:{dead_port}: Failed to establish")
     assert details["dead"].endswith("Connection refused")
-    stored = str(sqlite_store.get_record("notification", alert_note.id))
+    stored = str(store.get_record("notification", alert_note.id))
     # The test server's own access log (werkzeug) is the receiver's, not Sentinel's.
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name != "werkzeug")
     assert "Starting new HTTP connection" in ours  # urllib3's debug lines were captured
