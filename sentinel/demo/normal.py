@@ -212,6 +212,10 @@ def staff_login(
     return ts
 
 
+def staff_logout(sink: Sink, ts: datetime, user: str, ip: str, agent: str) -> None:
+    sink.app(ts, "logout", user, ip, "backoffice", path="/backoffice/logout", agent=agent)
+
+
 def staff_action(
     sink: Sink,
     rng: Random,
@@ -297,15 +301,7 @@ def staff_day(sink: Sink, day: Day, account: Account) -> None:
                 records=rng.randint(10, 80),
                 agent=agent,
             )
-        sink.app(
-            day.at(end),
-            "logout",
-            account.name,
-            ip,
-            "backoffice",
-            path="/backoffice/logout",
-            agent=agent,
-        )
+        staff_logout(sink, day.at(end), account.name, ip, agent)
 
 
 def nightly_batch(sink: Sink, day: Day) -> None:

@@ -27,6 +27,7 @@ from sentinel.demo.normal import (
     ssh_session,
     staff_action,
     staff_login,
+    staff_logout,
 )
 from sentinel.demo.sink import APP, SSH, STREAMS, WEB, Line, Sink
 from sentinel.demo.worktime import WorkTime
@@ -202,15 +203,7 @@ def export_large(ctx: Ctx, d: date) -> Incident:
         records=4200,
         agent=agent,
     )
-    s.app(
-        t + timedelta(minutes=3),
-        "logout",
-        acct.name,
-        ip,
-        "backoffice",
-        path="/backoffice/logout",
-        agent=agent,
-    )
+    staff_logout(s, t + timedelta(minutes=3), acct.name, ip, agent)
     return _done(
         s,
         "member_export_large",
@@ -247,15 +240,7 @@ def off_hours(ctx: Ctx, d: date) -> Incident:
     for i, m in enumerate(rng.sample(members().all, 6)):
         t += timedelta(seconds=rng.uniform(90, 160))
         staff_action(s, rng, t, acct, ip, agent, "member.update" if i == 4 else "member.view", m)
-    s.app(
-        t + timedelta(seconds=70),
-        "logout",
-        acct.name,
-        ip,
-        "backoffice",
-        path="/backoffice/logout",
-        agent=agent,
-    )
+    staff_logout(s, t + timedelta(seconds=70), acct.name, ip, agent)
     return _done(
         s,
         "off_hours_personal_data",
@@ -284,15 +269,7 @@ def inactive(ctx: Ctx, d: date) -> Incident:
         records=320,
         agent=agent,
     )
-    s.app(
-        t + timedelta(seconds=60),
-        "logout",
-        acct.name,
-        ip,
-        "backoffice",
-        path="/backoffice/logout",
-        agent=agent,
-    )
+    staff_logout(s, t + timedelta(seconds=60), acct.name, ip, agent)
     return _done(
         s,
         "inactive_account_activity",
@@ -499,15 +476,7 @@ def new_country(ctx: Ctx, d: date) -> Incident:
     for m in rng.sample(members().all, 4):
         t += timedelta(seconds=rng.uniform(120, 200))
         staff_action(s, rng, t, acct, BRAZIL_IP, agent, "member.view", m)
-    s.app(
-        t + timedelta(seconds=40),
-        "logout",
-        acct.name,
-        BRAZIL_IP,
-        "backoffice",
-        path="/backoffice/logout",
-        agent=agent,
-    )
+    staff_logout(s, t + timedelta(seconds=40), acct.name, BRAZIL_IP, agent)
     return _done(
         s,
         "new_country_login",
