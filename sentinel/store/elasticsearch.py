@@ -85,8 +85,15 @@ class ElasticsearchStore:
         return f"ElasticsearchStore({self.url!r}, prefix={self.names.prefix!r})"
 
     # plumbing ----------------------------------------------------------------
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        return call(fn, self._backoff, what, unavailable=StoreUnavailable, failed=StoreError)
+    def _call(self, what: str, fn: Callable[[], T], *, retry_timeouts: bool = True) -> T:
+        return call(
+            fn,
+            self._backoff,
+            what,
+            unavailable=StoreUnavailable,
+            failed=StoreError,
+            retry_timeouts=retry_timeouts,
+        )
 
     def _wrote(self, *indices: str) -> None:
         with self._lock:
@@ -111,7 +118,11 @@ class ElasticsearchStore:
 
     def _search(self, index: str, what: str, **body: Any) -> dict[str, Any]:
         self._fresh(index)
-        response = self._call(what, lambda: self._client.search(index=index, **_NO_INDEX, **body))
+        response = self._call(
+            what,
+            lambda: self._client.search(index=index, **_NO_INDEX, **body),
+            retry_timeouts=False,
+        )
         return dict(response)
 
     # schema ------------------------------------------------------------------
@@ -263,6 +274,7 @@ class ElasticsearchStore:
             lambda: self._client.count(
                 index=self.names.events, query=event_query(query), **_NO_INDEX
             ),
+            retry_timeouts=False,
         )
         return int(response["count"])
 

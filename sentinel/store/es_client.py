@@ -141,16 +141,25 @@ def call(
     *,
     unavailable: type[Exception],
     failed: type[Exception],
+    retry_timeouts: bool = True,
 ) -> T:
     """Run one request, retrying while the cluster is busy or unreachable.
 
     Raises ``unavailable`` once the tries are used up, ``failed`` for a refusal
     that another try would not change; both name ``what`` and the server's reason.
+    Without ``retry_timeouts`` a request that got no answer in time is not sent
+    again: a search that timed out is most likely still running on the cluster,
+    and repeating it piles the same work onto a cluster that is already slow.
     """
     for attempt in range(backoff.attempts):
         try:
             return fn()
         except (ApiError, TransportError) as exc:
+            if isinstance(exc, ConnectionTimeout) and not retry_timeouts:
+                raise unavailable(
+                    f"{what}: no answer within the request timeout, so it was not sent again "
+                    "(narrow the time range, or raise elasticsearch.request_timeout)"
+                ) from exc
             if not retryable(exc):
                 raise failed(f"{what}: {describe(exc)}") from exc
             if attempt == backoff.attempts - 1:

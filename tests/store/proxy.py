@@ -3,8 +3,9 @@
 Tests put it between a store and the live server and say, request by request,
 what goes wrong: the connection is dropped without an answer (the server went
 away), the request reaches the server but its answer is lost, the proxy answers
-429 itself (the cluster is overloaded), or it answers a bulk request with every
-document refused as 429 (the write queue is full).
+429 itself (the cluster is overloaded), it answers a bulk request with every
+document refused as 429 (the write queue is full), or it holds the request
+unanswered until the test releases it (a search the cluster is still working on).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-Fault = Literal["drop", "lost", "busy", "bulk-busy"] | None
+Fault = Literal["drop", "lost", "busy", "bulk-busy", "hang"] | None
 """What to do with one request; None passes it on."""
 
 
@@ -40,6 +41,8 @@ class FaultPlan:
     decide: Callable[[Seen], Fault] = lambda _: None
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    release: threading.Event = field(default_factory=threading.Event)
+    """Lets every held ("hang") request go; the proxy sets it when it shuts down."""
 
     def __call__(self, request: Seen) -> Fault:
         with self.lock:
@@ -109,6 +112,10 @@ def _handler(upstream: str, plan: FaultPlan) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "bulk-busy":
                 self._answer(200, _all_busy(body))
+                return
+            if fault == "hang":
+                plan.release.wait()
+                self.close_connection = True
                 return
             self._forward(body)
 
@@ -186,6 +193,7 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        plan.release.set()
         server.shutdown()
         server.server_close()
         thread.join()

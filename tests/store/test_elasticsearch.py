@@ -328,6 +328,22 @@ def test_an_outage_longer_than_the_retries_is_store_unavailable(
     assert sleeps.pauses == [0.5, 1.0] * 3
 
 
+def test_a_search_that_times_out_is_not_sent_again(
+    proxied: Any, plan: FaultPlan, sleeps: Sleeps
+) -> None:
+    store = proxied(request_timeout="0.2s")
+    store.write_events([ev(n) for n in range(3)])
+    reads = ("/_search", "/_count")
+    plan.decide = lambda seen: "hang" if any(r in seen.path for r in reads) else None
+
+    with pytest.raises(StoreUnavailable, match="no answer within the request timeout"):
+        list(store.aggregate(EventQuery(), Aggregation(group_by=("user.name",))))
+    with pytest.raises(StoreUnavailable, match="counting events: no answer within"):
+        store.count_events(EventQuery())
+    assert len([s for s in plan.seen if any(r in s.path for r in reads)]) == 2
+    assert sleeps.pauses == []
+
+
 def test_a_record_write_whose_answer_was_lost_is_not_a_conflict(
     proxied: Any, plan: FaultPlan
 ) -> None:
