@@ -216,6 +216,19 @@ def staff_logout(sink: Sink, ts: datetime, user: str, ip: str, agent: str) -> No
     sink.app(ts, "logout", user, ip, "backoffice", path="/backoffice/logout", agent=agent)
 
 
+def staff_export(sink: Sink, ts: datetime, user: str, ip: str, agent: str, records: int) -> None:
+    sink.app(
+        ts,
+        "member.export",
+        user,
+        ip,
+        "backoffice",
+        path="/backoffice/members/export",
+        records=records,
+        agent=agent,
+    )
+
+
 def staff_action(
     sink: Sink,
     rng: Random,
@@ -291,16 +304,7 @@ def staff_day(sink: Sink, day: Day, account: Account) -> None:
                 current = rng.choice(everyone)
             staff_action(sink, rng, day.at(clock), account, ip, agent, action, current)
         if export_at is not None and start <= export_at < end:
-            sink.app(
-                day.at(export_at),
-                "member.export",
-                account.name,
-                ip,
-                "backoffice",
-                path="/backoffice/members/export",
-                records=rng.randint(10, 80),
-                agent=agent,
-            )
+            staff_export(sink, day.at(export_at), account.name, ip, agent, rng.randint(10, 80))
         staff_logout(sink, day.at(end), account.name, ip, agent)
 
 

@@ -26,6 +26,7 @@ from sentinel.demo.normal import (
     pick,
     ssh_session,
     staff_action,
+    staff_export,
     staff_login,
     staff_logout,
 )
@@ -193,16 +194,7 @@ def export_large(ctx: Ctx, d: date) -> Incident:
     t += timedelta(seconds=rng.uniform(60, 120))
     s.app(t, "member.search", acct.name, ip, "backoffice", path="/backoffice/members/search")
     t += timedelta(seconds=rng.uniform(120, 200))
-    s.app(
-        t,
-        "member.export",
-        acct.name,
-        ip,
-        "backoffice",
-        path="/backoffice/members/export",
-        records=4200,
-        agent=agent,
-    )
+    staff_export(s, t, acct.name, ip, agent, 4200)
     staff_logout(s, t + timedelta(minutes=3), acct.name, ip, agent)
     return _done(
         s,
@@ -259,16 +251,7 @@ def inactive(ctx: Ctx, d: date) -> Incident:
         t += timedelta(seconds=rng.uniform(80, 150))
         staff_action(s, rng, t, acct, ip, agent, "member.search" if i == 0 else "member.view", m)
     t += timedelta(seconds=rng.uniform(60, 120))
-    s.app(
-        t,
-        "member.export",
-        acct.name,
-        ip,
-        "backoffice",
-        path="/backoffice/members/export",
-        records=320,
-        agent=agent,
-    )
+    staff_export(s, t, acct.name, ip, agent, 320)
     staff_logout(s, t + timedelta(seconds=60), acct.name, ip, agent)
     return _done(
         s,
@@ -308,16 +291,7 @@ def export_volume(ctx: Ctx, d: date) -> Incident:
     rng, s, acct = ctx.rng("export_volume"), ctx.sink(), BY_NAME["l.mulder"]
     agent = pick(acct.name, STAFF_AGENTS)
     for hh, mm in ((9, 10), (10, 0), (10, 50), (11, 40), (13, 30), (14, 20)):
-        s.app(
-            ctx.wt.hm(d, hh, mm, rng.uniform(0, 120)),
-            "member.export",
-            acct.name,
-            acct.ip,
-            "backoffice",
-            path="/backoffice/members/export",
-            records=450,
-            agent=agent,
-        )
+        staff_export(s, ctx.wt.hm(d, hh, mm, rng.uniform(0, 120)), acct.name, acct.ip, agent, 450)
     return _done(
         s,
         "member_export_volume",
