@@ -259,6 +259,9 @@ class IncidentSettings(_Strict):
     """From this many affected people the assessment calls a breach large-scale."""
     short_outage: Duration = timedelta(hours=24)
     """An availability loss restored within this counts as restored in good time."""
+    text_language: Literal["nl", "en"] = "nl"
+    """The language incident descriptions are written in; drafts in the other language ask
+    for their translation (``summary@en``)."""
 
     @field_validator("reminders", mode="before")
     @classmethod

@@ -41,8 +41,10 @@ from sentinel.incidents.decisions import decide
 from sentinel.incidents.evidence import affected_members
 from sentinel.incidents.facts import (
     FACTS,
+    TRANSLATED,
     UNKNOWN,
     FactsError,
+    base_spec,
     changes_from,
     parse_value,
     template,
@@ -469,7 +471,7 @@ def facts_command(
     table.add_column("fact")
     table.add_column("value", overflow="fold")
     for name, value in facts.known_values().items():
-        shown = show(facts.value(name), ctx.zone) if FACTS[name].kind == "time" else value
+        shown = show(facts.value(name), ctx.zone) if base_spec(name).kind == "time" else value
         if isinstance(shown, list):
             shown = ", ".join(str(v) for v in shown)
         elif isinstance(shown, dict):
@@ -496,7 +498,14 @@ def _print_catalogue(as_json: bool) -> None:
     if as_json:
         emit_json(
             [
-                {"name": s.name, "kind": s.kind, "choices": s.choices, "en": s.en, "nl": s.nl}
+                {
+                    "name": s.name,
+                    "kind": s.kind,
+                    "choices": s.choices,
+                    "en": s.en,
+                    "nl": s.nl,
+                    "translated": s.name in TRANSLATED,
+                }
                 for s in FACTS.values()
             ]
         )
@@ -505,8 +514,14 @@ def _print_catalogue(as_json: bool) -> None:
     for col in ("fact", "kind", "choices", "meaning"):
         table.add_column(col, overflow="fold")
     for s in FACTS.values():
-        table.add_row(s.name, s.kind, ", ".join(s.choices), s.en)
+        kind = f"{s.kind}, translated" if s.name in TRANSLATED else s.kind
+        table.add_row(s.name, kind, ", ".join(s.choices), s.en)
     console.print(table)
+    console.print(
+        "A translated fact is written in the incidents.text_language setting; its other "
+        "language goes in NAME@nl or NAME@en (e.g. --set 'summary@en=…'), which drafts in "
+        "that language use and ask for until it is there."
+    )
 
 
 @app.command("aware")

@@ -15,7 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sentinel.drafts.labels import YES_NO, Lang, choice, join, pick, when
-from sentinel.incidents.facts import FACTS, UNKNOWN, Facts, Range, spec_of
+from sentinel.incidents.facts import FACTS, TRANSLATED, UNKNOWN, Facts, Range, spec_of
+from sentinel.incidents.facts import label as label_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class FactView:
     facts: Facts
     lang: Lang
     zone: ZoneInfo
+    text_lang: Lang | None = None
+    """The language free-text facts are written in; None when they serve every language."""
     opened: dict[str, str] = field(default_factory=dict)
 
     # what is open --------------------------------------------------------------------
@@ -92,17 +95,39 @@ class FactView:
         if kind in ("choices", "list"):
             items = self.items(name)
             return join(items, self.lang) if items else pick(empty, self.lang)
-        text = str(value).strip()
-        return text or pick(empty, self.lang)
+        text, flag = self._translated(name, value)
+        text = str(text).strip() or pick(empty, self.lang)
+        return f"{flag} {text}" if flag else text
 
     def items(self, name: str) -> list[str]:
-        """A list fact as words, one per item; ``[marker]`` when unknown, ``[]`` when empty."""
+        """A list fact as words, one per item; ``[marker]`` when unknown, ``[]`` when empty.
+
+        Free-text items not yet translated into the reader's language come after a marker.
+        """
         value = self.facts.value(name)
         if value is UNKNOWN:
             return [self.missing(name)]
         if FACTS[name].kind == "choices":
             return [choice(name, str(v), self.lang) for v in value]
-        return [str(v) for v in value]
+        value, flag = self._translated(name, value)
+        items = [str(v) for v in value]
+        return [flag, *items] if flag and items else items
+
+    def _translated(self, name: str, value: Any) -> tuple[Any, str]:
+        """Free text in the reader's language: as written, its translation, or flagged.
+
+        Text written in the other language is shown as it is, after a marker that asks
+        for the translation, so the draft is neither blank nor silently in two languages.
+        """
+        if self.text_lang is None or self.lang == self.text_lang or name not in TRANSLATED:
+            return value, ""
+        translation = f"{name}@{self.lang}"
+        translated = self.facts.value(translation)
+        if translated is not UNKNOWN:
+            return translated, ""
+        label = label_of(translation, self.lang)
+        self.opened.setdefault(translation, label)
+        return value, marker(label, self.lang)
 
     def count_text(self, value: Range) -> str:
         if value.min == value.max:

@@ -10,6 +10,12 @@ In JSON a fact is known when it is present with a value (``null``, ``[]`` and
 ``""`` are values); it is unknown when it is absent or written as
 ``{"status": "unknown"}``. Facts are addressed by dotted names
 (``subjects.people``), the names playbooks ask for and test.
+
+Free text (the descriptions, the lists of measures) is written in one language,
+the setting ``incidents.text_language``. Its version in the other language is a
+translation: ``summary@en`` or ``cause.description@nl``, next to the fact in
+JSON (``{"cause": {"description": "…", "description@en": "…"}}``). Drafts in
+that language use it, and ask for it until it is there.
 """
 
 from __future__ import annotations
@@ -88,6 +94,25 @@ def known(value: Any) -> bool:
 
 class FactsError(ValueError):
     """Facts that do not fit the schema; the message names each fact and what is wrong."""
+
+
+TRANSLATED = (
+    "summary",
+    "discovery.how",
+    "cause.description",
+    "data.description",
+    "subjects.description",
+    "encryption.description",
+    "disclosure.description",
+    "consequences.description",
+    "measures.prior",
+    "measures.taken",
+    "measures.planned",
+    "communication.explanation",
+)
+"""The facts written in prose, which a reader in the other language needs translated (names,
+addresses, roles and country codes are the same in both)."""
+TEXT_LANGS = ("nl", "en")
 
 
 def _aware(value: datetime) -> datetime:
@@ -490,10 +515,36 @@ class Facts(BaseModel):
     dpo: Dpo = Field(default_factory=Dpo)
     notifier: Notifier = Field(default_factory=Notifier)
     communication: Communication = Field(default_factory=Communication)
+    translations: dict[str, str | list[str]] = Field(default_factory=dict)
+    """``summary@en`` → the text in that language; in JSON they sit next to their fact."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_translations(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        found: dict[str, Any] = dict(data.get("translations") or {})
+        out = _without_translations(data, "", found)
+        if found:
+            out["translations"] = found
+        return out
+
+    @model_validator(mode="after")
+    def _check_translations(self) -> Facts:
+        for name, value in self.translations.items():
+            base, _ = translation_of(name)
+            if FACTS[base].kind == "text" and not isinstance(value, str):
+                raise ValueError(f"{name}: a translation of a text is a text")
+            if FACTS[base].kind == "list" and not isinstance(value, list):
+                raise ValueError(f"{name}: a translation of a list is a list")
+        return self
 
     # reading -----------------------------------------------------------------
     def value(self, name: str) -> Any:
         """The fact's value, or ``UNKNOWN``."""
+        if "@" in name:
+            translation_of(name)
+            return self.translations.get(name, UNKNOWN)
         spec = spec_of(name)
         node: Any = self
         for part in spec.path:
@@ -510,13 +561,15 @@ class Facts(BaseModel):
             value = self.value(name)
             if value is not UNKNOWN:
                 flat[name] = _json(value)
+        for name in sorted(self.translations):
+            flat[name] = _json(self.translations[name])
         return flat
 
     def to_dict(self) -> dict[str, Any]:
         """Nested JSON with the known facts only (absent means unknown)."""
         out: dict[str, Any] = {}
         for name, value in self.known_values().items():
-            _put(out, FACTS[name].path, value)
+            _put(out, path_of(name), value)
         return out
 
     # changing ----------------------------------------------------------------
@@ -524,15 +577,32 @@ class Facts(BaseModel):
         """A copy with facts set (``UNKNOWN`` makes a fact unknown again); validated."""
         flat = self.known_values()
         for name, value in changes.items():
-            spec_of(name)
+            path_of(name)
             if value is UNKNOWN or is_unknown_mark(value):
                 flat.pop(name, None)
             else:
                 flat[name] = value
         nested: dict[str, Any] = {}
         for name, value in flat.items():
-            _put(nested, FACTS[name].path, value)
+            _put(nested, path_of(name), value)
         return parse_facts(nested)
+
+
+def _without_translations(node: Mapping[str, Any], prefix: str, found: dict[str, Any]) -> Any:
+    """The facts document with its ``name@lang`` keys moved into ``found``."""
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "translations" and not prefix:
+            continue
+        if isinstance(key, str) and "@" in key:
+            found[f"{prefix}{key}"] = value
+        elif (
+            isinstance(value, Mapping) and not is_unknown_mark(value) and key not in ("min", "max")
+        ):
+            out[key] = _without_translations(value, f"{prefix}{key}.", found)
+        else:
+            out[key] = value
+    return out
 
 
 def _json(value: Any) -> Any:
@@ -620,6 +690,8 @@ def _catalogue() -> dict[str, FactSpec]:
         )  # type: ignore[arg-type]
 
     for group, info in Facts.model_fields.items():
+        if group == "translations":
+            continue
         annotation = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, _Group):
             for leaf, leaf_info in annotation.model_fields.items():
@@ -630,6 +702,34 @@ def _catalogue() -> dict[str, FactSpec]:
 
 
 FACTS: dict[str, FactSpec] = _catalogue()
+
+
+def translation_of(name: str) -> tuple[str, str]:
+    """(fact, language) of a translation name such as ``summary@en``; refused otherwise."""
+    base, _, lang = name.partition("@")
+    spec_of(base)
+    if base not in TRANSLATED:
+        raise FactsError(
+            f"{name!r}: {base} is the same in every language; translations are for "
+            f"{', '.join(TRANSLATED)}"
+        )
+    if lang not in TEXT_LANGS:
+        raise FactsError(f"{name!r}: a translation is {base}@nl or {base}@en")
+    return base, lang
+
+
+def base_spec(name: str) -> FactSpec:
+    """The fact a name is about: itself, or the fact a translation translates."""
+    return FACTS[translation_of(name)[0]] if "@" in name else spec_of(name)
+
+
+def path_of(name: str) -> tuple[str, ...]:
+    """Where the fact (or its translation, next to it) sits in the nested JSON."""
+    if "@" not in name:
+        return spec_of(name).path
+    base, lang = translation_of(name)
+    path = FACTS[base].path
+    return (*path[:-1], f"{path[-1]}@{lang}")
 
 
 def spec_of(name: str) -> FactSpec:
@@ -652,7 +752,8 @@ def changes_from(data: Mapping[str, Any]) -> dict[str, Any]:
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
             name = f"{prefix}{key}"
-            if name in FACTS:
+            if name in FACTS or "@" in name:
+                path_of(name)
                 changes[name] = UNKNOWN if is_unknown_mark(value) else value
             elif isinstance(value, Mapping) and any(n.startswith(f"{name}.") for n in FACTS):
                 walk(value, f"{name}.")
@@ -663,7 +764,16 @@ def changes_from(data: Mapping[str, Any]) -> dict[str, Any]:
     return changes
 
 
+_IN_LANG = {
+    "nl": {"nl": "in het Nederlands", "en": "in het Engels"},
+    "en": {"nl": "in Dutch", "en": "in English"},
+}
+
+
 def label(name: str, lang: str = "en") -> str:
+    if "@" in name:
+        base, text_lang = translation_of(name)
+        return f"{label(base, lang)} ({_IN_LANG[lang if lang == 'nl' else 'en'][text_lang]})"
     spec = spec_of(name)
     return spec.nl if lang == "nl" else spec.en
 
@@ -679,7 +789,8 @@ def template() -> dict[str, Any]:
 def diff(before: Facts, after: Facts) -> list[str]:
     """Names of the facts whose value (or knownness) differs."""
     a, b = before.known_values(), after.known_values()
-    return [name for name in FACTS if a.get(name, UNKNOWN) != b.get(name, UNKNOWN)]
+    names = [*FACTS, *sorted((set(a) | set(b)) - set(FACTS))]
+    return [name for name in names if a.get(name, UNKNOWN) != b.get(name, UNKNOWN)]
 
 
 _TRUE = {"yes", "y", "true", "ja", "1"}
@@ -688,7 +799,7 @@ _FALSE = {"no", "n", "false", "nee", "0"}
 
 def parse_value(name: str, text: str, zone: ZoneInfo, now: datetime) -> Any:
     """A fact's value as typed on the command line (``unknown`` makes it unknown again)."""
-    spec = spec_of(name)
+    spec = base_spec(name)
     raw = text.strip()
     if raw.lower() == "unknown":
         return UNKNOWN

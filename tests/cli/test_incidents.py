@@ -376,3 +376,13 @@ def test_playbooks_check(tmp_path: Path) -> None:
     assert refused[0]["file"].endswith("bad.yml") and refused[0]["line"] == 5
     shown = runner.invoke(playbooks_cli.app, ["show", "ransomware", "--playbooks", PLAYBOOKS])
     assert shown.exit_code == 0 and "exfiltration" in said(shown)
+
+
+def test_the_fact_list_says_which_facts_take_a_translation(store_url: str) -> None:
+    listed = {
+        f["name"]: f for f in as_json(run(incident_cli.app, store_url, "facts", "--list", "--json"))
+    }
+    assert listed["summary"]["translated"] and listed["measures.taken"]["translated"]
+    assert not listed["dpo.name"]["translated"] and not listed["subjects.people"]["translated"]
+    table = run(incident_cli.app, store_url, "facts", "--list")
+    assert "NAME@nl or NAME@en" in " ".join(table.output.split())

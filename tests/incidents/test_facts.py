@@ -132,3 +132,46 @@ def test_a_partial_file_changes_only_what_it_names() -> None:
     assert after.value("subjects.records") == Range(min=12, max=12)
     with pytest.raises(FactsError, match=r"unknown fact 'subjects\.colour'"):
         changes_from({"subjects": {"colour": "blue"}})
+
+
+def test_descriptions_carry_translations_next_to_them() -> None:
+    facts = parse_facts(
+        {
+            "summary": "Een laptop met ledenexports is gestolen.",
+            "summary@en": "A laptop with member exports was stolen.",
+            "cause": {"description": "uit de auto", "description@en": "from the car"},
+            "measures": {"taken": ["op afstand gewist"], "taken@en": ["wiped remotely"]},
+        }
+    )
+    assert facts.value("summary@en") == "A laptop with member exports was stolen."
+    assert facts.value("cause.description@en") == "from the car"
+    assert facts.value("measures.taken@en") == ["wiped remotely"]
+    assert facts.value("cause.description@nl") is UNKNOWN
+    # Stored as they were given, and read back the same.
+    stored = facts.to_dict()
+    assert stored["cause"] == {"description": "uit de auto", "description@en": "from the car"}
+    assert parse_facts(stored) == facts
+    assert facts.unknowns() == [n for n in FACTS if facts.value(n) is UNKNOWN]
+
+    changed = facts.with_changes(
+        changes_from({"cause": {"description@en": {"status": "unknown"}}})
+        | {"summary@en": parse_value("summary@en", " Laptop stolen. ", AMS, NOW)}
+    )
+    assert changed.value("cause.description@en") is UNKNOWN
+    assert changed.value("summary@en") == "Laptop stolen."
+    assert diff(facts, changed) == ["cause.description@en", "summary@en"]
+    assert label("summary@en", "nl") == "wat er is gebeurd (in het Engels)"
+    assert label("measures.taken@nl", "en") == "measures taken (in Dutch)"
+
+
+def test_only_descriptions_are_translated_and_only_into_dutch_or_english() -> None:
+    with pytest.raises(FactsError, match=r"'dpo\.name@en': dpo\.name is the same in every"):
+        Facts().with_changes({"dpo.name@en": "Fenna"})
+    with pytest.raises(
+        FactsError, match=r"'summary@de': a translation is summary@nl or summary@en"
+    ):
+        parse_value("summary@de", "Hallo", AMS, NOW)
+    with pytest.raises(FactsError, match=r"unknown fact 'summery'"):
+        changes_from({"summery@en": "x"})
+    with pytest.raises(FactsError, match="a translation of a list is a list"):
+        parse_facts({"measures": {"taken@en": "wiped"}})
