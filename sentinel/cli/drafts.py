@@ -34,7 +34,7 @@ from sentinel.cli.common import (
 from sentinel.cli.incidents import ByOption, IdArgument, me
 from sentinel.drafts.actions import render_pending
 from sentinel.drafts.directory_api import directory_source
-from sentinel.drafts.eml import write_eml
+from sentinel.drafts.eml import FIX, unsendable, write_eml
 from sentinel.drafts.errors import DraftError, DraftNotFound
 from sentinel.drafts.members import write_recipients
 from sentinel.drafts.model import Draft
@@ -207,7 +207,7 @@ def members_command(
         typer.Option(
             "--out",
             help="Folder for both: recipients.csv, and one .eml per member once the letters "
-            "are approved (same as --recipients DIR/recipients.csv --eml DIR).",
+            "are approved and complete (until then it says what they wait for).",
         ),
     ] = None,
     eml: Annotated[
@@ -244,8 +244,10 @@ def members_command(
         total, missing = members.count(), members.missing_from_directory()
         letters = {key: m.draft.id for key, m in made.items()}
         rows = _recipients(recipients, members, letters) if recipients else None
-        written = None
-        if eml is not None and (out is None or _all_approved(made)):
+        written, waiting = None, []
+        if out is not None:
+            waiting = unsendable({key: m.draft for key, m in made.items()})
+        if eml is not None and not waiting:
             written = write_eml(
                 eml,
                 members,
@@ -260,6 +262,7 @@ def members_command(
                 "missing_from_directory": missing,
                 "recipients_written": rows,
                 "eml_written": written,
+                "eml_waiting_for": waiting,
                 "letters": [
                     {**draft_json(m.draft, new=m.new), "segment": key[0]} for key, m in made.items()
                 ],
@@ -291,11 +294,29 @@ def members_command(
         errors.print(f"{rows} recipient(s) written to {recipients}", highlight=False)
     if written is not None:
         errors.print(f"{written} .eml file(s) written to {eml}", highlight=False)
+    if waiting:
+        errors.print(
+            f"[yellow]no .eml files yet[/]: {_waiting_summary(made)}. {FIX}, then run this again.",
+            highlight=False,
+        )
 
 
-def _all_approved(made: dict[tuple[str, str], Made]) -> bool:
-    """With --out, .eml files are written once every letter is approved, and silently not before."""
-    return all(m.draft.approved is not None for m in made.values())
+def _waiting_summary(made: dict[tuple[str, str], Made]) -> str:
+    """The letters' state in counts; the table names them and ``--json`` gives each reason."""
+    drafts = [m.draft for m in made.values()]
+    parts = [
+        f"{n} of {len(drafts)} letter(s) {what}"
+        for n, what in (
+            (sum(d.approved is None for d in drafts), "not approved"),
+            (
+                sum(d.approved is not None and not d.intact for d in drafts),
+                "changed since approval",
+            ),
+            (sum(bool(d.open_questions) for d in drafts), "with open questions"),
+        )
+        if n
+    ]
+    return ", ".join(parts)
 
 
 def _recipients(path: Path, members: Any, letters: dict[tuple[str, str], str]) -> int:

@@ -25,8 +25,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _GREETING_FALLBACK = {"nl": "lid", "en": "member"}
 
 
-def check_sendable(letters: Mapping[tuple[str, str], Draft]) -> None:
-    """Refuse unless every letter is approved, unaltered and has no open questions."""
+def unsendable(letters: Mapping[tuple[str, str], Draft]) -> list[str]:
+    """Why these letters cannot go out yet: not approved, changed since, or still incomplete."""
     problems = []
     for draft in letters.values():
         if draft.approved is None:
@@ -36,11 +36,20 @@ def check_sendable(letters: Mapping[tuple[str, str], Draft]) -> None:
         if draft.open_questions:
             labels = ", ".join(q.label for q in draft.open_questions)
             problems.append(f"{draft.id} still has open questions: {labels}")
+    return problems
+
+
+FIX = (
+    "Complete the facts, render the letters again and approve them "
+    "(`sentinel drafts approve DRAFT_ID`)"
+)
+
+
+def check_sendable(letters: Mapping[tuple[str, str], Draft]) -> None:
+    """Refuse unless every letter is approved, unaltered and has no open questions."""
+    problems = unsendable(letters)
     if problems:
-        raise DraftError(
-            "no .eml files written: " + "; ".join(problems) + ". Complete the facts, render "
-            "the letters again and approve them (`sentinel drafts approve DRAFT_ID`)"
-        )
+        raise DraftError("no .eml files written: " + "; ".join(problems) + ". " + FIX)
 
 
 def write_eml(

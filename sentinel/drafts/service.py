@@ -8,7 +8,7 @@ plugs ``render_kind`` into playbook runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sentinel.config import Settings
 from sentinel.drafts import ap
 from sentinel.drafts.ap import ApKind, Organisation
-from sentinel.drafts.directory_api import DirectoryApi
+from sentinel.drafts.directory_api import DirectoryApi, DirectoryError, directory_source
 from sentinel.drafts.errors import DraftError
 from sentinel.drafts.labels import LANGS, PLAIN_CATEGORIES, Lang, choice, join, pick
 from sentinel.drafts.members import AffectedMembers, Segment
@@ -42,6 +42,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
 GENERAL_SEGMENT = "all"
 """The letter's segment when the evidence names no members (an incident opened by hand)."""
 
+Directory = Path | DirectoryApi
+
 
 @dataclass(frozen=True, slots=True)
 class Made:
@@ -59,8 +61,16 @@ class DraftService:
         zone: ZoneInfo = AMSTERDAM,
         templates: Path = TEMPLATES,
         assessment: dict[str, Any] | None = None,
+        member_directory: Callable[[], Directory | None] | None = None,
+        text_lang: Lang | None = None,
     ) -> None:
+        """``member_directory`` opens the configured directory for letters made by a playbook
+        step; it is called per use, so an API client never outlives one rendering.
+        ``text_lang`` is the language the incident's descriptions are written in (None: they
+        serve both languages as they are)."""
         self.incidents = incidents
+        self.member_directory = member_directory
+        self.text_lang = text_lang
         self.organisation = organisation or Organisation()
         self.zone = zone
         self.env = environment(templates)
@@ -81,6 +91,10 @@ class DraftService:
                 "large_scale": settings.incidents.large_scale,
                 "short_outage_hours": settings.incidents.short_outage.total_seconds() / 3600,
             },
+            text_lang=settings.incidents.text_language,
+            member_directory=lambda: directory_source(
+                settings.member_directory, settings, incidents.clock
+            ),
         )
 
     # the AP ------------------------------------------------------------------------------
@@ -123,7 +137,7 @@ class DraftService:
         self,
         incident_id: str,
         *,
-        directory: Path | DirectoryApi | None = None,
+        directory: Directory | None = None,
         default_lang: Lang = "nl",
     ) -> AffectedMembers:
         """The incident's affected members (and directory), ready for letters and recipients.
@@ -244,7 +258,11 @@ class DraftService:
         return self._save(incident, "management_summary", lang, "md", rendered, by)
 
     def render_kind(self, incident_id: str, kind: str, *, by: str) -> list[Made]:
-        """Every language of one kind of draft, as a playbook action asks for it."""
+        """Every language of one kind of draft, as a playbook action asks for it.
+
+        Member letters come in the languages their members read when a member directory is
+        configured (as ``sentinel drafts members`` makes them), and in both otherwise.
+        """
         if kind in ("ap_initial", "ap_follow_up", "ap_withdrawal"):
             phase = kind.removeprefix("ap_")
             return [
@@ -252,8 +270,14 @@ class DraftService:
                 for lang in LANGS
             ]
         if kind == "member_letters":
-            with self.affected(incident_id) as members:
-                return list(self.member_letters(incident_id, members, by=by, langs=LANGS).values())
+            directory = self.member_directory() if self.member_directory else None
+            try:
+                members = self.affected(incident_id, directory=directory)
+            except DirectoryError as exc:
+                raise DraftError(f"the member_directory setting: {exc}") from None
+            with members:
+                langs = None if directory is not None else LANGS
+                return list(self.member_letters(incident_id, members, by=by, langs=langs).values())
         if kind == "public_communication":
             return [self.public_communication(incident_id, by=by, lang=lang) for lang in LANGS]
         if kind == "management_summary":
@@ -275,7 +299,7 @@ class DraftService:
     def _view(self, incident: Incident, lang: str) -> FactView:
         if lang not in LANGS:
             raise DraftError(f"drafts exist in {' and '.join(LANGS)}, not {lang!r}")
-        return FactView(self._facts(incident), lang, self.zone)  # type: ignore[arg-type]
+        return FactView(self._facts(incident), lang, self.zone, self.text_lang)  # type: ignore[arg-type]
 
     def _check_format(self, kind: str, fmt: str) -> None:
         if fmt not in FORMATS[kind]:

@@ -114,10 +114,8 @@ TOUCHED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 
-@pytest.fixture
-def insider_incident(incidents: Incidents, store: Store, clock: ManualClock) -> str:
-    """An incident escalated from an alert whose evidence touched members M001-M005."""
-    start = clock.now() - timedelta(hours=30)
+def write_touched(store: Store, start: datetime) -> None:
+    """The events of TOUCHED, a minute apart, and the alert on jdoe that covers them."""
     store.write_events(
         [
             Event(
@@ -136,6 +134,12 @@ def insider_incident(incidents: Incidents, store: Store, clock: ManualClock) -> 
         ]
     )
     make_alert(store, "AL-1", user="jdoe", start=start)
+
+
+@pytest.fixture
+def insider_incident(incidents: Incidents, store: Store, clock: ManualClock) -> str:
+    """An incident escalated from an alert whose evidence touched members M001-M005."""
+    write_touched(store, clock.now() - timedelta(hours=30))
     return incidents.open("Bulk export by a partner user", by="frank", alerts=["AL-1"]).incident.id
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from sentinel import audit
 from sentinel.drafts.actions import render_draft_handler, render_pending
+from sentinel.drafts.errors import DraftError
 from sentinel.drafts.service import DraftService
 from sentinel.incidents.decisions import decide
 from sentinel.incidents.playbooks import DRAFTS, load_playbooks
@@ -15,7 +16,7 @@ from sentinel.incidents.runs import Runs, default_handlers
 from sentinel.incidents.service import Incidents
 from sentinel.store.base import Store
 from tests.conftest import ManualClock
-from tests.drafts.conftest import full_facts
+from tests.drafts.conftest import ORGANISATION, full_facts
 
 SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -113,3 +114,37 @@ def test_every_draft_a_playbook_can_ask_for_can_be_made(
             continue  # these need an initial notification first (tested above)
         made = drafts.render_kind(insider_incident, kind, by="sentinel")
         assert made and all(m.draft.kind == kind for m in made)
+
+
+def test_letters_from_a_playbook_step_use_the_configured_member_directory(
+    incidents: Incidents, insider_incident: str, tmp_path: Path
+) -> None:
+    directory = tmp_path / "members.csv"
+    directory.write_text(
+        "member_id,name,email,language\n"
+        "M001,Anna de Boer,anna@example.nl,nl\n"
+        "M002,Ben Smith,ben@example.com,en\n"
+        "M003,Chris Peeters,chris@example.be,nl\n",
+        encoding="utf-8",
+    )
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    without = DraftService(incidents, organisation=ORGANISATION)
+    assert len(without.render_kind(insider_incident, "member_letters", by="sentinel")) == 6
+
+    configured = DraftService(
+        incidents, organisation=ORGANISATION, member_directory=lambda: directory
+    )
+    made = configured.render_kind(insider_incident, "member_letters", by="sentinel")
+    # Only Ben reads English; M004 and M005 are not in the directory and get the default, Dutch.
+    assert sorted(m.draft.series for m in made) == [
+        "member_letters.P01-contact+vehicle.en",
+        "member_letters.P01-contact+vehicle.nl",
+        "member_letters.P03-contact+financial.nl",
+        "member_letters.direct-credentials.nl",
+    ]
+
+    broken = DraftService(
+        incidents, organisation=ORGANISATION, member_directory=lambda: tmp_path / "gone.csv"
+    )
+    with pytest.raises(DraftError, match=r"^the member_directory setting: .*gone\.csv: cannot"):
+        broken.render_kind(insider_incident, "member_letters", by="sentinel")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import email
 import os
+from datetime import UTC, datetime
+from email import policy
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,8 @@ from typer.testing import CliRunner, Result
 
 from sentinel.cli import drafts as drafts_cli
 from sentinel.cli import incidents as incident_cli
-from tests.drafts.conftest import full_facts
+from sentinel.store.sqlite import SQLiteStore
+from tests.drafts.conftest import full_facts, write_touched
 
 runner = CliRunner()
 
@@ -120,9 +124,9 @@ def test_member_letters_and_the_recipient_list(store_url: str, tmp_path: Path) -
     letter = result["letters"][1]["content"]
     assert "- naam: [AANVULLEN: naam van de functionaris gegevensbescherming" in letter
     refused = run(drafts_cli.app, store_url, "members", inc, "--eml", str(tmp_path / "eml"), code=2)
-    assert "is not approved" in refused.output
+    assert "is not approved" in " ".join(refused.output.split())
     folder = tmp_path / "letters"
-    run(
+    waiting = run(
         drafts_cli.app,
         store_url,
         "members",
@@ -133,6 +137,11 @@ def test_member_letters_and_the_recipient_list(store_url: str, tmp_path: Path) -
         str(folder),
     )
     assert sorted(p.name for p in folder.iterdir()) == ["recipients.csv"]  # no .eml before approval
+    assert (
+        "no .eml files yet: 2 of 2 letter(s) not approved, 2 of 2 letter(s) with open"
+        in " ".join(waiting.output.split())
+    )
+    assert "sentinel drafts approve" in waiting.output
 
 
 def test_refusals_have_their_exit_codes(store_url: str, tmp_path: Path) -> None:
@@ -147,3 +156,84 @@ def test_refusals_have_their_exit_codes(store_url: str, tmp_path: Path) -> None:
     failed = run(drafts_cli.app, store_url, "members", inc, "--directory", str(bad), code=2)
     assert "no member_id column" in failed.output
     assert "no draft requested" in run(drafts_cli.app, store_url, "pending").stdout
+
+
+def test_out_writes_one_eml_per_reachable_member_once_every_letter_is_approved(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENTINEL_INCIDENTS__TEXT_LANGUAGE", "en")  # as FULL_FACTS is written
+    store = SQLiteStore(store_url)
+    store.init()
+    write_touched(store, datetime(2026, 11, 29, 22, 0, tzinfo=UTC))
+    store.close()
+    opened = as_json(run(incident_cli.app, store_url, "open", "--alert", "AL-1", "--json"))
+    inc = str(opened["id"])
+    facts_file = tmp_path / "facts.json"
+    facts_file.write_bytes(orjson.dumps(full_facts()))
+    run(incident_cli.app, store_url, "facts", inc, "--file", str(facts_file))
+    directory = tmp_path / "members.csv"
+    directory.write_text(
+        "member_id,name,email,language\n"
+        "M001,Anna de Boer,anna@example.nl,nl\n"
+        "M002,Ben Smith,ben@example.com,en\n"
+        "M003,Chris Peeters,chris@example.be,nl\n"
+        "M004,Dirk Visser,,nl\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "letters"
+    args = ("members", inc, "--directory", str(directory), "--out", str(folder), "--json")
+
+    first = as_json(run(drafts_cli.app, store_url, *args))
+    assert first["members"] == 5 and first["missing_from_directory"] == 1  # M005
+    assert first["eml_written"] is None
+    assert len(first["letters"]) == 4
+    assert sorted(p.name for p in folder.iterdir()) == ["recipients.csv"]
+    # The descriptions are in English: the Dutch letters wait for their translation.
+    dutch = [w for w in first["eml_waiting_for"] if ".nl.v1 still has open questions" in w]
+    assert len(dutch) == 3 and all("wat er is gebeurd (in het Nederlands)" in w for w in dutch)
+    assert not any(".en.v1 still has" in w for w in first["eml_waiting_for"])
+
+    run(
+        incident_cli.app,
+        store_url,
+        "facts",
+        inc,
+        "--set",
+        "summary@nl=Een medewerker van een partnergarage heeft ledengegevens geëxporteerd.",
+        "--set",
+        "consequences.description@nl=Leden kunnen overtuigende phishingberichten krijgen.",
+        "--set",
+        "measures.taken@nl=account van de partner geblokkeerd,export bij de partner gewist",
+        "--set",
+        "measures.planned@nl=exports voor partners beperken tot 50 records",
+    )
+    translated = as_json(run(drafts_cli.app, store_url, *args))
+    assert all(x["version"] == 2 for x in translated["letters"] if x["lang"] == "nl")
+    assert [w for w in translated["eml_waiting_for"] if "open questions" in w] == []
+    for letter in translated["letters"]:
+        run(drafts_cli.app, store_url, "approve", letter["id"], "--by", "fenna")
+
+    second = as_json(run(drafts_cli.app, store_url, *args))
+    assert second["eml_waiting_for"] == [] and second["eml_written"] == 3
+    anna, ben = (
+        email.message_from_bytes((folder / f"{m}.eml").read_bytes(), policy=policy.default)
+        .get_body()
+        .get_content()
+        for m in ("M001", "M002")
+    )
+    assert "ledengegevens geëxporteerd" in anna and "exported member records" not in anna
+    assert "exported member records" in ben and "ledengegevens" not in ben
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "M001.eml",
+        "M002.eml",
+        "M003.eml",
+        "recipients.csv",
+    ]
+    rows = {r["member_id"]: r["status"] for r in csv.DictReader((folder / "recipients.csv").open())}
+    assert rows == {
+        "M001": "ok",
+        "M002": "ok",
+        "M003": "ok",
+        "M004": "no_email",
+        "M005": "missing_from_directory",
+    }
