@@ -131,6 +131,8 @@ def _report(made: Made, out: Path | None) -> None:
         errors.print(
             f"[yellow]{len(d.open_questions)} still to complete:[/] {labels}", highlight=False
         )
+    for contradiction in d.details.get("contradictions", ()):
+        errors.print(f"[red]contradiction in the facts:[/] {contradiction}", highlight=False)
 
 
 def _write(path: Path, text: str) -> None:

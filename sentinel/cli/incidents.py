@@ -54,6 +54,7 @@ from sentinel.incidents.notifications import record_notification
 from sentinel.incidents.playbooks import Playbook, load_playbooks
 from sentinel.incidents.runs import Runs, StepView, default_handlers
 from sentinel.incidents.service import Incidents
+from sentinel.incidents.timeline import contradictions
 from sentinel.localtime import parse_when, show
 from sentinel.store.base import ConflictError, Store
 
@@ -464,8 +465,16 @@ def facts_command(
         else:
             incident = incidents.get(incident_id).incident
     facts = incident.parsed_facts()
+    found = contradictions(facts, ctx.clock.now(), ctx.zone)
     if as_json:
-        emit_json({"id": incident.id, "facts": facts.to_dict(), "unknown": facts.unknowns()})
+        emit_json(
+            {
+                "id": incident.id,
+                "facts": facts.to_dict(),
+                "unknown": facts.unknowns(),
+                "contradictions": [{"facts": c.facts, "text": c.en} for c in found],
+            }
+        )
         return
     table = Table(title=f"{incident.id} facts")
     table.add_column("fact")
@@ -480,6 +489,8 @@ def facts_command(
     console.print(table)
     missing = facts.unknowns()
     console.print(f"unknown yet ({len(missing)}): {', '.join(missing) or 'none'}")
+    for c in found:
+        errors.print(f"[red]contradiction:[/] {c.en}", highlight=False)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sentinel.drafts.view import FactView
 from sentinel.incidents.deadline import deadline
 from sentinel.incidents.facts import diff, label, parse_facts
 from sentinel.incidents.model import Incident
+from sentinel.incidents.timeline import contradictions
 
 ApKind = Literal["initial", "follow_up", "withdrawal"]
 AP_KINDS: tuple[str, ...] = ("initial", "follow_up", "withdrawal")
@@ -141,6 +142,7 @@ def context(
     ctx["sections"] = composer.sections()
     ctx["form_only"] = composer.form_only
     ctx["phased"] = kind == "initial" and bool(view.opened)
+    ctx["contradictions"] = [c.text(view.lang) for c in contradictions(facts, now, view.zone)]
     return ctx
 
 

@@ -130,6 +130,8 @@ class DraftService:
         details: dict[str, Any] = {"reference": incident.authority_reference()}
         if reason:
             details["reason"] = reason
+        if context["contradictions"]:
+            details["contradictions"] = context["contradictions"]
         return self._save(incident, draft_kind, lang, fmt, rendered, by, details=details)
 
     # members -----------------------------------------------------------------------------

@@ -386,3 +386,17 @@ def test_the_fact_list_says_which_facts_take_a_translation(store_url: str) -> No
     assert not listed["dpo.name"]["translated"] and not listed["subjects.people"]["translated"]
     table = run(incident_cli.app, store_url, "facts", "--list")
     assert "NAME@nl or NAME@en" in " ".join(table.output.split())
+
+
+def test_facts_that_contradict_each_other_are_reported(store_url: str) -> None:
+    inc = as_json(run(incident_cli.app, store_url, "open", "Export mailed out", "--json"))["id"]
+    dates = ("--set", "dates.started=2026-03-10T10:00", "--set", "dates.ended=2026-03-09T10:00")
+    shown = run(incident_cli.app, store_url, "facts", inc, *dates)
+    assert (
+        "contradiction: when the breach started (2026-03-10 10:00 CET) is after when the "
+        "breach ended (2026-03-09 10:00 CET)" in " ".join(shown.output.split())
+    )
+    listed = as_json(run(incident_cli.app, store_url, "facts", inc, "--json"))
+    assert [c["facts"] for c in listed["contradictions"]] == [["dates.started", "dates.ended"]]
+    fixed = run(incident_cli.app, store_url, "facts", inc, "--set", "dates.ended=unknown", "--json")
+    assert as_json(fixed)["contradictions"] == []

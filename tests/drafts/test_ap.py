@@ -328,3 +328,32 @@ def test_no_draft_fails_on_an_incident_with_nothing_recorded(
             assert marker in m.draft.content, m.draft.id
             assert m.draft.open_questions, m.draft.id
             assert "None" not in m.draft.content, m.draft.id
+
+
+def test_contradicting_dates_are_listed_on_top_in_every_format(
+    drafts: DraftService, incidents: Incidents, clock: ManualClock, blank_incident: str
+) -> None:
+    # Aware Saturday 10:00 CET (when opened); discovered "later that day" by mistake.
+    clock.advance(hours=9)
+    incidents.update_facts(
+        blank_incident, {"dates.discovered": "2026-03-28T17:35:00+01:00"}, by="frank"
+    )
+    made = drafts.ap(blank_incident, by="dpo", lang="nl").draft
+    on_top = made.content[: made.content.index("## 1.")]
+    assert "## Tegenstrijdig in de feiten (1)" in on_top
+    expected = (
+        "wanneer het is ontdekt (2026-03-28 17:35 CET) ligt na wanneer de organisatie zich "
+        "bewust werd van het datalek (2026-03-28 10:00 CET)"
+    )
+    assert f"- {expected}" in on_top
+    assert made.details["contradictions"] == [expected]
+    html = drafts.ap(blank_incident, by="dpo", lang="en", fmt="html").draft.content
+    assert "<h2>Contradictions in the facts (1)</h2>" in html
+    txt = drafts.ap(blank_incident, by="dpo", lang="en", fmt="txt").draft.content
+    assert "CONTRADICTIONS IN THE FACTS (1)" in txt and "is after when the organisation" in txt
+
+    incidents.update_facts(
+        blank_incident, {"dates.discovered": "2026-03-28T09:35:00+01:00"}, by="frank"
+    )
+    fixed = drafts.ap(blank_incident, by="dpo", lang="nl").draft
+    assert "Tegenstrijdig" not in fixed.content and "contradictions" not in fixed.details
