@@ -377,7 +377,7 @@ def show_command(
     )
     advice = advise(ctx, facts)
     console.print(
-        f"assessment: severity {advice.severity} ({advice.score:g}), risk {advice.risk}; "
+        f"assessment: severity {advice.severity} ({advice.score:g}), {RISK_WORDS[advice.risk]}; "
         f"notify the AP: {'yes' if advice.notify_authority else 'no'}; "
         f"inform members: {advice.notify_subjects}"
     )
@@ -573,11 +573,16 @@ def assess_command(
     print_assessment(result)
 
 
+RISK_WORDS = {"unlikely": "risk unlikely", "risk": "a risk", "high": "high risk"}
+"""The assessment's risk level (Art. 33 and 34's three outcomes) as a reader says it."""
+
+
 def print_assessment(result: Assessment) -> None:
     console.print(
         f"[bold]severity {result.severity.replace('_', ' ')} ({result.score:g})[/], "
-        f"risk {result.risk}: notify the AP [bold]{'yes' if result.notify_authority else 'no'}[/],"
-        f" inform the people [bold]{result.notify_subjects}[/]"
+        f"{RISK_WORDS[result.risk]}: notify the AP "
+        f"[bold]{'yes' if result.notify_authority else 'no'}[/], "
+        f"inform the people [bold]{result.notify_subjects}[/]"
     )
     for reason in result.reasons:
         console.print(f"• {reason}", highlight=False)

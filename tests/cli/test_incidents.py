@@ -357,7 +357,7 @@ def test_assess_a_facts_file(tmp_path: Path) -> None:
     assert set(out) == {"severity", "score", "notify_authority", "notify_subjects", "reasons"}
     assert (out["notify_authority"], out["notify_subjects"]) == (False, "no")
     human = runner.invoke(app, ["--facts", str(facts)])
-    assert "notify the AP no" in said(human)
+    assert "risk unlikely: notify the AP no" in said(human)
 
     facts.write_bytes(orjson.dumps({"subjects": {"people": "many"}}))
     bad = runner.invoke(app, ["--facts", str(facts)])
