@@ -91,6 +91,7 @@ def message(member: Recipient, letter: Draft, sender: str) -> EmailMessage:
     msg["Subject"] = match.group(1).strip()
     msg["X-Sentinel-Incident"] = letter.incident
     msg["X-Sentinel-Letter"] = letter.id
+    msg["X-Unsent"] = "1"  # mail clients open it as a message still to send, not a received one
     msg.set_content(body.lstrip("\n").replace(NAME_FIELD, name))
     msg["Content-Language"] = member.language  # after set_content, which resets Content-*
     return msg

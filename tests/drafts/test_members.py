@@ -126,6 +126,7 @@ def test_eml_files_come_only_from_approved_complete_letters_one_per_member(
     assert ben["Subject"].startswith("Data breach at") and ben["Content-Language"] == "en"
     assert ben["X-Sentinel-Letter"] == made[("P01-contact+vehicle", "en")].draft.id
     assert ben["From"] == "fg@wegenwacht-leden.example"
+    assert ben["X-Unsent"] == "1"  # opens in the mail client as a message to send
 
 
 def test_letters_with_open_questions_are_not_turned_into_eml(
