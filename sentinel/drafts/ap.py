@@ -23,7 +23,7 @@ from typing import Any, Literal
 from sentinel.drafts.ap_form import FORM, READ_ON, SOURCE, Option, Question, cite, cited_sources
 from sentinel.drafts.view import FactView
 from sentinel.incidents.deadline import deadline
-from sentinel.incidents.facts import diff, label, parse_facts
+from sentinel.incidents.facts import diff, label, parse_facts, translation_of
 from sentinel.incidents.model import Incident
 from sentinel.incidents.timeline import contradictions
 
@@ -124,7 +124,7 @@ def context(
     previous = incident.last_told("authority")
     changed: list[str] = []
     if kind == "follow_up" and previous is not None:
-        changed = diff(parse_facts(previous.facts), facts)
+        changed = _in_language(diff(parse_facts(previous.facts), facts), view.lang)
     ctx: dict[str, Any] = {
         "kind": kind,
         "incident": {"id": incident.id, "title": incident.title},
@@ -144,6 +144,20 @@ def context(
     ctx["phased"] = kind == "initial" and bool(view.opened)
     ctx["contradictions"] = [c.text(view.lang) for c in contradictions(facts, now, view.zone)]
     return ctx
+
+
+def _in_language(changed: list[str], lang: str) -> list[str]:
+    """Changed facts as a draft in ``lang`` sees them: a new translation into that language
+    changes its fact's answer; a translation into the other language changes nothing here."""
+    out: list[str] = []
+    for name in changed:
+        if "@" in name:
+            name, text_lang = translation_of(name)
+            if text_lang != lang:
+                continue
+        if name not in out:
+            out.append(name)
+    return out
 
 
 @dataclass(slots=True)

@@ -38,7 +38,8 @@ class FactView:
     lang: Lang
     zone: ZoneInfo
     text_lang: Lang | None = None
-    """The language free-text facts are written in; None when they serve every language."""
+    """The language free-text facts are written in; None: as written they serve either
+    language, and a translation is used where there is one."""
     opened: dict[str, str] = field(default_factory=dict)
 
     # what is open --------------------------------------------------------------------
@@ -119,12 +120,14 @@ class FactView:
         Text written in the other language is shown as it is, after a marker that asks
         for the translation, so the draft is neither blank nor silently in two languages.
         """
-        if self.text_lang is None or self.lang == self.text_lang or name not in TRANSLATED:
+        if self.lang == self.text_lang or name not in TRANSLATED:
             return value, ""
         translation = f"{name}@{self.lang}"
         translated = self.facts.value(translation)
         if translated is not UNKNOWN:
             return translated, ""
+        if self.text_lang is None:
+            return value, ""
         label = label_of(translation, self.lang)
         self.opened.setdefault(translation, label)
         return value, marker(label, self.lang)

@@ -270,6 +270,14 @@ def test_follow_up_quotes_the_reference_and_gives_only_what_changed_or_is_missin
     assert "**3.1.2 " not in text and "Alleen op het formulier" not in text
     assert "Vorige melding aan de AP: zaterdag 28 maart 2026 10:00 CET" in text
 
+    # A translation changes the answer only in its own language.
+    incidents.update_facts(insider_incident, {"summary@nl": "Ledengegevens geëxporteerd."}, by="f")
+    nl = drafts.ap(insider_incident, by="dpo", kind="follow_up").draft.content
+    en = drafts.ap(insider_incident, by="dpo", kind="follow_up", lang="en").draft.content
+    assert "Gewijzigd: aantal betrokkenen, wat er is gebeurd." in nl
+    assert "**5.3 " in nl and "Ledengegevens geëxporteerd." in nl
+    assert "Changed: approximate number of people." in en and "**5.3 " not in en
+
 
 def test_withdrawal_names_the_reference_and_the_reason(
     drafts: DraftService, incidents: Incidents, blank_incident: str

@@ -47,4 +47,5 @@ def test_the_other_language_uses_the_translation_or_asks_for_it() -> None:
 def test_without_a_text_language_descriptions_serve_both_languages() -> None:
     view = FactView(FACTS, "en", AMS)
     assert view.show("cause.description") == "uit de auto van een medewerker"
+    assert view.show("summary") == "A laptop with member exports was stolen."
     assert view.open_questions == []
