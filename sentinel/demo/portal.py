@@ -82,18 +82,8 @@ def view(
     sink: Sink, rng: Random, ts: datetime, user: str, ip: str, agent: str, member: str
 ) -> None:
     path = f"/portal/members/{member}"
-    owner = members().partner[member]
-    sink.app(ts, "member.view", user, ip, SERVICE, path=path, member=(member, owner), agent=agent)
-    sink.web(
-        _web_time(ts, rng),
-        ip,
-        "GET",
-        path,
-        200,
-        rng.randint(4_000, 9_500),
-        f"{SITE}/portal/members",
-        agent,
-    )
+    came_from = f"{SITE}/portal/members"
+    _member_page(sink, rng, ts, (user, ip, agent), member, "member.view", path, came_from)
     if rng.random() < 0.05:  # members without a photo: the page asks anyway
         sink.web(
             ts + timedelta(milliseconds=300),
@@ -111,18 +101,30 @@ def vehicles(
     sink: Sink, rng: Random, ts: datetime, user: str, ip: str, agent: str, member: str
 ) -> None:
     path = f"/portal/members/{member}/vehicles"
+    came_from = f"{SITE}/portal/members/{member}"
+    _member_page(sink, rng, ts, (user, ip, agent), member, "vehicle.view", path, came_from)
+
+
+def _member_page(
+    sink: Sink,
+    rng: Random,
+    ts: datetime,
+    who: tuple[str, str, str],
+    member: str,
+    action: str,
+    path: str,
+    came_from: str,
+) -> None:
+    """A page about one member: the portal's own event and its web request."""
+    user, ip, agent = who
     owner = members().partner[member]
-    sink.app(ts, "vehicle.view", user, ip, SERVICE, path=path, member=(member, owner), agent=agent)
-    sink.web(
-        _web_time(ts, rng),
-        ip,
-        "GET",
-        path,
-        200,
-        rng.randint(2_000, 6_000),
-        f"{SITE}/portal/members/{member}",
-        agent,
-    )
+    size = _PAGE_SIZES[action]
+    sink.app(ts, action, user, ip, SERVICE, path=path, member=(member, owner), agent=agent)
+    sink.web(_web_time(ts, rng), ip, "GET", path, 200, rng.randint(*size), came_from, agent)
+
+
+_PAGE_SIZES = {"member.view": (4_000, 9_500), "vehicle.view": (2_000, 6_000)}
+"""Bytes a member page and a vehicle list weigh in the web log."""
 
 
 def export(
