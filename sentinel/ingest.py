@@ -26,6 +26,7 @@ from sentinel.parsers import make_parser
 from sentinel.parsers.base import ParseError, Parser
 from sentinel.sources.base import RawRecord, SourceError, SourceReader
 from sentinel.store.base import DeadLetter, Store, StoreUnavailable
+from sentinel.store.fencing import Fence, fenced_update, raise_fence
 from sentinel.store.query import Aggregation, EventQuery
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,7 @@ def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord
 
 def load_cursor(store: Store, source: str) -> dict[str, Any] | None:
     record = store.get_record(CHECKPOINT, source)
-    return record.data["cursor"] if record else None
+    return record.data.get("cursor") if record else None
 
 
 def ingest(
@@ -193,6 +194,7 @@ def ingest(
     checkpoint: bool = True,
     on_batch: Callable[[IngestReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    fence: Fence | None = None,
 ) -> IngestReport:
     """Pull everything the reader has, in batches; report what happened.
 
@@ -200,6 +202,9 @@ def ingest(
     stops with ``error`` set, having moved the checkpoint only past batches the
     store acknowledged, so the next run resumes there. ``should_stop`` is asked
     between batches, so a shutdown finishes the current batch and no more.
+    With a ``fence`` (the lease a worker holds for this source) each checkpoint
+    write is refused with ``FencedOff`` once the source has passed to another
+    worker.
     """
     retry = retry or Retry()
     source = pipeline.source
@@ -225,12 +230,11 @@ def ingest(
                 retry.run("writing dead letters", lambda dead=dead: store.write_dead_letters(dead))
             if checkpoint:
                 cursor = reader.cursor()
+                saved = {"cursor": cursor, "updated": pipeline.clock.now().isoformat()}
                 retry.run(
                     "saving the checkpoint",
-                    lambda cursor=cursor: store.put_record(
-                        CHECKPOINT,
-                        source,
-                        {"cursor": cursor, "updated": pipeline.clock.now().isoformat()},
+                    lambda saved=saved: fenced_update(
+                        store, CHECKPOINT, source, lambda _: dict(saved), fence
                     ),
                 )
             report.read += len(batch)
@@ -280,10 +284,17 @@ def ingest_source(
     retry: Retry | None = None,
     on_batch: Callable[[IngestReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    fence: Fence | None = None,
 ) -> IngestReport:
-    """One scheduled pull of a configured source, from its saved cursor."""
+    """One scheduled pull of a configured source, from its saved cursor.
+
+    With a ``fence`` the checkpoint is put under it before it is read, so the
+    cursor read is the last one any earlier holder of the source could save.
+    """
     from sentinel.sources import open_reader
 
+    if fence is not None:
+        raise_fence(store, CHECKPOINT, config.name, fence)
     reader = open_reader(config, load_cursor(store, config.name), clock=clock)
     return ingest(
         reader,
@@ -293,6 +304,7 @@ def ingest_source(
         retry=retry,
         on_batch=on_batch,
         should_stop=should_stop,
+        fence=fence,
     )
 
 

@@ -13,6 +13,7 @@ from sentinel.ingest import Pipeline, Retry, ingest, load_cursor, source_stats
 from sentinel.parsers.base import ParseError
 from sentinel.sources.base import RawRecord, SourceError
 from sentinel.store.base import StoreUnavailable
+from sentinel.store.fencing import Fence, FencedOff, raise_fence
 from sentinel.store.query import EventQuery
 from sentinel.store.sqlite import SQLiteStore
 
@@ -64,11 +65,18 @@ class FlakyStore:
             raise StoreUnavailable("database is locked")
         return self._store.write_events(events)
 
-    def put_record(self, kind, id, data):
+    def _checkpoint_outage(self) -> None:
         if self.fail_checkpoints:
             self.fail_checkpoints -= 1
             raise StoreUnavailable("disk I/O error")
-        return self._store.put_record(kind, id, data)
+
+    def create_record(self, kind, id, data):
+        self._checkpoint_outage()
+        return self._store.create_record(kind, id, data)
+
+    def update_record(self, kind, id, data, version):
+        self._checkpoint_outage()
+        return self._store.update_record(kind, id, data, version)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -233,6 +241,37 @@ def test_stop_request_finishes_current_batch_only(sqlite_store, clock) -> None:
     )
     assert report.stored == 10
     assert load_cursor(sqlite_store, "app") == {"next": 10}
+
+
+def test_a_pull_whose_source_passed_to_another_worker_stops_at_its_checkpoint(
+    sqlite_store, clock
+) -> None:
+    data = lines(50)
+    mine, theirs = Fence("ingest app", 1), Fence("ingest app", 2)
+
+    def taken_over(report) -> None:  # after the first batch, another worker takes the source
+        if report.batches == 1:
+            raise_fence(sqlite_store, "checkpoint", "app", theirs)
+
+    with pytest.raises(FencedOff):
+        ingest(
+            ListReader(data, None),
+            pipeline(clock),
+            sqlite_store,
+            batch_size=10,
+            on_batch=taken_over,
+            fence=mine,
+        )
+    assert load_cursor(sqlite_store, "app") == {"next": 10}  # the second batch never checkpointed
+    rest = ingest(
+        ListReader(data, load_cursor(sqlite_store, "app")),
+        pipeline(clock),
+        sqlite_store,
+        batch_size=10,
+        fence=theirs,
+    )
+    assert (rest.duplicates, rest.stored) == (10, 30)  # the refused batch's events, stored once
+    assert count(sqlite_store) == len(data)
 
 
 def test_record_with_its_own_id_keeps_it_and_derives_event_id_from_it(sqlite_store, clock) -> None:

@@ -19,6 +19,7 @@ from sentinel.detection.evaluate import Detection, Span, evaluate, quiet_groups
 from sentinel.detection.model import Rule, RuleSet
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.store.base import Store, StoreError
+from sentinel.store.fencing import Fence, fenced_update, raise_fence
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +109,17 @@ class Engine:
         self.initial_lookback = initial_lookback
         self.max_window = max_window
 
-    def run(self, rule: Rule) -> RuleRun:
-        """One scheduled run of a rule: from its saved place up to now - delay."""
+    def run(self, rule: Rule, fence: Fence | None = None) -> RuleRun:
+        """One scheduled run of a rule: from its saved place up to now - delay.
+
+        With a ``fence`` (the lease a worker holds for the rule) the saved place
+        is put under it before it is read, and every save is refused with
+        ``FencedOff`` once the rule has passed to another worker.
+        """
         now = self.clock.now()
         end = now - rule.meta.delay
+        if fence is not None:
+            raise_fence(self.store, STATE, rule.id, fence)
         state = self.store.get_record(STATE, rule.id)
         previous = state.data.get("last_end") if state else None
         start = (
@@ -124,13 +132,13 @@ class Engine:
                 chunk_end = min(cursor + self.max_window, end)
                 detections = evaluate(rule, self.rules, self.store, Span(cursor, chunk_end))
                 self._record(rule, detections, result, notify=True, last=chunk_end >= end)
-                self._save(rule, chunk_end, now, None)
+                self._save(rule, chunk_end, now, None, fence)
                 result.windows += 1
                 cursor = chunk_end
         except (StoreError, ValueError, TypeError, KeyError) as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             log.warning("rule %s failed: %s", rule.name, result.error)
-            self._save(rule, None, now, result.error)
+            self._save(rule, None, now, result.error, fence)
         result.lag = now - cursor
         return result
 
@@ -146,16 +154,22 @@ class Engine:
             result.cleared += len(self.alerts.clear_resumed(rule, quiet_groups(rule, detections)))
 
     def _save(
-        self, rule: Rule, last_end: datetime | None, now: datetime, error: str | None
+        self,
+        rule: Rule,
+        last_end: datetime | None,
+        now: datetime,
+        error: str | None,
+        fence: Fence | None,
     ) -> None:
-        state = self.store.get_record(STATE, rule.id)
-        data = dict(state.data) if state else {}
-        if last_end is not None:
-            data["last_end"] = format_timestamp(last_end)
-        data["last_run"] = format_timestamp(now)
-        data["status"] = "failing" if error else "ok"
-        data["error"] = error
-        self.store.put_record(STATE, rule.id, data)
+        def change(data: dict[str, Any]) -> dict[str, Any]:
+            if last_end is not None:
+                data["last_end"] = format_timestamp(last_end)
+            data["last_run"] = format_timestamp(now)
+            data["status"] = "failing" if error else "ok"
+            data["error"] = error
+            return data
+
+        fenced_update(self.store, STATE, rule.id, change, fence)
 
     def run_all(self) -> list[RuleRun]:
         return [self.run(rule) for rule in self.rules.alerting()]
