@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := var/demo/access.jsonl
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench venv clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check sentinel tests bench
 	$(BIN)/ruff format --check sentinel tests bench
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest -q
+
+# The browser tests drive Debian's chromium (Playwright's own download does not work
+# here). Installed when missing and we are root; otherwise those tests say why they skip.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "chromium not installed and not root: browser tests will be skipped" \
+				"(sudo apt-get install chromium)"; \
+		fi; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -1,0 +1,145 @@
+"""The console served for real: uvicorn on a free port over a demo store, driven by Chromium.
+
+Browser tests use Debian's ``chromium`` (``make test`` installs it when run as root);
+Playwright's own browser download does not work here, so it is launched by path.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from axe_playwright_python.sync_playwright import Axe
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from sentinel.config import Settings
+from sentinel.store.sqlite import SQLiteStore
+from sentinel.web.app import create_app
+from tests.conftest import ManualClock
+from tests.test_demo_detection import END, run_demo, settings_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo week ingested and detected once; each test gets its own copy."""
+    where = tmp_path_factory.mktemp("demo")
+    run = run_demo(where)
+    assert run.errors == []
+    return where
+
+
+@dataclass
+class Console:
+    url: str
+    app: FastAPI
+    store: SQLiteStore
+    settings: Settings
+    clock: ManualClock
+
+
+@pytest.fixture
+def demo_console(demo_db: Path, tmp_path: Path) -> Iterator[Console]:
+    """The console over a fresh copy of the demo store, an hour after the demo week ends."""
+    for name in ("sentinel.db", "sentinel.db-wal"):
+        if (demo_db / name).exists():
+            shutil.copy(demo_db / name, tmp_path / name)
+    settings = settings_for(tmp_path)
+    store = SQLiteStore(settings.store_url)
+    store.init()
+    clock = ManualClock(END + timedelta(hours=1))
+    app = create_app(settings, store, clock)
+    with serving(app) as url:
+        yield Console(url, app, store, settings, clock)
+    store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class serving:
+    """uvicorn in a thread for the length of a ``with``; its base URL."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        ready = threading.Event()
+        while not self.server.started and self.thread.is_alive():
+            ready.wait(0.02)
+        if not self.server.started:
+            raise RuntimeError("uvicorn did not start")
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"Debian's chromium is not installed at {CHROMIUM}: `apt-get install chromium` "
+            "(`make test` does this when run as root)"
+        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    context = chromium.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page PNG in docs/screenshots, for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
