@@ -22,7 +22,7 @@ from sentinel.detection.evaluate import Detection
 from sentinel.detection.model import Rule
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.notify.outbox import Notification, enqueue
-from sentinel.store.base import ConflictError, Record, Store
+from sentinel.store.base import ConflictError, Record, RecordKey, Store
 from sentinel.store.query import EventQuery
 
 _RULE_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -271,24 +271,46 @@ class Alerts:
         return rec
 
     def list(
-        self, *, status: str | None = None, rule: str | None = None, limit: int = 100
+        self,
+        *,
+        status: str | None = None,
+        rule: str | None = None,
+        severity: str | None = None,
+        limit: int = 100,
+        after: RecordKey | None = None,
     ) -> list[Record]:
+        """Newest last seen first; ``after`` is the (last_seen, id) the previous page ended on."""
         where: dict[str, Any] = {}
         if status:
             where["status"] = status
         if rule:
             # People type the rule's name (shown in every table); scripts may hold its id.
             where["rule" if _RULE_ID.fullmatch(rule) else "rule_name"] = rule
+        if severity:
+            where["severity"] = severity
         return self.store.find_records(
-            KIND, where, order_by="last_seen", descending=True, limit=limit
+            KIND, where, order_by="last_seen", descending=True, limit=limit, after=after
         )
 
     def evidence(self, rec: Record) -> EventQuery:
         return EventQuery.from_dict(rec.data["evidence"])
 
     # lifecycle ---------------------------------------------------------------
-    def _move(self, aid: str, to: str, by: str, reason: str | None, **changes: Any) -> Record:
+    def _move(
+        self,
+        aid: str,
+        to: str,
+        by: str,
+        reason: str | None,
+        version: str | None = None,
+        **changes: Any,
+    ) -> Record:
+        """With a ``version``, only from that version (``ConflictError`` if it moved on since)."""
         rec = self.require(aid)
+        if version is not None and rec.version != version:
+            raise ConflictError(
+                f"alert {aid} was changed by someone else since you read it; reload it"
+            )
         status = rec.data["status"]
         if to not in _TRANSITIONS[status]:
             raise AlertError(f"alert {aid} is {status}; it cannot become {to}")
@@ -304,16 +326,16 @@ class Alerts:
         }
         return self.store.update_record(KIND, aid, data, rec.version)
 
-    def acknowledge(self, aid: str, by: str) -> Record:
-        return self._move(aid, "acknowledged", by, None)
+    def acknowledge(self, aid: str, by: str, *, version: str | None = None) -> Record:
+        return self._move(aid, "acknowledged", by, None, version)
 
-    def escalate(self, aid: str, by: str, incident: str) -> Record:
-        return self._move(aid, "escalated", by, f"incident {incident}", incident=incident)
+    def escalate(self, aid: str, by: str, incident: str, *, version: str | None = None) -> Record:
+        return self._move(aid, "escalated", by, f"incident {incident}", version, incident=incident)
 
-    def close(self, aid: str, by: str, reason: str) -> Record:
+    def close(self, aid: str, by: str, reason: str, *, version: str | None = None) -> Record:
         if not reason.strip():
             raise AlertError("closing an alert needs a reason (e.g. 'false positive: …')")
-        return self._move(aid, "closed", by, reason, close_reason=reason)
+        return self._move(aid, "closed", by, reason, version, close_reason=reason)
 
     def clear_resumed(self, rule: Rule, still_quiet: set[tuple[Any, ...]]) -> list[str]:
         """Close a flatline rule's open alerts whose group is logging again."""

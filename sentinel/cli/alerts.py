@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from sentinel.alerts import STATUSES, AlertError, Alerts
+from sentinel.alerts import STATUSES
 from sentinel.cli.common import (
     ConfigOption,
-    Exit,
     JsonOption,
     StoreOption,
     console,
-    context,
-    emit_json,
+    emit,
     fail,
-    opened_store,
+    services,
 )
-from sentinel.cli.events import event_json
-from sentinel.events import parse_timestamp
 from sentinel.localtime import show
-from sentinel.store.base import Record
+from sentinel.services.actor import Actor
+from sentinel.services.alerts import AlertService
 
 app = typer.Typer(
     help="Alerts: list, look at the evidence, acknowledge, close.", no_args_is_help=True
@@ -32,23 +28,13 @@ app = typer.Typer(
 ByOption = Annotated[str, typer.Option("--by", help="Who does this (default: your login name).")]
 
 
-def _me() -> str:
-    return getpass.getuser()
-
-
-def _require(alerts: Alerts, alert_id: str) -> Record:
-    rec = alerts.get(alert_id)
-    if rec is None:
-        fail(f"no alert {alert_id}; see `sentinel alerts list`", Exit.NOT_FOUND)
-    return rec
-
-
 @app.command("list")
 def list_alerts(
     status: Annotated[str | None, typer.Option(help=f"One of {', '.join(STATUSES)}.")] = None,
     rule: Annotated[
         str | None, typer.Option(help="Only this rule's alerts (its name or id).")
     ] = None,
+    severity: Annotated[str | None, typer.Option(help="Only alerts of this severity.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     as_json: JsonOption = False,
     config: ConfigOption = None,
@@ -57,24 +43,19 @@ def list_alerts(
     """Newest first."""
     if status and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}")
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        records = Alerts(store, ctx.clock).list(status=status, rule=rule, limit=limit)
+    with services(config, store_url) as ctx:
+        page = AlertService(ctx).list(
+            Actor.cli(), status=status, rule=rule, severity=severity, limit=limit
+        )
     if as_json:
-        emit_json([{"id": r.id, **r.data} for r in records])
+        emit(page.items)
         return
-    table = Table(title=f"{len(records)} alert(s)")
+    table = Table(title=f"{len(page.items)} alert(s)" + (" (more match)" if page.next else ""))
     for col in ("id", "severity", "status", "last seen", "rule", "summary"):
         table.add_column(col, overflow="fold")
-    for r in records:
-        d = r.data
+    for a in page.items:
         table.add_row(
-            r.id,
-            d["severity"],
-            d["status"],
-            show(parse_timestamp(d["last_seen"]), ctx.zone),
-            d["rule_name"],
-            d["summary"],
+            a.id, a.severity, a.status, show(a.last_seen, ctx.zone), a.rule_name, a.summary
         )
     console.print(table)
 
@@ -88,44 +69,28 @@ def show_alert(
     store_url: StoreOption = None,
 ) -> None:
     """An alert with the events that fired it (its evidence query, run again)."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        alerts = Alerts(store, ctx.clock)
-        rec = _require(alerts, alert_id)
-        query = alerts.evidence(rec)
-        page = store.search_events(query, limit=limit, ascending=True)
-        total = store.count_events(query)
+    with services(config, store_url) as ctx:
+        a = AlertService(ctx).show(Actor.cli(), alert_id, evidence_limit=limit)
     if as_json:
-        emit_json(
-            {
-                "id": rec.id,
-                **rec.data,
-                "evidence_events": [event_json(e) for e in page.events],
-                "evidence_total": total,
-            }
-        )
+        emit(a)
         return
-    d = rec.data
-    console.print(f"[bold]{d['title']}[/]  ({rec.id})")
-    console.print(f"severity {d['severity']} · status {d['status']} · rule {d['rule_name']}")
-    console.print(f"{d['summary']}")
-    console.print(f"group: {d['group']}  categories: {', '.join(d['categories']) or '—'}")
-    console.print(
-        f"window: {show(parse_timestamp(d['window']['start']), ctx.zone)} to "
-        f"{show(parse_timestamp(d['window']['end']), ctx.zone)}"
-    )
-    for h in d["history"]:
+    z = ctx.zone
+    console.print(f"[bold]{a.title}[/]  ({a.id})")
+    console.print(f"severity {a.severity} · status {a.status} · rule {a.rule_name}")
+    console.print(f"{a.summary}")
+    console.print(f"group: {a.group}  categories: {', '.join(a.categories) or '—'}")
+    console.print(f"window: {show(a.window.start, z)} to {show(a.window.end, z)}")
+    for h in a.history:
         console.print(
-            f"  {show(parse_timestamp(h['at']), ctx.zone)} {h['by']}: {h['action']}"
-            + (f" — {h['reason']}" if h.get("reason") else "")
+            f"  {show(h.at, z)} {h.by}: {h.action}" + (f" — {h.reason}" if h.reason else "")
         )
-    table = Table(title=f"evidence: {len(page.events)} of {total} event(s)")
+    table = Table(title=f"evidence: {len(a.evidence_events)} of {a.evidence_total} event(s)")
     for col in ("time", "action", "outcome", "user", "source ip", "member"):
         table.add_column(col)
-    for e in page.events:
-        f = e.fields
+    for e in a.evidence_events:
+        f = e.model_extra or {}
         table.add_row(
-            show(e.timestamp, ctx.zone),
+            show(e.timestamp, z),
             str(f.get("event.action") or ""),
             str(f.get("event.outcome") or ""),
             str(f.get("user.name") or ""),
@@ -143,14 +108,8 @@ def ack(
     store_url: StoreOption = None,
 ) -> None:
     """Acknowledge: someone is looking at it."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        alerts = Alerts(store, ctx.clock)
-        _require(alerts, alert_id)
-        try:
-            alerts.acknowledge(alert_id, by or _me())
-        except AlertError as exc:
-            fail(str(exc), Exit.FAILED)
+    with services(config, store_url) as ctx:
+        AlertService(ctx).acknowledge(Actor.cli(by), alert_id)
     console.print(f"{alert_id} acknowledged")
 
 
@@ -163,14 +122,6 @@ def close(
     store_url: StoreOption = None,
 ) -> None:
     """Close with a reason."""
-    if not reason.strip():
-        fail("closing an alert needs a reason (e.g. 'false positive: …')")
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        alerts = Alerts(store, ctx.clock)
-        _require(alerts, alert_id)
-        try:
-            alerts.close(alert_id, by or _me(), reason)
-        except AlertError as exc:
-            fail(str(exc), Exit.FAILED)
+    with services(config, store_url) as ctx:
+        AlertService(ctx).close(Actor.cli(by), alert_id, reason)
     console.print(f"{alert_id} closed")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 from sentinel.clock import Clock, SystemClock
 from sentinel.config import Settings, SettingsError, load_settings
+from sentinel.services.context import ServiceContext
+from sentinel.services.errors import Forbidden, Invalid, NotFound, Refused, Stale
 from sentinel.store import Store, StoreError, StoreUnavailable, open_store
 
 
@@ -88,3 +91,32 @@ def opened_store(ctx: Context) -> Iterator[Store]:
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A service's refusal becomes its message and exit code; nothing half-done is left."""
+    try:
+        yield
+    except NotFound as exc:
+        fail(str(exc), Exit.NOT_FOUND)
+    except Invalid as exc:
+        fail(str(exc), Exit.USAGE)
+    except (Refused, Stale, Forbidden) as exc:
+        fail(str(exc), Exit.FAILED)
+
+
+@contextmanager
+def services(config: Path | None, store_url: str | None) -> Iterator[ServiceContext]:
+    """Settings, the opened store and the clock for the services, with refusals handled."""
+    ctx = context(config, store_url)
+    with opened_store(ctx) as store, refusals():
+        yield ServiceContext(ctx.settings, store, ctx.clock)
+
+
+def emit(data: BaseModel | Sequence[BaseModel]) -> None:
+    """A read model (or a list of them) as JSON, the same shape the API answers with."""
+    if isinstance(data, BaseModel):
+        emit_json(data.model_dump(mode="json", by_alias=True))
+    else:
+        emit_json([item.model_dump(mode="json", by_alias=True) for item in data])

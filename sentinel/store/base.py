@@ -77,6 +77,19 @@ class PurgeResult:
     indices: list[str] = field(default_factory=list)
 
 
+RecordKey = tuple[str | int | float | bool | None, str]
+"""Where an ordered page of records ended: the last record's ``order_by`` value and its id."""
+
+
+def after_key(after: str | RecordKey) -> RecordKey:
+    """The (value, id) to page on past, for ``find_records`` with ``order_by``."""
+    if not (isinstance(after, tuple) and len(after) == 2 and isinstance(after[1], str)):
+        raise StoreError(
+            f"records ordered by a key page on (value, id) of the last record, not {after!r}"
+        )
+    return after
+
+
 @runtime_checkable
 class Store(Protocol):
     url: str
@@ -144,11 +157,14 @@ class Store(Protocol):
         order_by: str | None = None,
         descending: bool = False,
         limit: int = 1000,
-        after: str | None = None,
+        after: str | RecordKey | None = None,
     ) -> list[Record]:
         """Records whose top-level ``where`` keys equal the given values.
 
-        Without ``order_by`` records come in id order and ``after`` pages by id.
+        Without ``order_by`` records come in id order and ``after`` pages by id. With
+        ``order_by`` they come in that key's order, then by id, and ``after`` is the
+        (value, id) of the previous page's last record (keyset paging: nothing is
+        skipped or repeated when records are added between pages).
         """
 
     # retention

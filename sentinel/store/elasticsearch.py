@@ -30,10 +30,12 @@ from sentinel.store.base import (
     EventPage,
     PurgeResult,
     Record,
+    RecordKey,
     Rejected,
     StoreError,
     StoreUnavailable,
     WriteResult,
+    after_key,
 )
 from sentinel.store.es_bulk import BulkWriter
 from sentinel.store.es_client import Backoff, call, connect
@@ -618,11 +620,13 @@ class ElasticsearchStore:
         order_by: str | None = None,
         descending: bool = False,
         limit: int = 1000,
-        after: str | None = None,
+        after: str | RecordKey | None = None,
     ) -> list[Record]:
         clauses = es_records.where_clauses(kind, where)
         if order_by is None and after is not None:
             clauses.append({"range": {"id": {"lt" if descending else "gt": after}}})
+        elif order_by is not None and after is not None:
+            clauses.append(es_records.after_clause(order_by, after_key(after), descending))
         hits = self._hits(
             self.names.records,
             f"finding {kind} records",

@@ -93,3 +93,31 @@ def sort(order_by: str | None, descending: bool) -> list[dict[str, Any]]:
         {f"{key}.s": {"order": order, "unmapped_type": "keyword"}},
         by_id,
     ]
+
+
+def after_clause(order_by: str, after: tuple[Any, str], descending: bool) -> dict[str, Any]:
+    """Records past ``after`` in ``sort`` order: null, then numbers, then text (as SQLite)."""
+    check_field(order_by)
+    key = f"k.{order_by}"
+    last, last_id = after
+    op = "lt" if descending else "gt"
+    missing = {"bool": {"must_not": [{"exists": {"field": f"{key}.t"}}]}}
+    same_then_id: dict[str, Any]
+    if last is None:
+        same_then_id = {"bool": {"filter": [missing, {"range": {"id": {op: last_id}}}]}}
+        later = [] if descending else [{"exists": {"field": f"{key}.t"}}]
+        return {"bool": {"should": [same_then_id, *later], "minimum_should_match": 1}}
+    if isinstance(last, bool | int | float):
+        number = int(last) if isinstance(last, bool) else last
+        field, value, kind = f"{key}.n", number, NUMBER
+    else:
+        field, value, kind = f"{key}.s", str(last), TEXT
+    beyond = {"range": {field: {op: value}}}
+    same_then_id = {
+        "bool": {"filter": [{"term": {field: value}}, {"range": {"id": {op: last_id}}}]}
+    }
+    if descending:
+        rest = [missing] + ([{"term": {f"{key}.t": NUMBER}}] if kind == TEXT else [])
+    else:
+        rest = [{"term": {f"{key}.t": TEXT}}] if kind == NUMBER else []
+    return {"bool": {"should": [beyond, same_then_id, *rest], "minimum_should_match": 1}}

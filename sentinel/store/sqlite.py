@@ -24,9 +24,11 @@ from sentinel.store.base import (
     EventPage,
     PurgeResult,
     Record,
+    RecordKey,
     StoreError,
     StoreUnavailable,
     WriteResult,
+    after_key,
 )
 from sentinel.store.query import Aggregation, AggRow, EventQuery, Match, all_of, check_field
 from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field_sql, regexp
@@ -369,7 +371,7 @@ class SQLiteStore:
         order_by: str | None = None,
         descending: bool = False,
         limit: int = 1000,
-        after: str | None = None,
+        after: str | RecordKey | None = None,
     ) -> list[Record]:
         clauses, params = ["kind = ?"], [kind]
         for key, value in (where or {}).items():
@@ -387,7 +389,12 @@ class SQLiteStore:
             order = f"id {direction}"
         else:
             check_field(order_by)
-            order = f"json_extract(data, '$.\"{order_by}\"') {direction}, id {direction}"
+            value = f"json_extract(data, '$.\"{order_by}\"')"
+            if after is not None:
+                clause, values = _after_key(value, after_key(after), descending)
+                clauses.append(clause)
+                params.extend(values)
+            order = f"{value} {direction}, id {direction}"
         rows = self._run(
             f"SELECT id, version, data FROM records WHERE {' AND '.join(clauses)} "
             f"ORDER BY {order} LIMIT ?",
@@ -413,6 +420,19 @@ class SQLiteStore:
             "DELETE FROM dead_letters WHERE received < ?", (cutoff,)
         ).rowcount
         return result
+
+
+def _after_key(value: str, key: tuple[Any, str], descending: bool) -> tuple[str, list[Any]]:
+    """Records after ``key`` in (value, id) order; SQLite orders null before numbers before text."""
+    last, last_id = key
+    op = "<" if descending else ">"
+    if last is None:
+        if descending:
+            return f"({value} IS NULL AND id < ?)", [last_id]
+        return f"(({value} IS NULL AND id > ?) OR {value} IS NOT NULL)", [last_id]
+    last = int(last) if isinstance(last, bool) else last
+    nulls = f" OR {value} IS NULL" if descending else ""
+    return f"({value} {op} ? OR ({value} = ? AND id {op} ?){nulls})", [last, last, last_id]
 
 
 class _Transaction:

@@ -509,6 +509,33 @@ def test_find_records_orders_like_json_values(store: Store) -> None:
     assert [r.id for r in store.find_records("task", order_by="rank", limit=2)] == ["r3", "r6"]
 
 
+@pytest.mark.parametrize("descending", [False, True])
+def test_find_records_pages_an_ordered_list_by_its_last_value_and_id(
+    store: Store, descending: bool
+) -> None:
+    values = {"r1": "b", "r2": 10, "r3": None, "r4": 2, "r5": "a", "r6": 2, "r7": True}
+    for rid, value in values.items():
+        store.create_record("task", rid, {} if rid == "r6" else {"rank": value})
+    for rid in ("r8", "r9"):
+        store.create_record("task", rid, {"rank": 2})
+    store.create_record("task", "r0", {"rank": None})
+    whole = [r.id for r in store.find_records("task", order_by="rank", descending=descending)]
+    for size in (1, 2, 3):
+        pages: list[str] = []
+        after: tuple[Any, str] | None = None
+        while page := store.find_records(
+            "task", order_by="rank", descending=descending, limit=size, after=after
+        ):
+            pages += [r.id for r in page]
+            after = (page[-1].data.get("rank"), page[-1].id)
+        assert pages == whole, size
+
+
+def test_find_records_refuses_a_bare_id_to_page_an_ordered_list(store: Store) -> None:
+    with pytest.raises(StoreError, match=r"\(value, id\)"):
+        store.find_records("task", order_by="rank", after="r1")
+
+
 def test_find_records_pages_by_id(store: Store) -> None:
     for n in range(7):
         store.create_record("audit", f"{n:04d}", {"n": n})

@@ -1,0 +1,228 @@
+"""Alerts for the security team: the queue, one alert with its evidence, and triage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sentinel.alerts import STATUSES, AlertError, Alerts
+from sentinel.detection.model import SEVERITIES
+from sentinel.incidents.facts import Time
+from sentinel.services import paging
+from sentinel.services.actor import Actor
+from sentinel.services.context import ServiceContext
+from sentinel.services.errors import Invalid, NotFound, Refused, ServiceError, Stale
+from sentinel.services.events import EventView
+from sentinel.store.base import ConflictError, Record, StoreError, StoreUnavailable
+
+AlertStatus = Literal["new", "acknowledged", "escalated", "closed"]
+
+
+class Window(BaseModel):
+    start: Time
+    end: Time
+
+
+class HistoryEntry(BaseModel):
+    at: Time
+    by: str
+    action: str
+    reason: str | None = None
+
+
+class AlertSummary(BaseModel):
+    """One line of the alert queue."""
+
+    id: str
+    version: str
+    """Pass it back (If-Match) to change the alert only as you saw it."""
+    rule: str
+    rule_name: str
+    title: str
+    kind: str
+    severity: str
+    status: AlertStatus
+    open: bool
+    group: dict[str, Any]
+    window: Window
+    first_seen: Time
+    last_seen: Time
+    count: int
+    distinct: int | None = None
+    summary: str
+    categories: list[str]
+    playbook: str | None = None
+    incident: str | None = None
+    close_reason: str | None = None
+    notified: bool = False
+    created: Time
+    updated: Time
+
+    @classmethod
+    def of(cls, rec: Record) -> AlertSummary:
+        return cls.model_validate({**rec.data, "id": rec.id, "version": rec.version})
+
+
+class AlertDetail(AlertSummary):
+    """An alert with its history, the query that selects its evidence and a page of it."""
+
+    history: list[HistoryEntry]
+    channels: list[str] = Field(default_factory=list)
+    evidence: dict[str, Any]
+    """The stored query (filter and window) that selects the events behind the alert."""
+    occurrences: dict[str, Any] = Field(default_factory=dict)
+    """The windows folded into this alert, by the id each would have had."""
+    extra: dict[str, Any] | None = None
+    evidence_events: list[EventView]
+    evidence_total: int
+    evidence_next: str | None = None
+    """Cursor for the next page of evidence events; None when this was the last."""
+
+
+class AlertPage(BaseModel):
+    items: list[AlertSummary]
+    next: str | None
+    """Cursor for the next page; None when this was the last."""
+
+
+class BulkOutcome(BaseModel):
+    id: str
+    ok: bool
+    status: AlertStatus | None = None
+    version: str | None = None
+    error: str | None = None
+
+
+class AlertService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.alerts = Alerts(ctx.store, ctx.clock)
+
+    # reading ---------------------------------------------------------------------------
+    def list(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        rule: str | None = None,
+        severity: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> AlertPage:
+        """Newest first (by when the alert last saw an event), a page at a time."""
+        actor.require("alerts:read")
+        if status and status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}")
+        if severity and severity not in SEVERITIES:
+            raise Invalid(f"severity must be one of {', '.join(SEVERITIES)}")
+        after = paging.decode(cursor) if cursor else None
+        records = self.alerts.list(
+            status=status, rule=rule, severity=severity, limit=limit + 1, after=after
+        )
+        items = [AlertSummary.of(r) for r in records[:limit]]
+        more = len(records) > limit
+        last = records[limit - 1] if more else None
+        return AlertPage(
+            items=items,
+            next=paging.encode((last.data["last_seen"], last.id)) if last else None,
+        )
+
+    def show(
+        self, actor: Actor, alert_id: str, *, evidence_limit: int = 50, cursor: str | None = None
+    ) -> AlertDetail:
+        """The alert and a page of its evidence, oldest event first (its query, run again)."""
+        actor.require("alerts:read")
+        rec = self._require(alert_id)
+        query = self.alerts.evidence(rec)
+        try:
+            page = self.ctx.store.search_events(
+                query, limit=evidence_limit, ascending=True, after=cursor
+            )
+        except StoreError as exc:
+            if cursor is None or isinstance(exc, StoreUnavailable):
+                raise
+            raise Invalid(f"{exc}; start again without the cursor") from None
+        return AlertDetail.model_validate(
+            {
+                **rec.data,
+                "id": rec.id,
+                "version": rec.version,
+                "evidence_events": [EventView.of(e) for e in page.events],
+                "evidence_total": self.ctx.store.count_events(query),
+                "evidence_next": page.next,
+            }
+        )
+
+    def _require(self, alert_id: str) -> Record:
+        rec = self.alerts.get(alert_id)
+        if rec is None:
+            raise NotFound(f"no alert {alert_id}")
+        return rec
+
+    # triage ----------------------------------------------------------------------------
+    def acknowledge(
+        self, actor: Actor, alert_id: str, *, version: str | None = None
+    ) -> AlertSummary:
+        """Someone is looking at it."""
+        actor.require("alerts:triage")
+        return self._change(
+            alert_id, lambda: self.alerts.acknowledge(alert_id, actor.name, version=version)
+        )
+
+    def close(
+        self, actor: Actor, alert_id: str, reason: str, *, version: str | None = None
+    ) -> AlertSummary:
+        """Closed with a reason ('false positive: …', 'handled: …')."""
+        actor.require("alerts:triage")
+        if not reason.strip():
+            raise Invalid("closing an alert needs a reason (e.g. 'false positive: …')")
+        return self._change(
+            alert_id, lambda: self.alerts.close(alert_id, actor.name, reason, version=version)
+        )
+
+    def mark_escalated(
+        self, actor: Actor, alert_id: str, incident_id: str, *, version: str | None = None
+    ) -> AlertSummary:
+        actor.require("alerts:triage")
+        return self._change(
+            alert_id,
+            lambda: self.alerts.escalate(alert_id, actor.name, incident_id, version=version),
+        )
+
+    def bulk(
+        self,
+        actor: Actor,
+        action: Literal["acknowledge", "close"],
+        alerts: Sequence[tuple[str, str | None]],
+        *,
+        reason: str | None = None,
+    ) -> list[BulkOutcome]:
+        """Each (id, version) in turn; one refusal does not stop the others."""
+        actor.require("alerts:triage")
+        if action == "close" and not (reason or "").strip():
+            raise Invalid("closing alerts needs a reason (e.g. 'false positive: …')")
+        outcomes = []
+        for alert_id, version in alerts:
+            try:
+                if action == "acknowledge":
+                    done = self.acknowledge(actor, alert_id, version=version)
+                else:
+                    done = self.close(actor, alert_id, reason or "", version=version)
+            except ServiceError as exc:
+                outcomes.append(BulkOutcome(id=alert_id, ok=False, error=str(exc)))
+                continue
+            outcomes.append(
+                BulkOutcome(id=alert_id, ok=True, status=done.status, version=done.version)
+            )
+        return outcomes
+
+    def _change(self, alert_id: str, move: Callable[[], Record]) -> AlertSummary:
+        self._require(alert_id)
+        try:
+            return AlertSummary.of(move())
+        except ConflictError as exc:
+            raise Stale(str(exc)) from None
+        except AlertError as exc:
+            raise Refused(str(exc)) from None
