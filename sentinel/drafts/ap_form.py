@@ -847,7 +847,9 @@ FORM: tuple[Section, ...] = (
                         "loss_of_control": 7,
                         "phishing": 8,
                         "distress": 8,
+                        "serious_distress": 8,
                         "physical_harm": 8,
+                        "threat_to_safety": 8,
                         "other": 8,
                     }
                 },

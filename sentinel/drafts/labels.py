@@ -210,7 +210,15 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         "discrimination": ("stigmatisering of discriminatie", "stigmatisation or discrimination"),
         "reputational_damage": ("reputatieschade", "damage to reputation"),
         "distress": ("emotioneel leed of ongerustheid", "distress or anxiety"),
+        "serious_distress": (
+            "ernstig emotioneel leed (angst, trauma)",
+            "serious distress (fear, trauma)",
+        ),
         "physical_harm": ("lichamelijk letsel", "physical harm"),
+        "threat_to_safety": (
+            "bedreiging van de persoonlijke veiligheid",
+            "a threat to their personal safety",
+        ),
         "loss_of_control": (
             "verlies van controle over de eigen gegevens",
             "loss of control over one's own data",

@@ -14,7 +14,17 @@ Two published sources, each for what it is made for:
   the data, the ease of identification, the severity of the consequences, special
   characteristics of the people (minors, vulnerable people), whether the data was
   unintelligible with a safe key, who could read it and what they did with it,
-  malicious intent, and whether a backup restored availability in time.
+  malicious intent, whether a backup restored availability in time, whether people
+  depend on data that was lost or unavailable, and the consequences for the people
+  recorded in the facts (physical harm, threats to safety, serious distress,
+  discrimination, identity theft, financial loss: Recitals 75 and 85).
+
+The two answer different questions: ENISA rates how severe a breach of this data in
+these circumstances is; the advice judges the likelihood and severity of the risk to
+the people concerned (EDPB 9/2022). Where they differ the reasons say which holds and
+why, so no reader is left with a "very high" score next to "not high" without an
+explanation; where nothing recorded explains the difference, the score's high severity
+holds.
 
 Facts that are unknown yet are taken cautiously (towards notifying) and each
 assumption that was used is named in the reasons, so the privacy officer sees
@@ -163,6 +173,8 @@ class _Reader:
 class _Finding:
     level: Level
     reasons: list[str]
+    basis: str = ""
+    """What this finding rests on, in a clause (for the reasons that reconcile it with ENISA)."""
 
 
 def assess(
@@ -200,7 +212,8 @@ def assess(
     avail = _availability(r, a_aff, short_outage_hours)
     consequence = _consequences(r)
 
-    level = max(conf.level, integ.level, avail.level, consequence.level)
+    findings: list[_Finding] = [conf, integ, avail, consequence]
+    level = max(f.level for f in findings)
     nothing_exposed_or_lost = (not c_aff or conf.neutralised) and integ.cb == 0 and avail.cb == 0
     enisa = Enisa(
         dpc=dpc,
@@ -212,6 +225,10 @@ def assess(
     )
     reasons = [_enisa_sentence(enisa, dpc_reason, ei_name, nothing_exposed_or_lost)]
     reasons += conf.reasons + integ.reasons + avail.reasons + consequence.reasons
+    level, reconciled = _reconcile(
+        r, enisa, level, findings, exposed=c_aff and not conf.neutralised
+    )
+    reasons += reconciled
 
     notify_authority = level >= Level.RISK
     if notify_authority:
@@ -382,6 +399,7 @@ def _confidentiality(
                 "safe, so it is unintelligible to anyone who got hold of it: confidentiality "
                 "is not at risk (EDPB 9/2022; Art. 34(3)(a) would also exempt informing people)."
             ],
+            basis="the data was unintelligible to anyone who got hold of it",
             neutralised=True,
             unintelligible=True,
         )
@@ -394,6 +412,7 @@ def _confidentiality(
         return _Confidentiality(
             Level.UNLIKELY,
             ["The data was already publicly available, so its disclosure adds little risk."],
+            basis="the data was already public",
             neutralised=True,
         )
     audience = _audience(r)
@@ -406,6 +425,7 @@ def _confidentiality(
         return _Confidentiality(
             Level.UNLIKELY,
             ["The data was exposed but nobody unauthorised is known to have read it."],
+            basis="nobody unauthorised is known to have read the data",
             neutralised=True,
         )
     if audience == "trusted" and contained in ("deleted_confirmed", "returned"):
@@ -415,6 +435,7 @@ def _confidentiality(
                 "Only a trusted recipient bound to confidentiality saw the data and has "
                 "deleted or returned it, so it is unlikely to be misused (EDPB 01/2021)."
             ],
+            basis="only a trusted recipient saw the data and deleted or returned it",
             neutralised=True,
         )
     if audience == "trusted":
@@ -443,19 +464,31 @@ def _confidentiality(
             "unauthorised hands is likely to lead to serious harm such as fraud, identity theft "
             "or discrimination: high risk."
         )
-        return _Confidentiality(Level.HIGH, reasons, cb=cb)
+        return _Confidentiality(
+            Level.HIGH, reasons, basis="sensitive, identifiable data in unauthorised hands", cb=cb
+        )
     if audience == "unknown" and initial >= 2:
         reasons.append(
             "Data that reveals a fair amount about identifiable people is in unknown hands: "
             "high risk."
         )
-        return _Confidentiality(Level.HIGH, reasons, cb=cb)
+        return _Confidentiality(
+            Level.HIGH,
+            reasons,
+            basis="data revealing a fair amount about identifiable people in unknown hands",
+            cb=cb,
+        )
     if audience == "unknown" and people_max >= large_scale and ei >= 0.75:
         reasons.append(
             f"Data identifying about {people_max} people is in unknown hands; at that scale "
             "misuse such as phishing or identity fraud is likely for some of them: high risk."
         )
-        return _Confidentiality(Level.HIGH, reasons, cb=cb)
+        return _Confidentiality(
+            Level.HIGH,
+            reasons,
+            basis=f"the scale: data identifying about {people_max} people in unknown hands",
+            cb=cb,
+        )
     if (
         audience == "known"
         and not malicious
@@ -467,13 +500,24 @@ def _confidentiality(
             "A mistake revealed data of few people and little sensitivity to known recipients, "
             "who were asked to delete or return it: unlikely to result in a risk (EDPB 01/2021)."
         )
-        return _Confidentiality(Level.UNLIKELY, reasons, cb=cb)
+        return _Confidentiality(
+            Level.UNLIKELY,
+            reasons,
+            basis="a mistake revealed little sensitive data of few people to known recipients "
+            "who were asked to delete or return it",
+            cb=cb,
+        )
     if malicious and audience == "known" and people_max >= 10 * large_scale:
         reasons.append(
             f"Someone took data of about {people_max} people deliberately; at that scale onward "
             "use such as sale or targeted phishing cannot be ruled out: high risk."
         )
-        return _Confidentiality(Level.HIGH, reasons, cb=cb)
+        return _Confidentiality(
+            Level.HIGH,
+            reasons,
+            basis=f"data of about {people_max} people taken deliberately",
+            cb=cb,
+        )
     if malicious and audience == "known":
         reasons.append(
             "Someone took the data deliberately; without reassurance about what they will do "
@@ -518,6 +562,7 @@ def _integrity(r: _Reader, affected: bool) -> _Scored:
         return _Scored(
             Level.HIGH,
             ["Altered data was used in a way that affects people: high risk."],
+            basis="altered data was used against the people",
             cb=0.25 if recoverable is True else 0.5,
         )
     if recoverable is UNKNOWN:
@@ -527,6 +572,7 @@ def _integrity(r: _Reader, affected: bool) -> _Scored:
         return _Scored(
             Level.UNLIKELY,
             ["Altered data can be restored and is not known to have been misused."],
+            basis="altered data can be restored and was not misused",
         )
     return _Scored(
         Level.RISK,
@@ -545,6 +591,7 @@ def _availability(r: _Reader, affected: bool, short_hours: float) -> _Scored:
     backup = r.known("availability.backup")
     restored = r.known("availability.restored")
     hours = r.known("availability.outage_hours")
+    lost = backup is False and restored is False
     if impact in ("significant", "severe"):
         return _Scored(
             Level.HIGH,
@@ -552,17 +599,66 @@ def _availability(r: _Reader, affected: bool, short_hours: float) -> _Scored:
                 "The unavailability seriously affects people (for example care, payments or "
                 "services they depend on are delayed): high risk."
             ],
-            cb=0.5 if backup is False and restored is False else 0.25,
+            basis="the unavailability seriously affects the people concerned",
+            cb=0.5 if lost else 0.25,
         )
-    if backup is False and restored is False:
+    depended = _depended_on(r)
+    if depended is not None and impact not in ("none", "minor"):
+        if lost or (backup is UNKNOWN and restored is UNKNOWN):
+            if not lost:
+                r.assumed["availability.backup"] = "assumed no usable backup"
+            return _Scored(
+                Level.HIGH,
+                [
+                    f"People depend on this data ({depended}) and it is lost for good"
+                    + ("" if lost else ", as far as is known")
+                    + ": they may be denied the care or service it serves, or be harmed by "
+                    "decisions taken without it: high risk (EDPB 9/2022)."
+                ],
+                basis=f"people depend on data ({depended}) that is lost",
+                cb=0.5 if lost else 0.25,
+            )
+        if hours is not UNKNOWN and hours > short_hours:
+            return _Scored(
+                Level.HIGH,
+                [
+                    f"People depend on this data ({depended}) and it was unavailable for "
+                    f"{hours:g} hours, long enough for care or services they need to be "
+                    "delayed or refused: high risk (EDPB 9/2022; EDPB 01/2021 case 3)."
+                ],
+                basis=f"people depend on data ({depended}) unavailable for {hours:g} hours",
+                cb=0.25,
+            )
+        if hours is UNKNOWN and restored is not True:
+            r.assumed["availability.outage_hours"] = (
+                "assumed the data stays unavailable long enough to affect the people"
+            )
+            return _Scored(
+                Level.HIGH,
+                [
+                    f"People depend on this data ({depended}) and it is not restored yet: "
+                    "while it is unavailable care or services they need may be delayed or "
+                    "refused: high risk (EDPB 9/2022)."
+                ],
+                basis=f"people depend on data ({depended}) that is still unavailable",
+                cb=0.25,
+            )
+    if lost:
+        why = (
+            f", though people depend on it, the effect on them is recorded as {impact}"
+            if depended is not None
+            else ""
+        )
         return _Scored(
             Level.RISK,
-            ["The data is lost for good: no backup, not restored."],
+            [f"The data is lost for good: no backup, not restored{why}."],
             cb=0.5,
         )
     if backup is UNKNOWN and restored is UNKNOWN:
         r.assumed["availability.backup"] = "assumed no usable backup"
-        return _Scored(Level.RISK, ["It is not known yet whether the data can be restored."], 0.25)
+        return _Scored(
+            Level.RISK, ["It is not known yet whether the data can be restored."], cb=0.25
+        )
     if hours is not UNKNOWN and hours > short_hours:
         return _Scored(
             Level.RISK,
@@ -576,22 +672,195 @@ def _availability(r: _Reader, affected: bool, short_hours: float) -> _Scored:
                 "Availability was restored from a backup in good time without effect on "
                 "people, so the loss of availability is unlikely to be a risk (EDPB 01/2021)."
             ],
+            basis="availability was restored in good time without effect on people",
         )
     r.assumed["availability.outage_hours"] = "assumed the outage was not short"
     return _Scored(Level.RISK, ["The data was restored, but not quickly enough to rule out risk."])
 
 
+def _depended_on(r: _Reader) -> str | None:
+    """Why people depend on the data, or None: as recorded, else health data is care data."""
+    essential = r.known("availability.essential")
+    if essential is True:
+        return "for their care or for a service delivered to them"
+    if essential is False:
+        return None
+    special = r.known("data.special")
+    if special is not UNKNOWN and "health" in special:
+        r.assumed["availability.essential"] = "assumed people depend on their health data for care"
+        return "health data, which care depends on"
+    return None
+
+
 # consequences ---------------------------------------------------------------------------
 
 
+_GRAVITY = ("negligible", "limited", "significant", "severe")
+_CONSEQUENCE_GRAVITY: dict[str, tuple[str, str]] = {
+    "physical_harm": ("severe", "physical harm"),
+    "threat_to_safety": ("severe", "a threat to their safety"),
+    "serious_distress": ("significant", "serious distress"),
+    "identity_theft": ("significant", "identity theft"),
+    "fraud": ("significant", "fraud"),
+    "financial_loss": ("significant", "financial loss"),
+    "discrimination": ("significant", "discrimination"),
+    "distress": ("limited", "distress"),
+    "reputational_damage": ("limited", "damage to their reputation"),
+    "phishing": ("limited", "phishing"),
+    "loss_of_control": ("limited", "loss of control over their data"),
+    "loss_of_confidentiality": ("limited", "loss of confidentiality"),
+    "other": ("limited", "other consequences"),
+}
+"""How grave each recorded consequence is by its nature, on ENISA's scale of consequences for
+people (very high: irreversible, such as physical or long-term psychological harm; high: serious
+difficulties, such as fraud, financial loss or discrimination; medium: inconveniences, fear or
+stress). Recitals 75 and 85 name them as the physical, material and non-material damage a breach
+can cause."""
+_INTIMATE = {"special", "criminal"}
+
+
 def _consequences(r: _Reader) -> _Finding:
+    """The consequences for the people recorded in the facts: what they are, and how severe.
+
+    A recorded severity is the privacy officer's judgement and counts as given, except that
+    physical harm or a threat to safety is never taken as less than high. Without one, each
+    consequence counts by its nature; distress and damage to reputation weigh heavier when the
+    data is intimate (special categories, criminal data) or the people are vulnerable.
+    """
+    likely = r.known("consequences.likely")
     severity = r.known("consequences.severity")
+    names = [] if likely is UNKNOWN else list(likely)
+    graded = {name: _consequence_gravity(r, name) for name in names}
+    worst = max(graded.values(), key=_GRAVITY.index, default=None)
+    severe_by_nature = [n for n in names if _CONSEQUENCE_GRAVITY[n][0] == "severe"]
+    what = ", ".join(_CONSEQUENCE_GRAVITY[n][1] for n in names)
     if severity in ("significant", "severe"):
+        listed = f" ({what})" if what else ""
         return _Finding(
             Level.HIGH,
-            [f"The likely consequences for people are assessed as {severity}: high risk."],
+            [f"The likely consequences for people{listed} are assessed as {severity}: high risk."],
+            basis=f"the consequences for the people{listed}, assessed as {severity}",
+        )
+    if severe_by_nature:
+        grave = ", ".join(_CONSEQUENCE_GRAVITY[n][1] for n in severe_by_nature)
+        note = (
+            f" Their severity is recorded as {severity}, but {grave} is not a limited "
+            "consequence; check that assessment."
+            if severity is not UNKNOWN
+            else ""
+        )
+        return _Finding(
+            Level.HIGH,
+            [
+                f"The facts record {grave} as a likely consequence for the people: physical "
+                f"harm and danger to people's safety are a high risk (Recital 75).{note}"
+            ],
+            basis=f"the consequences recorded for the people ({grave})",
+        )
+    if severity is UNKNOWN and worst in ("significant", "severe"):
+        grave = ", ".join(n_what for n, n_what in _names(names) if graded[n] == worst)
+        return _Finding(
+            Level.HIGH,
+            [
+                f"The facts record {grave} as a likely consequence for the people, which is "
+                "serious damage they can overcome only with serious difficulty (Recitals 75 "
+                "and 85; ENISA): high risk."
+            ],
+            basis=f"the consequences recorded for the people ({grave})",
+        )
+    if names and severity is not UNKNOWN:
+        return _Finding(
+            Level.UNLIKELY,
+            [f"The likely consequences for people ({what}) are assessed as {severity}."],
+            basis=f"the consequences for the people ({what}) are assessed as {severity}",
         )
     return _Finding(Level.UNLIKELY, [])
+
+
+def _names(names: list[str]) -> list[tuple[str, str]]:
+    return [(n, _CONSEQUENCE_GRAVITY[n][1]) for n in names]
+
+
+def _consequence_gravity(r: _Reader, name: str) -> str:
+    gravity = _CONSEQUENCE_GRAVITY[name][0]
+    if name not in ("distress", "reputational_damage"):
+        return gravity
+    categories = r.known("data.categories")
+    special = r.known("data.special")
+    groups = r.known("subjects.categories")
+    intimate = (categories is not UNKNOWN and bool(_INTIMATE & set(categories))) or (
+        special is not UNKNOWN and bool(special)
+    )
+    vulnerable = groups is not UNKNOWN and bool({"minors", "vulnerable"} & set(groups))
+    return "significant" if intimate or vulnerable else gravity
+
+
+# ENISA and the advice --------------------------------------------------------------------
+
+
+_BAND_WORDS = {"low": "low", "medium": "medium", "high": "high", "very_high": "very high"}
+
+
+def _reconcile(
+    r: _Reader, enisa: Enisa, level: Level, findings: list[_Finding], *, exposed: bool
+) -> tuple[Level, list[str]]:
+    """Say which holds when the ENISA band and the risk level point different ways.
+
+    ENISA's bands describe consequences for people: low (none, or a few inconveniences),
+    medium (significant inconveniences), high (significant consequences, overcome with serious
+    difficulty), very high (significant or irreversible consequences). A high or very high band
+    next to a risk that is not high holds only when a recorded fact explains it; otherwise the
+    score's severity holds and the risk is taken as high.
+    """
+    band = _BAND_WORDS[enisa.band]
+    score = f"The ENISA severity ({enisa.score:g}, {band})"
+    if enisa.band in ("high", "very_high") and level < Level.HIGH:
+        severity = r.known("consequences.severity")
+        if not exposed:
+            held = [f.basis for f in findings if f.basis and f.level == level]
+            because = f"; {held[0]}" if held else ""
+            return level, [
+                f"{score} counts how sensitive the data is as if it had reached someone; no "
+                f"readable data reached anyone unauthorised{because}. The risk to the people is "
+                f"{_LEVEL_TEXT[level]}, and that holds over the score."
+            ]
+        if severity in ("negligible", "limited"):
+            return level, [
+                f"{score} is higher than the consequences for the people as assessed "
+                f"({severity}); that assessment of what this breach means for them holds over "
+                "the score. Check it if the data or its recipients suggest otherwise."
+            ]
+        return Level.HIGH, [
+            f"{score} means the people may face significant consequences, and nothing recorded "
+            "makes them unlikely (the data was not unintelligible, not contained, not "
+            "restored): the score holds, so the risk is taken as high."
+        ]
+    if level == Level.HIGH and enisa.band in ("low", "medium"):
+        held = [f.basis for f in findings if f.basis and f.level == Level.HIGH]
+        return level, [
+            f"{score} is below a high risk, but the advice holds: it rests on "
+            + "; ".join(held)
+            + ". The score rates the kind of data, how easily people are identified and the "
+            "circumstances of the breach; the advice also weighs the number of people and the "
+            "consequences for them (EDPB 9/2022), and on those the high risk holds."
+        ]
+    if level == Level.UNLIKELY and enisa.band == "medium":
+        held = [f.basis for f in findings if f.basis]
+        because = "; ".join(held) if held else "nothing recorded makes harm to people likely"
+        return level, [
+            f"{score} rates how serious this breach could be; a risk is nonetheless unlikely "
+            f"because {because}. The advice holds."
+        ]
+    if level == Level.RISK and enisa.band == "low":
+        return level, [
+            f"{score} means the people would meet at most a few inconveniences: a risk that is "
+            "reported to the AP (Art. 33 exempts only a breach unlikely to result in a risk), "
+            "not a high one."
+        ]
+    return level, []
+
+
+_LEVEL_TEXT = {Level.UNLIKELY: "unlikely", Level.RISK: "not high", Level.HIGH: "high"}
 
 
 # informing the people (Art. 34) ---------------------------------------------------------

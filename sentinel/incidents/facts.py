@@ -392,6 +392,10 @@ class Availability(_Group):
         "the effect of the unavailability on people",
         "het gevolg van de onbeschikbaarheid voor betrokkenen",
     )
+    essential: Unknown | bool = fact(
+        "whether people depend on the data (for their care, or for a service delivered to them)",
+        "of betrokkenen afhankelijk zijn van de gegevens (voor zorg, of voor een dienst aan hen)",
+    )
 
 
 class Consequences(_Group):
@@ -406,7 +410,9 @@ class Consequences(_Group):
                 "discrimination",
                 "reputational_damage",
                 "distress",
+                "serious_distress",
                 "physical_harm",
+                "threat_to_safety",
                 "loss_of_control",
                 "loss_of_confidentiality",
                 "other",

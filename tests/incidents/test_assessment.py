@@ -178,3 +178,159 @@ def test_insider_copying_contacts_is_a_risk_and_at_scale_a_high_one() -> None:
     assert "disclosure.recipients" not in few.assumed
     many = assess(parse_facts({**facts, "subjects": {"people": "3800-4100"}}))
     assert (many.notify_authority, many.notify_subjects) == (True, "yes")
+
+
+MISDIRECTED_LETTER: dict[str, Any] = {
+    "breach": {"confidentiality": True, "integrity": False, "availability": False},
+    "cause": {"kind": "misdirected_mail", "malicious": False},
+    "data": {"categories": ["contact", "identity"]},
+    "subjects": {"people": 1},
+    "disclosure": {"recipients": "known", "contained": "none"},
+}
+
+
+def _with(base: dict[str, Any], **groups: dict[str, Any]) -> dict[str, Any]:
+    return {**base, **{name: {**base.get(name, {}), **values} for name, values in groups.items()}}
+
+
+def test_recorded_harm_to_people_makes_the_risk_high_without_a_separate_severity() -> None:
+    """Recital 75: physical harm and threats to safety weigh by their nature.
+
+    A new address sent to the person a victim of domestic violence fled from is simple
+    data, but the consequence recorded for that person decides the Art. 34 judgement.
+    """
+    plain = assess(parse_facts(MISDIRECTED_LETTER))
+    assert (plain.risk, plain.notify_subjects) == ("risk", "no")
+    for harm in ("physical_harm", "threat_to_safety", "serious_distress", "discrimination"):
+        result = assess(parse_facts(_with(MISDIRECTED_LETTER, consequences={"likely": [harm]})))
+        assert (result.risk, result.notify_subjects) == ("high", "yes"), harm
+    safety = assess(
+        parse_facts(_with(MISDIRECTED_LETTER, consequences={"likely": ["threat_to_safety"]}))
+    )
+    assert any("a threat to their safety as a likely consequence" in r for r in safety.reasons)
+
+
+def test_distress_weighs_heavier_when_the_data_is_intimate_or_the_people_vulnerable() -> None:
+    distress = _with(MISDIRECTED_LETTER, consequences={"likely": ["distress"]})
+    assert assess(parse_facts(distress)).risk == "risk"
+    health = _with(distress, data={"categories": ["contact"], "special": ["health"]})
+    assert assess(parse_facts(health)).notify_subjects == "yes"
+    minors = _with(distress, subjects={"people": 1, "categories": ["minors"]})
+    assert assess(parse_facts(minors)).notify_subjects == "yes"
+
+
+def test_a_recorded_severity_counts_but_never_plays_down_danger_to_safety() -> None:
+    limited = _with(MISDIRECTED_LETTER, consequences={"likely": ["fraud"], "severity": "limited"})
+    assert assess(parse_facts(limited)).risk == "risk"
+    unsafe = _with(
+        MISDIRECTED_LETTER, consequences={"likely": ["physical_harm"], "severity": "limited"}
+    )
+    result = assess(parse_facts(unsafe))
+    assert result.notify_subjects == "yes"
+    assert any("check that assessment" in r for r in result.reasons)
+
+
+RANSOMWARE_AT_A_CLINIC: dict[str, Any] = {
+    "breach": {"confidentiality": False, "integrity": False, "availability": True},
+    "cause": {"kind": "ransomware"},
+    "data": {"categories": ["identity", "special"], "special": ["health"]},
+    "subjects": {"people": "800-900"},
+}
+
+
+def test_health_records_lost_for_good_are_a_high_risk() -> None:
+    lost = _with(RANSOMWARE_AT_A_CLINIC, availability={"backup": False, "restored": False})
+    result = assess(parse_facts(lost))
+    assert (result.notify_authority, result.notify_subjects) == (True, "yes")
+    assert any("lost for good" in r and "high risk" in r for r in result.reasons)
+    assert "availability.essential" in result.assumed  # inferred from the health data
+
+
+def test_data_people_depend_on_unavailable_for_days_is_a_high_risk() -> None:
+    """A service people need (here: their roadside assistance history) down for three days."""
+    facts = {
+        "breach": {"confidentiality": False, "integrity": False, "availability": True},
+        "cause": {"kind": "ransomware"},
+        "data": {"categories": ["contact", "vehicle"]},
+        "subjects": {"people": 5000},
+        "availability": {"backup": True, "restored": True, "outage_hours": 72},
+    }
+    assert assess(parse_facts(facts)).notify_subjects == "no"  # not depended on: EDPB case 2
+    depended = _with(facts, availability={"essential": True})
+    result = assess(parse_facts(depended))
+    assert result.notify_subjects == "yes"
+    assert any("unavailable for 72 hours" in r for r in result.reasons)
+    quick = _with(depended, availability={"outage_hours": 3})
+    assert assess(parse_facts(quick)).notify_authority is False  # restored in good time
+
+
+def test_an_outage_recorded_without_effect_on_people_stays_below_high() -> None:
+    facts = _with(
+        RANSOMWARE_AT_A_CLINIC,
+        availability={"backup": True, "restored": True, "outage_hours": 30, "impact": "minor"},
+    )
+    result = assess(parse_facts(facts))
+    assert (result.risk, result.notify_subjects) == ("risk", "no")
+
+
+def test_a_very_high_score_next_to_a_risk_that_is_not_high_says_which_holds() -> None:
+    """Health data encrypted by ransomware and restored after 30 hours: ENISA scores the
+    sensitivity of the data as if it had been disclosed; nothing was, and the records were
+    not needed in that time, so the advice (not high) holds and the reasons say why."""
+    facts = _with(
+        RANSOMWARE_AT_A_CLINIC,
+        availability={"backup": True, "restored": True, "outage_hours": 30, "essential": False},
+    )
+    result = assess(parse_facts(facts))
+    assert result.severity == "very_high" and result.risk == "risk"
+    assert result.notify_subjects == "no"
+    assert any(
+        "as if it had reached someone" in r and "holds over the score" in r for r in result.reasons
+    )
+
+
+def test_a_high_score_that_nothing_explains_makes_the_risk_high() -> None:
+    """An insider alters and deletes location records of a few members and keeps a copy."""
+    facts = {
+        "breach": {"confidentiality": True, "integrity": True, "availability": True},
+        "cause": {"kind": "insider_misuse"},
+        "data": {"categories": ["location"]},
+        "subjects": {"people": 40},
+        "disclosure": {"recipients": "known", "contained": "none"},
+        "alteration": {"recoverable": False},
+        "availability": {"backup": False, "restored": False},
+    }
+    result = assess(parse_facts(facts))
+    assert result.severity == "high"
+    assert (result.risk, result.notify_subjects) == ("high", "yes")
+    assert any("the score holds" in r for r in result.reasons)
+
+
+def test_a_low_score_next_to_a_high_risk_says_what_the_advice_rests_on() -> None:
+    facts = _with(MISDIRECTED_LETTER, consequences={"likely": ["threat_to_safety"]})
+    result = assess(parse_facts(facts))
+    assert result.severity == "low" and result.risk == "high"
+    assert any(
+        "below a high risk, but the advice holds" in r and "threat to their safety" in r
+        for r in result.reasons
+    )
+
+
+def test_score_and_advice_never_contradict_each_other_unexplained() -> None:
+    """Across varied facts: a high band with a risk below high, or a high risk with a low
+    band, always comes with a sentence saying which holds."""
+    variants = [
+        HACKED_FINANCIAL,
+        MISDIRECTED_LETTER,
+        RANSOMWARE_AT_A_CLINIC,
+        _with(RANSOMWARE_AT_A_CLINIC, availability={"essential": False, "backup": True}),
+        _with(RANSOMWARE_AT_A_CLINIC, availability={"restored": True, "outage_hours": 5}),
+        _with(MISDIRECTED_LETTER, data={"categories": ["financial"], "insight": "limited"}),
+        _with(MISDIRECTED_LETTER, consequences={"likely": ["fraud"], "severity": "negligible"}),
+        {"cause": {"kind": "hacking"}, "data": {"categories": ["special"]}},
+    ]
+    for facts in variants:
+        result = assess(parse_facts(facts))
+        high_band = result.severity in ("high", "very_high")
+        if high_band != (result.risk == "high"):
+            assert any(r.startswith("The ENISA severity (") for r in result.reasons), facts
