@@ -74,7 +74,7 @@ class SourceBase(_Strict):
     _check_interval = field_validator("interval", mode="before")(parse_duration)
 
 
-LogFormat = Literal["jsonl", "combined", "sshd", "csv"]
+LogFormat = Literal["jsonl", "combined", "sshd", "syslog", "csv"]
 
 
 class FileSourceConfig(SourceBase):
@@ -83,6 +83,8 @@ class FileSourceConfig(SourceBase):
     """A path or glob; rotated siblings (``access.log.1``, ``access.log.2.gz``) may match too."""
     format: LogFormat
     csv_timestamp_format: str | None = None
+    year: int | None = Field(default=None, ge=1970, le=9999)
+    """The year of syslog lines, which leave it out; by default the file's time tells."""
     settle: Duration = timedelta(seconds=60)
     """How long an unterminated last line must stay unchanged before it is taken as complete."""
 

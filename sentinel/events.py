@@ -137,15 +137,20 @@ FIELDS = frozenset(
         "event.type",
         "event.outcome",
         "event.original",
+        "event.provider",
+        "error.code",
         "message",
         "user.name",
         "user.id",
         "user.roles",
+        "user.effective.name",
         "organization.id",
         "service.name",
         "host.hostname",
         "process.name",
         "process.pid",
+        "process.command_line",
+        "source.address",
         "source.ip",
         "source.port",
         "source.domain",
@@ -182,7 +187,27 @@ FIELDS = frozenset(
 FIELD_PREFIXES = ("labels.",)
 
 # Actions the parsers themselves set; the data map adds the applications' actions.
-PARSER_ACTIONS = frozenset({"ssh_login", "ssh_invalid_user", "ssh_disconnect", "ssh_auth_failure"})
+PARSER_ACTIONS = frozenset(
+    {
+        "ssh_login",
+        "ssh_invalid_user",
+        "ssh_disconnect",
+        "ssh_auth_failure",
+        "ssh_no_identification",
+        "ssh_negotiation_failure",
+        "pam_auth_failure",
+        "pam_user_unknown",
+        "session_opened",
+        "session_closed",
+        "sudo_command",
+        "su",
+        "cron_command",
+        "ftp_connection",
+        "ftp_login",
+        "kerberos_auth",
+        "kerberos_ticket",
+    }
+)
 
 
 def is_known_field(name: str) -> bool:

@@ -23,7 +23,7 @@ from sentinel.config import AnySourceConfig, FileSourceConfig, Settings
 from sentinel.enrich import build_enricher
 from sentinel.events import EVENT_ID, SOURCE_NAME, TIMESTAMP, Event, event_id
 from sentinel.parsers import make_parser
-from sentinel.parsers.base import ParseError, Parser
+from sentinel.parsers.base import ParseError, Parser, Skipped
 from sentinel.sources.base import RawRecord, SourceError, SourceReader
 from sentinel.store.base import DeadLetter, Store, StoreUnavailable
 from sentinel.store.fencing import Fence, fenced_update, raise_fence
@@ -94,6 +94,8 @@ class IngestReport:
     rejected: int = 0
     batches: int = 0
     error: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Records understood and deliberately not kept, per what they were (a syslog program)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +110,7 @@ class IngestReport:
             "rejected": self.rejected,
             "batches": self.batches,
             "error": self.error,
+            "skipped": dict(sorted(self.skipped.items())),
         }
 
 
@@ -121,10 +124,13 @@ class Pipeline:
     clock: Clock
     dead_letter_max_bytes: int = 4096
     _dead: list[DeadLetter] = field(default_factory=list)
+    _skipped: dict[str, int] = field(default_factory=dict)
 
     def events(self, record: RawRecord) -> list[Event]:
         try:
             docs = self.parser.parse(record)
+            if isinstance(docs, Skipped):
+                self._skipped[docs.what] = self._skipped.get(docs.what, 0) + 1
             return [self._event(record, i, len(docs), doc) for i, doc in enumerate(docs)]
         except (ParseError, ValueError, TypeError, KeyError) as exc:
             raw = record.data if isinstance(record.data, str) else repr(record.data)
@@ -166,6 +172,10 @@ class Pipeline:
     def take_dead_letters(self) -> list[DeadLetter]:
         dead, self._dead = self._dead, []
         return dead
+
+    def take_skipped(self) -> dict[str, int]:
+        skipped, self._skipped = self._skipped, {}
+        return skipped
 
 
 def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
@@ -213,6 +223,7 @@ def ingest(
         for batch in _batches(reader.records(), batch_size):
             events = [e for record in batch for e in pipeline.events(record)]
             dead = pipeline.take_dead_letters()
+            skipped = pipeline.take_skipped()
             result = retry.run(
                 f"writing {len(events)} events", lambda events=events: store.write_events(events)
             )
@@ -244,6 +255,8 @@ def ingest(
             report.rejected += len(rejected)
             report.dead_letters += len(dead)
             report.batches += 1
+            for what, n in skipped.items():
+                report.skipped[what] = report.skipped.get(what, 0) + n
             if on_batch is not None:
                 on_batch(report)
             if should_stop():
@@ -265,6 +278,7 @@ def build_pipeline(settings: Settings, config: AnySourceConfig, clock: Clock) ->
         zone=ZoneInfo(config.timezone or settings.timezone),
         field_map=config.field_map,
         csv_timestamp_format=getattr(config, "csv_timestamp_format", None),
+        year=getattr(config, "year", None),
     )
     return Pipeline(
         source=config.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,11 @@ from sentinel.store.base import Store
 from sentinel.store.sqlite import SQLiteStore
 from tests.store.es_server import es_prefix, es_store, es_target, sleeps
 
-REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-logs"
+REAL_LOGS = Path(
+    os.environ.get("SENTINEL_REAL_LOGS")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "real-logs"
+)
+"""The public captures; ``SENTINEL_REAL_LOGS`` points elsewhere (a worktree, CI's cache)."""
 
 
 class ManualClock:

@@ -30,7 +30,7 @@ dead_letters_app = typer.Typer(help="Records that could not be ingested.", no_ar
 
 def _report_table(reports: list[IngestReport]) -> Table:
     table = Table(title="Ingest")
-    for col in ("source", "read", "stored", "duplicates", "dead letters", "status"):
+    for col in ("source", "read", "stored", "duplicates", "skipped", "dead letters", "status"):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     for r in reports:
         table.add_row(
@@ -38,10 +38,20 @@ def _report_table(reports: list[IngestReport]) -> Table:
             f"{r.read:,}",
             f"{r.stored:,}",
             f"{r.duplicates:,}",
+            _skipped(r),
             f"{r.dead_letters:,}",
             f"[red]{r.error}[/]" if r.error else "[green]ok[/]",
         )
     return table
+
+
+def _skipped(report: IngestReport) -> str:
+    """The total, and per program what the parser understood and did not keep."""
+    total = sum(report.skipped.values())
+    if not total:
+        return "0"
+    parts = ", ".join(f"{what} {n:,}" for what, n in sorted(report.skipped.items()))
+    return f"{total:,} ({parts})"
 
 
 def _exit_code(reports: list[IngestReport]) -> Exit:
@@ -79,15 +89,28 @@ def import_command(
     name: Annotated[
         str | None, typer.Option("--source-name", help="Source name to store events under.")
     ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            min=1970,
+            max=9999,
+            help="Year of syslog lines, which leave it out (default: from the file's time).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
     """Read one file once (a one-off import); importing it again stores nothing twice."""
     ctx = context(config, store_url)
-    source = FileSourceConfig(name=name or f"import-{path.stem}", path=str(path), format=fmt)
+    try:
+        source = FileSourceConfig(
+            name=name or f"import-{path.stem}", path=str(path), format=fmt, year=year
+        )
+        pipeline = build_pipeline(ctx.settings, source, ctx.clock)
+    except ValueError as exc:
+        fail(str(exc))
     reader = FileReader(str(path), None, clock=ctx.clock, final=True)
-    pipeline = build_pipeline(ctx.settings, source, ctx.clock)
     with opened_store(ctx) as store:
         if as_json:
             report = ingest(

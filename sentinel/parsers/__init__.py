@@ -10,8 +10,9 @@ from sentinel.parsers.combined import CombinedParser
 from sentinel.parsers.csvlines import CsvParser
 from sentinel.parsers.jsonl import JsonlParser
 from sentinel.parsers.sshd import SshdParser
+from sentinel.parsers.syslog import SyslogParser
 
-FORMATS = ("jsonl", "combined", "sshd", "csv")
+FORMATS = ("jsonl", "combined", "sshd", "syslog", "csv")
 
 __all__ = [
     "FORMATS",
@@ -21,6 +22,7 @@ __all__ = [
     "ParseError",
     "Parser",
     "SshdParser",
+    "SyslogParser",
     "make_parser",
 ]
 
@@ -31,12 +33,14 @@ def make_parser(
     zone: tzinfo = UTC,
     field_map: Mapping[str, str] | None = None,
     csv_timestamp_format: str | None = None,
+    year: int | None = None,
 ) -> Parser:
     """The parser for a source's format; a setting that does not apply to it is refused.
 
     ``zone`` reads timestamps that carry no offset. ``field_map`` (source field or
     column -> event field) applies to jsonl and csv; ``csv_timestamp_format`` (a
-    strptime format) to csv. Raises ValueError naming the problem and the fix.
+    strptime format) to csv; ``year`` (of lines that leave it out) to sshd and syslog.
+    Raises ValueError naming the problem and the fix.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown log format {fmt!r}; known formats: {', '.join(FORMATS)}")
@@ -49,10 +53,17 @@ def make_parser(
         raise ValueError(
             f"csv_timestamp_format applies to csv sources only; remove it from this {fmt} source"
         )
+    if year is not None and fmt not in ("sshd", "syslog"):
+        raise ValueError(
+            f"year applies to syslog and sshd sources, whose lines leave it out; "
+            f"remove it from this {fmt} source"
+        )
     if fmt == "jsonl":
         return JsonlParser(zone, field_map)
     if fmt == "csv":
         return CsvParser(zone, field_map, csv_timestamp_format)
     if fmt == "sshd":
-        return SshdParser(zone)
+        return SshdParser(zone, year=year)
+    if fmt == "syslog":
+        return SyslogParser(zone, year=year)
     return CombinedParser()

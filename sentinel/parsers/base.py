@@ -19,3 +19,15 @@ class Parser(Protocol):
         understood but carries no event (a CSV header). Anything else raises
         ParseError, never another exception.
         """
+
+
+class Skipped(list[dict[str, Any]]):
+    """No event: the record was understood and deliberately not kept.
+
+    Equal to ``[]``, so callers that only look for events see none; the ingest
+    report counts it under ``what`` (for syslog, the program that wrote the line).
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what

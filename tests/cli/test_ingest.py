@@ -199,7 +199,40 @@ def test_import_shows_a_table_of_what_it_stored(store_url: str, tmp_path: Path) 
 
     shown = said(run(app, store_url, "import", str(path), "-f", "jsonl", "--source-name", "app"))
 
-    assert "│ app │ 2 │ 2 │ 0 │ 0 │ ok │" in shown
+    assert "│ app │ 2 │ 2 │ 0 │ 0 │ 0 │ ok │" in shown
+
+
+def test_import_names_per_program_the_lines_a_format_understood_and_did_not_keep(
+    store_url: str, tmp_path: Path
+) -> None:
+    cron = "Nov 23 10:15:01 gw1 CRON[9]: pam_unix(cron:session): session closed for user root"
+    path = syslog_file(tmp_path / "auth.log", [*SSHD_LINES, cron, cron])
+
+    shown = said(run(app, store_url, "import", str(path), "-f", "sshd", "--source-name", "gw"))
+    report = as_json(run(app, store_url, "import", str(path), "-f", "sshd", "--json"))
+
+    assert "│ gw │ 4 │ 2 │ 0 │ 2 (cron 2) │ 0 │ ok │" in shown
+    assert report["skipped"] == {"cron": 2}
+
+
+def test_import_year_places_syslog_lines_in_that_year(store_url: str, tmp_path: Path) -> None:
+    path = syslog_file(tmp_path / "messages", ["Jun 14 15:16:01 combo kernel: Linux version 2.6"])
+
+    run(app, store_url, "import", str(path), "-f", "syslog", "--year", "2005", "--json")
+    found = as_json(run(events_cli.app, store_url, "search", "--from", "2005-01-01", "--json"))
+
+    assert [e["@timestamp"] for e in found["events"]] == ["2005-06-14T13:16:01.000Z"]
+    assert found["events"][0]["process.name"] == "kernel"
+
+
+def test_import_refuses_a_year_for_a_format_whose_lines_carry_one(
+    store_url: str, tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "app.jsonl", APP_LINES)
+
+    result = run(app, store_url, "import", str(path), "-f", "jsonl", "--year", "2005", code=2)
+
+    assert "year applies to syslog and sshd sources" in said(result)
 
 
 def test_a_malformed_line_becomes_a_dead_letter_naming_source_position_and_reason(

@@ -16,6 +16,7 @@ from sentinel.parsers.combined import CombinedParser
 from sentinel.parsers.csvlines import CsvParser
 from sentinel.parsers.jsonl import JsonlParser
 from sentinel.parsers.sshd import SshdParser
+from sentinel.parsers.syslog import SyslogParser
 from sentinel.sources.file import FileReader
 from sentinel.store.query import EventQuery
 
@@ -28,6 +29,7 @@ AMS = ZoneInfo("Europe/Amsterdam")
         ("jsonl", JsonlParser),
         ("combined", CombinedParser),
         ("sshd", SshdParser),
+        ("syslog", SyslogParser),
         ("csv", CsvParser),
     ],
 )
@@ -41,9 +43,10 @@ def test_the_formats_are_those_settings_accept() -> None:
 
 def test_an_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(
-        ValueError, match="unknown log format 'syslog'; known formats: jsonl, combined, sshd, csv"
+        ValueError,
+        match="unknown log format 'gelf'; known formats: jsonl, combined, sshd, syslog, csv",
     ):
-        make_parser("syslog", zone=AMS, field_map={}, csv_timestamp_format=None)
+        make_parser("gelf", zone=AMS, field_map={}, csv_timestamp_format=None)
 
 
 @pytest.mark.parametrize("fmt", ["combined", "sshd"])
