@@ -273,6 +273,54 @@ class IncidentSettings(_Strict):
     _short_outage = field_validator("short_outage", mode="before")(parse_duration)
 
 
+class AccessSettings(_Strict):
+    """Sign-in, sessions, the second factor and API tokens (docs/access.md)."""
+
+    secret_key: SecretStr | None = None
+    """Base64 of 32 random bytes that encrypts TOTP secrets; never kept in the store.
+    Unset: read from ``secret_key_file``."""
+    secret_key_file: Path = Path("var/secret.key")
+    """Created (0600) with a fresh key on first use when missing; every worker sharing a
+    store needs the same key."""
+    session_idle: Duration = timedelta(minutes=30)
+    session_absolute: Duration = timedelta(hours=12)
+    step_up: Duration = timedelta(minutes=10)
+    """Deciding, approving, exporting and changing roles need a second factor this fresh."""
+    lockout_after: int = Field(default=5, gt=0)
+    """Failed passwords or codes for one account within ``lockout_window`` that lock it."""
+    lockout_window: Duration = timedelta(minutes=15)
+    lockout_for: Duration = timedelta(minutes=15)
+    address_limit: int = Field(default=20, gt=0)
+    """Failed attempts from one client address within ``lockout_window`` before it must wait."""
+    token_lifetime: Duration = timedelta(days=90)
+    token_max_lifetime: Duration = timedelta(days=365)
+    enrolment_window: Duration = timedelta(minutes=15)
+    """A started TOTP enrolment must be confirmed within this."""
+    cookie_secure: bool | None = None
+    """Session cookie ``Secure`` flag; unset: set when the request came over https."""
+
+    _durations = field_validator(
+        "session_idle",
+        "session_absolute",
+        "step_up",
+        "lockout_window",
+        "lockout_for",
+        "token_lifetime",
+        "token_max_lifetime",
+        "enrolment_window",
+        mode="before",
+    )(parse_duration)
+
+
+class WebSettings(_Strict):
+    """Where ``sentinel serve`` and ``sentinel run`` listen."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
+    """Reverse proxies whose X-Forwarded-Proto/For are believed (TLS ends there)."""
+
+
 class Organisation(_Strict):
     """The controller, as the breach register and the drafts name it."""
 
@@ -312,6 +360,8 @@ class Settings(BaseSettings):
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     organisation: Organisation = Field(default_factory=Organisation)
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     channels: list[ChannelConfig] = Field(default_factory=list)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     default_channels: list[str] = Field(default_factory=list)

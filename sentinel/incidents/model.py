@@ -124,6 +124,9 @@ class Incident(_Doc):
     status: Status = "triage"
     commander: str | None = None
     participants: list[str] = Field(default_factory=list)
+    restricted: bool = False
+    """Need to know: only the commander, participants, its opener and the privacy officer
+    see it (sentinel.access.need_to_know)."""
     alerts: list[str] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     playbook: str | None = None

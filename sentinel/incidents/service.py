@@ -356,15 +356,22 @@ class Incidents:
         commander: str | None = None,
         add: Sequence[str] = (),
         remove: Sequence[str] = (),
+        restricted: bool | None = None,
         version: str | None = None,
     ) -> Loaded:
-        """Title, severity, commander and participants."""
+        """Title, severity, commander, participants and whether it is need-to-know."""
         if severity is not None and severity not in SEVERITIES:
             raise IncidentError(f"severity must be one of {', '.join(SEVERITIES)}")
 
         def apply(incident: Incident) -> dict[str, Any] | None:
             details: dict[str, Any] = {}
-            for name, value in (("title", title), ("severity", severity), ("commander", commander)):
+            named = (
+                ("title", title),
+                ("severity", severity),
+                ("commander", commander),
+                ("restricted", restricted),
+            )
+            for name, value in named:
                 if value is not None and getattr(incident, name) != value:
                     details[name] = {"from": getattr(incident, name), "to": value}
                     setattr(incident, name, value)

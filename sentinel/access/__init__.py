@@ -1,0 +1,1 @@
+"""Users, roles and permissions, sign-in with a second factor, sessions and API tokens."""

@@ -1,0 +1,106 @@
+"""Access as one object: users, sign-in, sessions, tokens and the second factor, wired once.
+
+Front ends build one ``Access`` from the settings and the store and use its parts;
+the secret key that seals TOTP secrets is read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+
+from sentinel.access import auditing
+from sentinel.access.authn import Authenticator
+from sentinel.access.model import Principal
+from sentinel.access.passwords import Passwords
+from sentinel.access.second_factor import SecondFactor
+from sentinel.access.secretbox import SecretBox
+from sentinel.access.sessions import Sessions
+from sentinel.access.tokens import Token, TokenRefused, Tokens
+from sentinel.access.users import UserError, UserRecords, Users
+from sentinel.clock import Clock
+from sentinel.config import AccessSettings
+from sentinel.store.base import Store
+
+
+class Access:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: AccessSettings,
+        box: SecretBox,
+        *,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.passwords = Passwords(hasher)
+        self.records = UserRecords(store, clock)
+        self.sessions = Sessions(store, clock, settings)
+        self.tokens = Tokens(store, clock, settings)
+        self.users = Users(store, clock, self.passwords, self.sessions)
+        self.second_factor = SecondFactor(self.records, clock, box, settings)
+        self.auth = Authenticator(
+            store,
+            clock,
+            settings,
+            self.passwords,
+            self.records,
+            self.sessions,
+            self.tokens,
+            self.second_factor,
+        )
+
+    @classmethod
+    def from_settings(cls, store: Store, clock: Clock, settings: AccessSettings) -> Access:
+        return cls(store, clock, settings, SecretBox.from_settings(settings))
+
+    def create_token(
+        self,
+        username: str,
+        name: str,
+        scopes: list[str],
+        *,
+        by: Principal,
+        lifetime: timedelta | None = None,
+    ) -> tuple[str, Token]:
+        """A token for ``username``; only they or an admin (or the command line) may make it."""
+        if by.username != username.strip().lower() and not by.can("users:admin"):
+            raise TokenRefused("you can only make tokens for yourself")
+        user = self.records.get(username).doc
+        if user.disabled:
+            raise TokenRefused(f"user {user.username} is disabled")
+        text, token = self.tokens.create(user, name, scopes, lifetime)
+        auditing.record(
+            self.store,
+            self.clock,
+            by,
+            "token.created",
+            f"token:{token.id}",
+            {
+                "owner": user.username,
+                "name": token.doc.name,
+                "scopes": token.doc.scopes,
+                "expires": token.doc.expires,
+            },
+        )
+        return text, token
+
+    def revoke_token(self, token_id: str, *, by: Principal) -> Token:
+        token = self.tokens.get(token_id)
+        if token is None or (token.doc.user != by.username and not by.can("users:admin")):
+            raise UserError(f"no token {token_id}")
+        if token.doc.revoked is None:
+            token = self.tokens.revoke(token, by.username)
+            auditing.record(
+                self.store,
+                self.clock,
+                by,
+                "token.revoked",
+                f"token:{token.id}",
+                {"owner": token.doc.user, "name": token.doc.name},
+            )
+        return token
