@@ -139,6 +139,11 @@ class Principal:
     stage: Stage = "full"
     """A session short of its second factor has no permissions until it gives one."""
 
+    @property
+    def name(self) -> str:
+        """The name histories and the audit trail record (as a service actor's)."""
+        return self.username
+
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol, TypeVar
 
-from sentinel.access.model import Principal
+
+class Asker(Protocol):
+    """A principal (API) or a service actor: a name and the permissions it holds."""
+
+    @property
+    def name(self) -> str: ...
+
+    def can(self, permission: str) -> bool: ...
 
 
 class IncidentLike(Protocol):
@@ -37,21 +44,21 @@ def people(incident: IncidentLike) -> set[str]:
     return found
 
 
-def may_see(who: Principal, incident: IncidentLike) -> bool:
+def may_see(who: Asker, incident: IncidentLike) -> bool:
     if not who.can("incidents:read"):
         return False
     if not incident.restricted or who.can("incidents:all"):
         return True
-    return who.username in people(incident)
+    return who.name in people(incident)
 
 
-def require_visible(who: Principal, incident: T) -> T:
+def require_visible(who: Asker, incident: T) -> T:
     """The incident when ``who`` may see it; Hidden (shown as 404) when not."""
     if not may_see(who, incident):
         raise Hidden(f"no incident {incident.id}")
     return incident
 
 
-def visible(who: Principal, incidents: Iterable[T]) -> Iterator[T]:
+def visible(who: Asker, incidents: Iterable[T]) -> Iterator[T]:
     """Only the incidents ``who`` may see, in the order given (for lists and counts)."""
     return (i for i in incidents if may_see(who, i))
