@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sentinel.alerts import Alerts, alert_id
 from sentinel.cli.common import (
@@ -230,23 +231,30 @@ def status(
                     "last_run": format_timestamp(s.last_run) if s.last_run else None,
                     "lag_seconds": s.lag.total_seconds() if s.lag is not None else None,
                     "error": s.error,
+                    "budget": s.budget.as_dict() if s.budget else None,
                 }
                 for s in rows
             ]
         )
     else:
         table = Table(title="Rule status")
-        for col in ("rule", "kind", "status", "covered up to", "behind", "error"):
+        for col in ("rule", "kind", "status", "covered up to", "behind", "last run asked", "error"):
             table.add_column(col, overflow="fold")
         for s in rows:
             colour = {"ok": "green", "failing": "red"}.get(s.status, "yellow")
+            asked = (
+                f"{s.budget.requests} req, {s.budget.buckets} buckets, {s.budget.took_ms} ms"
+                if s.budget
+                else "—"
+            )
             table.add_row(
                 s.rule,
                 s.kind,
                 f"[{colour}]{s.status}[/]",
                 show(s.last_end, ctx.zone),
                 span(s.lag) if s.lag is not None else "—",
-                s.error or "",
+                asked,
+                Text(s.error or ""),
             )
         console.print(table)
     raise typer.Exit(int(Exit.FAILED if any(s.status == "failing" for s in rows) else Exit.OK))

@@ -19,6 +19,7 @@ from sentinel.detection.evaluate import Detection, Span, evaluate, quiet_groups
 from sentinel.detection.model import Rule, RuleSet
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.store.base import Store, StoreError
+from sentinel.store.budget import Budget, metered
 from sentinel.store.fencing import Fence, fenced_update, raise_fence
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class RuleRun:
     cleared: int = 0
     lag: timedelta | None = None
     error: str | None = None
+    budget: Budget = field(default_factory=Budget)
+    """What the run asked of the store."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,7 @@ class RuleRun:
             "cleared": self.cleared,
             "lag_seconds": self.lag.total_seconds() if self.lag is not None else None,
             "error": self.error,
+            "budget": self.budget.as_dict(),
         }
 
     def line(self) -> str:
@@ -76,6 +80,7 @@ class RuleRun:
             f"{self.windows} window(s), {self.detections} detection(s), "
             f"{len(self.new_alerts)} new alert(s), {self.updated} updated, {self.folded} folded"
             + (f", {self.cleared} cleared" if self.cleared else "")
+            + f"; {self.budget.line()}"
         )
 
 
@@ -89,6 +94,8 @@ class RuleStatus:
     lag: timedelta | None
     status: str
     error: str | None
+    budget: Budget | None = None
+    """What the last run asked of the store."""
 
 
 class Engine:
@@ -130,15 +137,17 @@ class Engine:
         try:
             while cursor < end:
                 chunk_end = min(cursor + self.max_window, end)
-                detections = evaluate(rule, self.rules, self.store, Span(cursor, chunk_end))
+                with metered() as spent:
+                    detections = evaluate(rule, self.rules, self.store, Span(cursor, chunk_end))
+                result.budget.add(spent)
                 self._record(rule, detections, result, notify=True, last=chunk_end >= end)
-                self._save(rule, chunk_end, now, None, fence)
+                self._save(rule, chunk_end, now, None, fence, result.budget)
                 result.windows += 1
                 cursor = chunk_end
         except (StoreError, ValueError, TypeError, KeyError) as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             log.warning("rule %s failed: %s", rule.name, result.error)
-            self._save(rule, None, now, result.error, fence)
+            self._save(rule, None, now, result.error, fence, result.budget)
         result.lag = now - cursor
         return result
 
@@ -160,6 +169,7 @@ class Engine:
         now: datetime,
         error: str | None,
         fence: Fence | None,
+        budget: Budget,
     ) -> None:
         def change(data: dict[str, Any]) -> dict[str, Any]:
             if last_end is not None:
@@ -167,6 +177,7 @@ class Engine:
             data["last_run"] = format_timestamp(now)
             data["status"] = "failing" if error else "ok"
             data["error"] = error
+            data["budget"] = budget.as_dict()
             return data
 
         fenced_update(self.store, STATE, rule.id, change, fence)
@@ -186,7 +197,9 @@ class Engine:
             try:
                 while cursor < end:
                     chunk_end = min(cursor + self.max_window, end)
-                    detections = evaluate(rule, self.rules, self.store, Span(cursor, chunk_end))
+                    with metered() as spent:
+                        detections = evaluate(rule, self.rules, self.store, Span(cursor, chunk_end))
+                    result.budget.add(spent)
                     found += detections
                     if store_alerts:
                         self._record(rule, detections, result, notify=False, last=False)
@@ -216,6 +229,7 @@ class Engine:
                     lag=now - last_end if last_end else None,
                     status=data.get("status", "never run"),
                     error=data.get("error"),
+                    budget=Budget.from_dict(data["budget"]) if "budget" in data else None,
                 )
             )
         return out

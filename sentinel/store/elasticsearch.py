@@ -37,6 +37,7 @@ from sentinel.store.base import (
     WriteResult,
     after_key,
 )
+from sentinel.store.budget import charge, count_buckets
 from sentinel.store.es_bulk import BulkWriter
 from sentinel.store.es_client import Backoff, call, connect
 from sentinel.store.es_filter import equals, event_query
@@ -125,7 +126,10 @@ class ElasticsearchStore:
             lambda: self._client.search(index=index, **_NO_INDEX, **body),
             retry_timeouts=False,
         )
-        return dict(response)
+        result = dict(response)
+        if index == self.names.events:
+            _charge(response.meta.headers, result)
+        return result
 
     # schema ------------------------------------------------------------------
     def init(self) -> list[str]:
@@ -278,6 +282,7 @@ class ElasticsearchStore:
             ),
             retry_timeouts=False,
         )
+        _charge(response.meta.headers, dict(response))
         return int(response["count"])
 
     def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
@@ -374,7 +379,8 @@ class ElasticsearchStore:
             buckets = result.get("buckets", [])
             yield from buckets
             after = result.get("after_key")
-            if not buckets or after is None:
+            # a page with room left was the last: asking again would only confirm it
+            if len(buckets) < page or after is None:
                 return
 
     def first_seen(
@@ -681,6 +687,17 @@ class ElasticsearchStore:
             ),
         )
         return int(response.get("deleted", 0))
+
+
+def _charge(headers: Mapping[str, str], body: dict[str, Any]) -> None:
+    """Charge one event search to the open budget: its buckets, hits, bytes and ``took``."""
+    length = headers.get("content-length") or headers.get("Content-Length") or 0
+    charge(
+        buckets=count_buckets(body.get("aggregations")),
+        hits=len(body.get("hits", {}).get("hits", [])),
+        bytes=int(length),
+        took_ms=int(body.get("took", 0)),
+    )
 
 
 def _wrong_types(where: str, mappings: dict[str, Any], fix: str) -> list[str]:

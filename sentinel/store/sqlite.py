@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from sentinel.store.base import (
     WriteResult,
     after_key,
 )
+from sentinel.store.budget import charge
 from sentinel.store.query import Aggregation, AggRow, EventQuery, Match, all_of, check_field
 from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field_sql, regexp
 
@@ -143,6 +145,30 @@ class SQLiteStore:
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"{self.path}: {exc}") from exc
 
+    def _select(self, sql: str, params: Sequence[Any] = (), *, hits: bool = False) -> Iterator[Any]:
+        """Rows of an event query, fetched in pages and charged to the open budget.
+
+        Rows count as buckets, or as hits when they are events (``hits``).
+        """
+        started = time.perf_counter()
+        cursor = self._run(sql, params)
+        spent = time.perf_counter() - started
+        rows = 0
+        try:
+            while True:
+                started = time.perf_counter()
+                batch = cursor.fetchmany(_PAGE_ROWS)
+                spent += time.perf_counter() - started
+                if not batch:
+                    return
+                rows += len(batch)
+                yield from batch
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+        finally:
+            ms = round(spent * 1000)
+            charge(buckets=0 if hits else rows, hits=rows if hits else 0, took_ms=ms)
+
     def _tx(self) -> _Transaction:
         return _Transaction(self._conn())
 
@@ -210,11 +236,14 @@ class SQLiteStore:
             where += f" AND (ts, rowid) {sign} (?, ?)"
             params += [ts, rowid]
         order = "ASC" if ascending else "DESC"
-        rows = self._run(
-            f"SELECT ts, rowid, doc FROM events WHERE {where} ORDER BY ts {order}, rowid {order} "
-            f"LIMIT ?",
-            [*params, limit + 1],
-        ).fetchall()
+        rows = list(
+            self._select(
+                f"SELECT ts, rowid, doc FROM events WHERE {where} "
+                f"ORDER BY ts {order}, rowid {order} LIMIT ?",
+                [*params, limit + 1],
+                hits=True,
+            )
+        )
         more = len(rows) > limit
         rows = rows[:limit]
         events = [_event_from_doc(r[2]) for r in rows]
@@ -224,7 +253,8 @@ class SQLiteStore:
     def count_events(self, query: EventQuery) -> int:
         params: list[Any] = []
         where = self._where(query, params)
-        return self._run(f"SELECT COUNT(*) FROM events WHERE {where}", params).fetchone()[0]
+        [(count,)] = self._select(f"SELECT COUNT(*) FROM events WHERE {where}", params)
+        return int(count)
 
     def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
         params: list[Any] = []
@@ -250,19 +280,17 @@ class SQLiteStore:
             f"HAVING {' AND '.join(having)}"
         )
         n = len(agg.group_by)
-        cursor = self._run(sql, [*params, *having_params])
-        while batch := cursor.fetchmany(_PAGE_ROWS):
-            for row in batch:
-                bucketed = agg.bucket is not None
-                off = n + (1 if bucketed else 0)
-                yield AggRow(
-                    key=tuple(row[:n]),
-                    count=row[off],
-                    first=from_epoch_ms(row[off + 1]),
-                    last=from_epoch_ms(row[off + 2]),
-                    distinct=row[off + 3] if agg.distinct else None,
-                    bucket=from_epoch_ms(row[n]) if bucketed else None,
-                )
+        bucketed = agg.bucket is not None
+        off = n + (1 if bucketed else 0)
+        for row in self._select(sql, [*params, *having_params]):
+            yield AggRow(
+                key=tuple(row[:n]),
+                count=row[off],
+                first=from_epoch_ms(row[off + 1]),
+                last=from_epoch_ms(row[off + 2]),
+                distinct=row[off + 3] if agg.distinct else None,
+                bucket=from_epoch_ms(row[n]) if bucketed else None,
+            )
 
     def first_seen(
         self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
@@ -283,10 +311,13 @@ class SQLiteStore:
                 params,
             )
             params += [epoch_ms(history_start), epoch_ms(query.start)]
-            hit = self._run(
-                f"SELECT 1 FROM events WHERE {seen_before} AND ts >= ? AND ts < ? LIMIT 1", params
-            ).fetchone()
-            if hit is None:
+            hit = list(
+                self._select(
+                    f"SELECT 1 FROM events WHERE {seen_before} AND ts >= ? AND ts < ? LIMIT 1",
+                    params,
+                )
+            )
+            if not hit:
                 yield row
 
     # dead letters ------------------------------------------------------------

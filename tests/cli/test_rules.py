@@ -370,7 +370,12 @@ def test_status_shows_each_rule_last_run_lag_and_failures(store_url: str) -> Non
         store.put_record(
             STATE,
             rules["ssh_bruteforce"],
-            {"last_end": stamp, "last_run": stamp, "status": "ok"},
+            {
+                "last_end": stamp,
+                "last_run": stamp,
+                "status": "ok",
+                "budget": {"requests": 3, "buckets": 41, "hits": 0, "bytes": 0, "took_ms": 12},
+            },
         )
         store.put_record(
             STATE,
@@ -387,6 +392,8 @@ def test_status_shows_each_rule_last_run_lag_and_failures(store_url: str) -> Non
     ssh = rows["ssh_bruteforce"]
     assert ssh["status"] == "ok"
     assert ssh["lag_seconds"] == pytest.approx(3600, abs=60)
+    assert ssh["budget"]["requests"] == 3 and ssh["budget"]["buckets"] == 41
+    assert rows["web_scanning"]["budget"] is None
     assert (rows["web_scanning"]["status"], rows["web_scanning"]["error"]) == (
         "failing",
         "StoreError: boom",
@@ -394,3 +401,4 @@ def test_status_shows_each_rule_last_run_lag_and_failures(store_url: str) -> Non
     table = said(invoke("rules", "status", "--store", store_url, code=1).output)
     assert covered.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S %Z") in table
     assert "StoreError: boom" in table
+    assert "3 req, 41 buckets, 12 ms" in table

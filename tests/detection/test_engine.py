@@ -309,3 +309,24 @@ def test_burst_straddling_a_window_boundary_is_caught_once(sqlite_store, clock, 
     assert len(run.new_alerts) == 1
     alert = sqlite_store.get_record("alert", run.new_alerts[0]).data
     assert alert["distinct"] == 8
+
+
+def test_each_run_keeps_what_it_asked_of_the_store_with_the_rule_state(
+    sqlite_store, clock, rules_from
+) -> None:
+    rules = rules_from(VIEWS)
+    rule = rules.rules["bulk_view"]
+    sqlite_store.write_events(views("busy", 7, T0))
+    clock.set(T0 + timedelta(minutes=20))
+    eng = engine(sqlite_store, rules, clock, initial_lookback=timedelta(hours=1))
+    run = eng.run(rule)
+    assert run.budget.requests > 0 and run.budget.buckets > 0
+    assert run.as_dict()["budget"] == run.budget.as_dict()
+    [status] = eng.status()
+    assert status.budget == run.budget
+    # a run catching up a day asks once per window, and its figures replace the last run's
+    clock.advance(days=1)
+    again = eng.run(rule)
+    assert again.windows == 5 and again.budget.requests == 5 * run.budget.requests
+    [status] = eng.status()
+    assert status.budget == again.budget

@@ -19,6 +19,7 @@ from sentinel.parsers.jsonl import JsonlParser
 from sentinel.sources.base import RawRecord
 from sentinel.store import StoreError, StoreUnavailable, open_store
 from sentinel.store import elasticsearch as es_module
+from sentinel.store.budget import metered
 from sentinel.store.elasticsearch import ElasticsearchStore
 from sentinel.store.es_client import Backoff
 from sentinel.store.query import Aggregation, EventQuery, Match
@@ -440,6 +441,23 @@ def test_aggregations_and_first_seen_page_through_many_groups(
 
     assert sorted(r.key[0] for r in rows) == [f"u{n}" for n in range(7)]
     assert sorted(r.key[0] for r in new) == [f"u{n}" for n in range(3, 7)]
+
+
+def test_event_searches_are_charged_to_the_open_budget_and_nothing_else(
+    es_store: ElasticsearchStore,
+) -> None:
+    es_store.write_events([ev(n, **{"user.name": f"u{n}"}) for n in range(5)])
+    es_store.count_events(EventQuery())  # refreshes before the meter opens
+    with metered() as spent:
+        rows = list(es_store.aggregate(EventQuery(), Aggregation(group_by=("user.name",))))
+        page = es_store.search_events(EventQuery(), limit=3)
+        es_store.put_record("rule_state", "r1", {"status": "ok"})
+        es_store.get_record("rule_state", "r1")
+    assert len(rows) == 5 and len(page.events) == 3
+    # one composite aggregation, one search; records are not event searches
+    assert spent.requests == 2
+    assert spent.buckets == 5 and spent.hits == 4
+    assert spent.bytes > 0
 
 
 def test_search_pages_larger_than_one_request(
