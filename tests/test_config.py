@@ -70,9 +70,7 @@ def test_unknown_key_is_refused_not_ignored(tmp_path: Path) -> None:
 
 
 def test_unknown_source_format_lists_the_known_ones(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, '[[sources]]\nname = "x"\nkind = "file"\npath = "a"\nformat = "gelf"\n'
-    )
+    path = write(tmp_path, '[[sources]]\nname = "x"\nkind = "file"\npath = "a"\nformat = "gelf"\n')
     with pytest.raises(SettingsError) as err:
         load_settings(path)
     assert "sources.0" in str(err.value) and "'syslog'" in str(err.value)
