@@ -74,7 +74,7 @@ class SourceBase(_Strict):
     _check_interval = field_validator("interval", mode="before")(parse_duration)
 
 
-LogFormat = Literal["jsonl", "combined", "sshd", "syslog", "csv"]
+LogFormat = Literal["jsonl", "combined", "sshd", "syslog", "csv", "cloudtrail", "s3access"]
 
 
 class FileSourceConfig(SourceBase):

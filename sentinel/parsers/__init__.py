@@ -6,21 +6,25 @@ from collections.abc import Mapping
 from datetime import UTC, tzinfo
 
 from sentinel.parsers.base import ParseError, Parser
+from sentinel.parsers.cloudtrail import CloudTrailParser
 from sentinel.parsers.combined import CombinedParser
 from sentinel.parsers.csvlines import CsvParser
 from sentinel.parsers.jsonl import JsonlParser
+from sentinel.parsers.s3access import S3AccessParser
 from sentinel.parsers.sshd import SshdParser
 from sentinel.parsers.syslog import SyslogParser
 
-FORMATS = ("jsonl", "combined", "sshd", "syslog", "csv")
+FORMATS = ("jsonl", "combined", "sshd", "syslog", "csv", "cloudtrail", "s3access")
 
 __all__ = [
     "FORMATS",
+    "CloudTrailParser",
     "CombinedParser",
     "CsvParser",
     "JsonlParser",
     "ParseError",
     "Parser",
+    "S3AccessParser",
     "SshdParser",
     "SyslogParser",
     "make_parser",
@@ -66,4 +70,8 @@ def make_parser(
         return SshdParser(zone, year=year)
     if fmt == "syslog":
         return SyslogParser(zone, year=year)
+    if fmt == "cloudtrail":
+        return CloudTrailParser(zone)
+    if fmt == "s3access":
+        return S3AccessParser()
     return CombinedParser()

@@ -12,9 +12,11 @@ import pytest
 from sentinel.config import LogFormat
 from sentinel.ingest import Pipeline, ingest
 from sentinel.parsers import FORMATS, make_parser
+from sentinel.parsers.cloudtrail import CloudTrailParser
 from sentinel.parsers.combined import CombinedParser
 from sentinel.parsers.csvlines import CsvParser
 from sentinel.parsers.jsonl import JsonlParser
+from sentinel.parsers.s3access import S3AccessParser
 from sentinel.parsers.sshd import SshdParser
 from sentinel.parsers.syslog import SyslogParser
 from sentinel.sources.file import FileReader
@@ -30,6 +32,8 @@ AMS = ZoneInfo("Europe/Amsterdam")
         ("combined", CombinedParser),
         ("sshd", SshdParser),
         ("syslog", SyslogParser),
+        ("cloudtrail", CloudTrailParser),
+        ("s3access", S3AccessParser),
         ("csv", CsvParser),
     ],
 )
@@ -44,7 +48,8 @@ def test_the_formats_are_those_settings_accept() -> None:
 def test_an_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(
         ValueError,
-        match="unknown log format 'gelf'; known formats: jsonl, combined, sshd, syslog, csv",
+        match="unknown log format 'gelf'; known formats: "
+        "jsonl, combined, sshd, syslog, csv, cloudtrail, s3access",
     ):
         make_parser("gelf", zone=AMS, field_map={}, csv_timestamp_format=None)
 
