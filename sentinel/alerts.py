@@ -29,6 +29,9 @@ _RULE_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 KIND = "alert"
 THROTTLE = "alert_throttle"
 STATUSES = ("new", "acknowledged", "escalated", "closed")
+USER_KEYS = ("user.name", "account", "sentinel.target.user")
+"""Group fields that name an account: what the queue's user filter matches."""
+_SCAN = 500
 OPEN = ("new", "acknowledged")
 _TRANSITIONS = {
     "new": {"acknowledged", "escalated", "closed"},
@@ -276,10 +279,18 @@ class Alerts:
         status: str | None = None,
         rule: str | None = None,
         severity: str | None = None,
+        user: str | None = None,
+        source_ip: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
         after: RecordKey | None = None,
     ) -> list[Record]:
-        """Newest last seen first; ``after`` is the (last_seen, id) the previous page ended on."""
+        """Newest last seen first; ``after`` is the (last_seen, id) the previous page ended on.
+
+        ``user`` and ``source_ip`` match the alert's group (an account or an address
+        the rule grouped on); ``since``/``until`` bound when it last saw an event.
+        """
         where: dict[str, Any] = {}
         if status:
             where["status"] = status
@@ -288,9 +299,30 @@ class Alerts:
             where["rule" if _RULE_ID.fullmatch(rule) else "rule_name"] = rule
         if severity:
             where["severity"] = severity
-        return self.store.find_records(
-            KIND, where, order_by="last_seen", descending=True, limit=limit, after=after
-        )
+        if until is not None:
+            newest = (format_timestamp(until), "\uffff")
+            after = newest if after is None or tuple(after) > newest else after
+        if not (user or source_ip or since):
+            return self.store.find_records(
+                KIND, where, order_by="last_seen", descending=True, limit=limit, after=after
+            )
+        floor = format_timestamp(since) if since else ""
+        found: list[Record] = []
+        while len(found) < limit:
+            page = self.store.find_records(
+                KIND, where, order_by="last_seen", descending=True, limit=_SCAN, after=after
+            )
+            for rec in page:
+                if rec.data["last_seen"] < floor:
+                    return found
+                if _in_group(rec, USER_KEYS, user) and _in_group(rec, ("source.ip",), source_ip):
+                    found.append(rec)
+                    if len(found) == limit:
+                        return found
+            if len(page) < _SCAN:
+                return found
+            after = (page[-1].data["last_seen"], page[-1].id)
+        return found
 
     def evidence(self, rec: Record) -> EventQuery:
         return EventQuery.from_dict(rec.data["evidence"])
@@ -347,3 +379,10 @@ class Alerts:
                 self.close(rec.id, "sentinel", "events resumed")
                 closed.append(rec.id)
         return closed
+
+
+def _in_group(rec: Record, keys: tuple[str, ...], value: str | None) -> bool:
+    if not value:
+        return True
+    group = rec.data["group"]
+    return any(str(group.get(k, "")).lower() == value.lower() for k in keys)

@@ -123,3 +123,25 @@ def test_closed_alert_is_not_folded_into(store, clock) -> None:
 def test_unknown_alert_is_a_clear_error(store, clock) -> None:
     with pytest.raises(AlertError, match="no alert AL-nope"):
         Alerts(store, clock).acknowledge("AL-nope", "anne")
+
+
+def test_queue_filters_by_the_account_or_address_grouped_on_and_by_time(store, clock) -> None:
+    alerts = Alerts(store, clock)
+    by_ip = replace(RULE, id="r-2", name="by_ip", group_by=("source.ip",))
+    for hour, user in enumerate(["m.bakker", "s.visser", "M.Bakker", "j.smit"]):
+        alerts.record([detection(user=user, hour=hour)], notify=False)
+    ip = replace(detection(rule=by_ip, hour=5), group={"source.ip": "45.134.26.10"})
+    alerts.record([ip], notify=False)
+
+    def users(**filters: object) -> list[str]:
+        found = alerts.list(**filters)  # type: ignore[arg-type]
+        return [str(next(iter(r.data["group"].values()))) for r in found]
+
+    assert users(user="m.bakker") == ["M.Bakker", "m.bakker"]
+    assert users(source_ip="45.134.26.10") == ["45.134.26.10"]
+    assert users(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=3, minutes=5)) == [
+        "j.smit",
+        "M.Bakker",
+    ]
+    assert users(user="m.bakker", limit=1) == ["M.Bakker"]
+    assert users(user="nobody") == []
