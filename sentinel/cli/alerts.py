@@ -16,6 +16,7 @@ from sentinel.cli.common import (
     emit,
     fail,
     services,
+    styled,
 )
 from sentinel.localtime import show
 from sentinel.services.actor import Actor
@@ -52,7 +53,7 @@ def list_alerts(
         return
     table = Table(title=f"{len(page.items)} alert(s)" + (" (more match)" if page.next else ""))
     for col in ("id", "severity", "status", "last seen", "rule", "summary"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "id")
     for a in page.items:
         table.add_row(
             a.id, a.severity, a.status, show(a.last_seen, ctx.zone), a.rule_name, a.summary
@@ -75,7 +76,7 @@ def show_alert(
         emit(a)
         return
     z = ctx.zone
-    console.print(f"[bold]{a.title}[/]  ({a.id})")
+    console.print(styled((a.title, "bold"), f"  ({a.id})"))
     console.print(f"severity {a.severity} · status {a.status} · rule {a.rule_name}")
     console.print(f"{a.summary}")
     console.print(f"group: {a.group}  categories: {', '.join(a.categories) or '—'}")

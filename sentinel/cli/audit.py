@@ -19,6 +19,7 @@ from sentinel.cli.common import (
     emit_json,
     errors,
     opened_store,
+    styled,
 )
 from sentinel.localtime import show
 
@@ -49,9 +50,11 @@ def verify(
         console.print(f"audit trail intact: {result.entries} entries")
     else:
         errors.print(
-            f"[bold red]audit trail broken[/] at entry {result.seq} ({result.problem}): "
-            f"{result.message}; {result.entries} entries before it are intact",
-            highlight=False,
+            styled(
+                ("audit trail broken", "bold red"),
+                f" at entry {result.seq} ({result.problem}): "
+                f"{result.message}; {result.entries} entries before it are intact",
+            )
         )
     if not result.ok:
         raise typer.Exit(int(Exit.FAILED))

@@ -15,9 +15,12 @@ import orjson
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.style import Style
+from rich.text import Text
 
 from sentinel.clock import Clock, SystemClock
 from sentinel.config import Settings, SettingsError, load_settings
+from sentinel.plaintext import printable
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Forbidden, Invalid, NotFound, Refused, Stale
 from sentinel.store import Store, StoreError, StoreUnavailable, open_store
@@ -46,12 +49,40 @@ StoreOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
-console = Console()
-errors = Console(stderr=True)
+
+class TextConsole(Console):
+    """A Rich console that shows every string as the text it is.
+
+    Log lines, user names, facts and settings may contain ``[bold]``, ``[/]``,
+    ``:emoji:`` or terminal escapes; none of them is interpreted. Styling comes only
+    from ``styled`` (or a ``style=``), never from inside a string.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False, highlight=False)
+        return super().render_str(printable(text), **kwargs)
+
+
+console = TextConsole()
+errors = TextConsole(stderr=True)
+
+
+def styled(*parts: str | tuple[str, str | Style]) -> Text:
+    """Text from plain parts and ``(text, style)`` pairs; no part is read as markup."""
+    text = Text()
+    for part in parts:
+        if isinstance(part, str):
+            text.append(printable(part))
+        else:
+            text.append(printable(part[0]), style=part[1])
+    return text
 
 
 def fail(message: str, code: Exit = Exit.USAGE) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(styled(("error:", "bold red"), " ", message))
     raise typer.Exit(int(code))
 
 

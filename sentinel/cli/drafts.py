@@ -30,6 +30,7 @@ from sentinel.cli.common import (
     errors,
     fail,
     opened_store,
+    styled,
 )
 from sentinel.cli.incidents import ByOption, IdArgument, me
 from sentinel.drafts.actions import render_pending
@@ -44,6 +45,7 @@ from sentinel.incidents.model import IncidentError, IncidentNotFound
 from sentinel.incidents.runs import Runs
 from sentinel.incidents.service import Incidents
 from sentinel.localtime import show
+from sentinel.plaintext import printable
 from sentinel.store.base import ConflictError
 
 app = typer.Typer(
@@ -112,7 +114,7 @@ def _deliver(made: Made, out: Path | None, as_json: bool) -> None:
     if out is not None:
         _write(out, draft.content)
     else:
-        sys.stdout.write(draft.content)
+        sys.stdout.write(printable(draft.content))
     _report(made, out)
 
 
@@ -129,10 +131,10 @@ def _report(made: Made, out: Path | None) -> None:
         if more > 0:
             labels += f"; and {more} more (listed at the top of the draft)"
         errors.print(
-            f"[yellow]{len(d.open_questions)} still to complete:[/] {labels}", highlight=False
+            styled((f"{len(d.open_questions)} still to complete:", "yellow"), f" {labels}")
         )
     for contradiction in d.details.get("contradictions", ()):
-        errors.print(f"[red]contradiction in the facts:[/] {contradiction}", highlight=False)
+        errors.print(styled(("contradiction in the facts:", "red"), f" {contradiction}"))
 
 
 def _write(path: Path, text: str) -> None:
@@ -273,7 +275,7 @@ def members_command(
         return
     table = Table(title=f"{incident_id}: {total} affected member(s), {len(made)} letter(s)")
     for col in ("letter", "segment", "lang", "members", "version", "open questions"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "letter")
     for (segment, language), m in made.items():
         d = m.draft
         table.add_row(
@@ -288,9 +290,10 @@ def members_command(
     console.print(table)
     if missing:
         errors.print(
-            f"[yellow]{missing} member(s) not in the directory[/]: listed in the recipients "
-            "with status missing_from_directory",
-            highlight=False,
+            styled(
+                (f"{missing} member(s) not in the directory", "yellow"),
+                ": listed in the recipients with status missing_from_directory",
+            )
         )
     if rows is not None:
         errors.print(f"{rows} recipient(s) written to {recipients}", highlight=False)
@@ -298,8 +301,10 @@ def members_command(
         errors.print(f"{written} .eml file(s) written to {eml}", highlight=False)
     if waiting:
         errors.print(
-            f"[yellow]no .eml files yet[/]: {_waiting_summary(made)}. {FIX}, then run this again.",
-            highlight=False,
+            styled(
+                ("no .eml files yet", "yellow"),
+                f": {_waiting_summary(made)}. {FIX}, then run this again.",
+            )
         )
 
 
@@ -382,11 +387,11 @@ def list_command(
         return
     table = Table(title=f"{incident_id}: {len(drafts)} draft version(s)")
     for col in ("draft", "version", "made", "by", "approved", "facts", "open"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "draft")
     for d in drafts:
         approved = f"{d.approved.by} {show(d.approved.at, ctx.zone)}" if d.approved else "—"
         if not d.intact:
-            approved = "[bold red]ALTERED after it was stored[/]"
+            approved = styled(("ALTERED after it was stored", "bold red"))
         table.add_row(
             d.series,
             f"v{d.version}",
@@ -416,12 +421,11 @@ def show_command(
     if out is not None:
         _write(out, draft.content)
     else:
-        sys.stdout.write(draft.content)
+        sys.stdout.write(printable(draft.content))
     if not draft.intact:
         errors.print(
-            f"[bold red]{draft.id} was changed after it was stored: its text no longer matches "
-            "its hash[/]",
-            highlight=False,
+            f"{draft.id} was changed after it was stored: its text no longer matches its hash",
+            style="bold red",
         )
         raise typer.Exit(int(Exit.FAILED))
 
@@ -445,9 +449,11 @@ def approve_command(
     )
     if draft.open_questions:
         errors.print(
-            f"[yellow]note:[/] it still has {len(draft.open_questions)} open question(s); "
-            "send a follow-up when they are answered",
-            highlight=False,
+            styled(
+                ("note:", "yellow"),
+                f" it still has {len(draft.open_questions)} open question(s); "
+                "send a follow-up when they are answered",
+            )
         )
 
 
@@ -466,8 +472,8 @@ def pending_command(
         emit_json([asdict(r) for r in resolved])
         return
     for r in resolved:
-        mark = "done" if r.ok else "[red]failed[/]"
-        console.print(f"{r.incident} step {r.step} {r.draft}: {mark} — {r.result}", highlight=False)
+        mark = ("done", "") if r.ok else ("failed", "red")
+        console.print(styled(f"{r.incident} step {r.step} {r.draft}: ", mark, f" — {r.result}"))
     if not resolved:
         console.print("no draft requested by a playbook step is waiting")
     if any(not r.ok for r in resolved):

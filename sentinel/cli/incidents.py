@@ -31,6 +31,7 @@ from sentinel.cli.common import (
     errors,
     fail,
     opened_store,
+    styled,
 )
 from sentinel.config import parse_duration
 from sentinel.drafts.actions import render_draft_handler
@@ -115,7 +116,7 @@ def session(config: Path | None, store_url: str | None) -> Iterator[tuple[Contex
 def playbooks(folder: Path) -> dict[str, Playbook]:
     books, problems = load_playbooks(folder)
     for problem in problems:
-        errors.print(f"[yellow]warning:[/] playbook refused: {problem}", highlight=False)
+        errors.print(styled(("warning:", "yellow"), f" playbook refused: {problem}"))
     return books
 
 
@@ -265,17 +266,19 @@ def open_command(
             r.start(incident.id, incident.playbook, by=who)
         elif incident.playbook:
             errors.print(
-                f"[yellow]warning:[/] playbook {incident.playbook!r} not found in "
-                f"{playbooks_dir or ctx.settings.incidents.playbooks_dir}; start one with "
-                f"`sentinel incident playbook {incident.id} NAME`",
-                highlight=False,
+                styled(
+                    ("warning:", "yellow"),
+                    f" playbook {incident.playbook!r} not found in "
+                    f"{playbooks_dir or ctx.settings.incidents.playbooks_dir}; start one with "
+                    f"`sentinel incident playbook {incident.id} NAME`",
+                )
             )
         views = r.view(incident.id) if r.get(incident.id) else None
     if as_json:
         emit_json(incident_json(ctx, incident, views))
         return
     state = clock_state(incident, ctx.clock.now())
-    console.print(f"[bold]{incident.id}[/] opened: {incident.title}")
+    console.print(styled((incident.id, "bold"), f" opened: {incident.title}"))
     if state:
         console.print(f"awareness {show(state.awareness, ctx.zone)}; {state.describe(ctx.zone)}")
     if views:
@@ -289,8 +292,7 @@ def _escalate(store: Store, ctx: Context, alerts: list[str], by: str, incident_i
             manager.escalate(alert_id, by, incident_id)
         except (AlertError, KeyError) as exc:
             errors.print(
-                f"[yellow]warning:[/] alert {alert_id} not marked escalated: {exc}",
-                highlight=False,
+                styled(("warning:", "yellow"), f" alert {alert_id} not marked escalated: {exc}")
             )
 
 
@@ -326,7 +328,7 @@ def list_command(
         return
     table = Table(title=f"{len(found)} incident(s)")
     for col in ("id", "status", "severity", "title", "commander", "72-hour clock"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "id")
     for i in found:
         state = clock_state(i, ctx.clock.now())
         table.add_row(
@@ -356,7 +358,7 @@ def show_command(
         emit_json(incident_json(ctx, incident, views))
         return
     z = ctx.zone
-    console.print(f"[bold]{incident.id}[/] {incident.title}")
+    console.print(styled((incident.id, "bold"), f" {incident.title}"))
     console.print(
         f"status {incident.status} · severity {incident.severity} · commander "
         f"{incident.commander or '—'} · participants {', '.join(incident.participants) or '—'}"
@@ -364,7 +366,7 @@ def show_command(
     state = clock_state(incident, ctx.clock.now())
     if state and incident.awareness:
         style = "bold red" if state.overdue else "bold"
-        console.print(f"[{style}]72-hour clock: {state.describe(z)}[/]", highlight=False)
+        console.print(f"72-hour clock: {state.describe(z)}", style=style)
         a = incident.awareness
         console.print(f"awareness {show(a.at, z)}, set by {a.by}: {a.reason}", highlight=False)
     else:
@@ -404,7 +406,7 @@ def _print_steps(views: list[StepView], ctx: Context) -> None:
     for v in views:
         due = show(v.due, ctx.zone, seconds=False) if v.due else "—"
         if v.due and v.state in ("open", "waiting") and v.due < now:
-            due = f"[red]{due} (overdue)[/]"
+            due = styled((f"{due} (overdue)", "red"))
         done = f"{v.record.by} {show(v.record.at, ctx.zone, seconds=False)}" if v.record else ""
         state = v.state if not v.waiting_on else f"waiting on {', '.join(v.waiting_on)}"
         table.add_row(v.step.id, v.step.title, v.step.owner, state, due, done, ", ".join(v.missing))
@@ -490,7 +492,7 @@ def facts_command(
     missing = facts.unknowns()
     console.print(f"unknown yet ({len(missing)}): {', '.join(missing) or 'none'}")
     for c in found:
-        errors.print(f"[red]contradiction:[/] {c.en}", highlight=False)
+        errors.print(styled(("contradiction:", "red"), f" {c.en}"))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -579,10 +581,13 @@ RISK_WORDS = {"unlikely": "risk unlikely", "risk": "a risk", "high": "high risk"
 
 def print_assessment(result: Assessment) -> None:
     console.print(
-        f"[bold]severity {result.severity.replace('_', ' ')} ({result.score:g})[/], "
-        f"{RISK_WORDS[result.risk]}: notify the AP "
-        f"[bold]{'yes' if result.notify_authority else 'no'}[/], "
-        f"inform the people [bold]{result.notify_subjects}[/]"
+        styled(
+            (f"severity {result.severity.replace('_', ' ')} ({result.score:g})", "bold"),
+            f", {RISK_WORDS[result.risk]}: notify the AP ",
+            ("yes" if result.notify_authority else "no", "bold"),
+            ", inform the people ",
+            (result.notify_subjects, "bold"),
+        )
     )
     for reason in result.reasons:
         console.print(f"• {reason}", highlight=False)
@@ -750,7 +755,7 @@ def step_command(
 
 def _print_step(view: StepView, actions: list[Any], ctx: Context) -> None:
     s = view.step
-    console.print(f"[bold]{s.id}[/]: {s.title} (owner {s.owner}) — {view.state}")
+    console.print(styled((s.id, "bold"), f": {s.title} (owner {s.owner}) — {view.state}"))
     if view.due:
         console.print(f"due {show(view.due, ctx.zone, seconds=False)}")
     if view.record:
@@ -763,7 +768,7 @@ def _print_step(view: StepView, actions: list[Any], ctx: Context) -> None:
     if s.asks:
         console.print(f"asks for: {', '.join(s.asks)}")
     if view.missing:
-        console.print(f"[yellow]still unknown:[/] {', '.join(view.missing)}")
+        console.print(styled(("still unknown:", "yellow"), f" {', '.join(view.missing)}"))
     for a in actions:
         if a.step == s.id:
             console.print(

@@ -19,10 +19,12 @@ from sentinel.cli.common import (
     emit_json,
     fail,
     opened_store,
+    styled,
 )
 from sentinel.config import FileSourceConfig, LogFormat, SettingsError
 from sentinel.ingest import IngestReport, build_pipeline, ingest, ingest_source
 from sentinel.localtime import show
+from sentinel.plaintext import printable
 from sentinel.sources.file import FileReader
 
 dead_letters_app = typer.Typer(help="Records that could not be ingested.", no_args_is_help=True)
@@ -40,7 +42,7 @@ def _report_table(reports: list[IngestReport]) -> Table:
             f"{r.duplicates:,}",
             _skipped(r),
             f"{r.dead_letters:,}",
-            f"[red]{r.error}[/]" if r.error else "[green]ok[/]",
+            styled((r.error, "red")) if r.error else styled(("ok", "green")),
         )
     return table
 
@@ -118,14 +120,16 @@ def import_command(
             )
         else:
             with Progress(
-                TextColumn("[bold]{task.description}"),
+                TextColumn("{task.description}", style="bold", markup=False),
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                TextColumn("{task.fields[events]:,} events"),
+                TextColumn("{task.fields[events]:,} events", markup=False),
                 console=console,
             ) as bar:
-                task = bar.add_task(f"importing {path.name}", total=reader.progress()[1], events=0)
+                task = bar.add_task(
+                    printable(f"importing {path.name}"), total=reader.progress()[1], events=0
+                )
 
                 def advance(r: IngestReport) -> None:
                     done, total = reader.progress()

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sentinel.cli.common import Exit, JsonOption, console, emit_json, errors, fail
+from sentinel.cli.common import Exit, JsonOption, console, emit_json, errors, fail, styled
 from sentinel.incidents.playbooks import load_playbooks
 
 app = typer.Typer(help="Incident playbooks: check, list, show.", no_args_is_help=True)
@@ -29,7 +29,7 @@ def check(folder: FolderArgument = Path("playbooks"), as_json: JsonOption = Fals
         )
     else:
         for problem in problems:
-            errors.print(f"[red]refused[/] {problem}", highlight=False)
+            errors.print(styled(("refused", "red"), f" {problem}"))
         console.print(f"{len(books)} playbook(s) loaded, {len(problems)} refused")
     if problems:
         raise typer.Exit(int(Exit.FAILED))
@@ -83,12 +83,13 @@ def show(
             }
         )
         return
-    console.print(f"[bold]{book.id}[/]: {book.title}")
+    console.print(styled((book.id, "bold"), f": {book.title}"))
     if book.description:
         console.print(book.description, highlight=False)
     for s in book.steps:
         due = f", due {s.due.within} after {s.due.after}" if s.due else ""
-        console.print(f"\n[bold]{s.id}[/] {s.title} (owner {s.owner}{due})")
+        console.print()
+        console.print(styled((s.id, "bold"), f" {s.title} (owner {s.owner}{due})"))
         if s.guidance:
             console.print(s.guidance, highlight=False)
         if s.asks:

@@ -25,6 +25,7 @@ from sentinel.cli.common import (
     errors,
     fail,
     opened_store,
+    styled,
 )
 from sentinel.detection.engine import Engine
 from sentinel.detection.evaluate import Detection
@@ -71,7 +72,7 @@ def loaded_rules(ctx: Context, rules_dir: Path | None) -> LoadResult:
     result, _ = load(ctx, rules_dir)
     if result.errors:
         for err in result.errors:
-            errors.print(f"[red]refused[/] {err}", highlight=False)
+            errors.print(styled(("refused", "red"), f" {err}"))
         fail(f"{len(result.errors)} rule(s) refused; fix them or run `sentinel rules validate`")
     return result
 
@@ -96,7 +97,7 @@ def validate(
         )
     else:
         for err in result.errors:
-            console.print(f"[red]refused[/] {err}", highlight=False)
+            console.print(styled(("refused", "red"), f" {err}"))
         console.print(
             f"{len(result.ruleset.rules)} rule(s) loaded from {result.files} file(s), "
             f"{len(result.errors)} refused"
@@ -194,15 +195,15 @@ def test(
         for col in ("rule", "result", "fire → detections", "quiet → detections", "detail"):
             table.add_column(col, overflow="fold")
         for r in results:
-            mark = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
+            mark = styled(("pass", "green")) if r.passed else styled(("FAIL", "red"))
             table.add_row(
                 r.rule, mark, str(r.fired), str(r.quiet_fired), "" if r.passed else r.reason()
             )
         console.print(table)
         for name in missing:
-            console.print(f"[yellow]no examples[/] for rule {name}")
+            console.print(styled(("no examples", "yellow"), f" for rule {name}"))
         for err in result.errors:
-            console.print(f"[red]refused[/] {err}", highlight=False)
+            console.print(styled(("refused", "red"), f" {err}"))
     bad = failed or missing or result.errors
     raise typer.Exit(int(Exit.FAILED if bad else Exit.OK))
 
@@ -250,7 +251,7 @@ def status(
             table.add_row(
                 s.rule,
                 s.kind,
-                f"[{colour}]{s.status}[/]",
+                styled((s.status, colour)),
                 show(s.last_end, ctx.zone),
                 span(s.lag) if s.lag is not None else "—",
                 asked,
@@ -336,5 +337,5 @@ def detect_command(
         console.print(table)
         for r in runs:
             if r.error:
-                console.print(f"[red]rule {r.rule} failed:[/] {r.error}", highlight=False)
+                console.print(styled((f"rule {r.rule} failed:", "red"), f" {r.error}"))
     raise typer.Exit(int(Exit.FAILED if any(r.error for r in runs) else Exit.OK))

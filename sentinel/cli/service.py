@@ -18,6 +18,7 @@ from sentinel.cli.common import ConfigOption, StoreOption, console, context, fai
 from sentinel.cli.rules import loaded_rules
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
+from sentinel.plaintext import one_line
 from sentinel.scheduler import (
     Service,
     delivery_job,
@@ -28,7 +29,15 @@ from sentinel.scheduler import (
 )
 
 
-class _LocalTime(logging.Formatter):
+class _OneLine(logging.Formatter):
+    """A message is one line of text: a value from a log cannot forge a record or a colour."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+
+class _LocalTime(_OneLine):
     """One line per record, stamped in the configured zone with its offset."""
 
     def __init__(self, zone: ZoneInfo) -> None:
@@ -42,12 +51,14 @@ class _LocalTime(logging.Formatter):
 def _log_handler(zone: ZoneInfo) -> logging.Handler:
     """Rich on a terminal; elsewhere (journald, a file) plain lines, as Rich wraps at 80 columns."""
     if console.is_terminal:
-        return RichHandler(
+        rich = RichHandler(
             console=console,
             show_path=False,
             rich_tracebacks=True,
             log_time_format=lambda t: Text(t.astimezone(zone).strftime("%H:%M:%S")),
         )
+        rich.setFormatter(_OneLine("%(message)s"))
+        return rich
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(_LocalTime(zone))
     return handler

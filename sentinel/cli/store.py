@@ -24,6 +24,7 @@ from sentinel.cli.common import (
     context,
     emit_json,
     fail,
+    styled,
 )
 from sentinel.config import parse_duration
 from sentinel.localtime import show
@@ -72,7 +73,7 @@ def init(
     if as_json:
         emit_json({"store": url, "done": done})
         return
-    console.print(f"[bold]{url}[/]", highlight=False)
+    console.print(url, style="bold")
     for line in done:
         console.print(f"  {line}", highlight=False)
 
@@ -89,7 +90,7 @@ def check(
     if as_json:
         emit_json({"store": url, "ok": not problems, "problems": problems})
     elif problems:
-        console.print(f"[bold red]{len(problems)} problems[/] in {url}:", highlight=False)
+        console.print(styled((f"{len(problems)} problems", "bold red"), f" in {url}:"))
         for line in problems:
             console.print(f"  {line}", highlight=False)
     else:

@@ -196,3 +196,11 @@ def test_closing_without_a_reason_is_refused(store_url: str) -> None:
 def test_changing_an_unknown_alert_exits_not_found(store_url: str, args: list[str]) -> None:
     refused = run(store_url, "alerts", *args, code=4)
     assert "no alert AL-0000000000000000" in said(refused)
+
+
+def test_alert_ids_stay_whole_in_an_80_column_table(store_url: str) -> None:
+    ids = [a["id"] for a in as_json(run(store_url, "alerts", "list", "--json"))]
+    narrow = runner.invoke(app, ["alerts", "list", "--store", store_url], env={"COLUMNS": "80"})
+
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    assert all(any(i in line for line in narrow.output.splitlines()) for i in ids)
