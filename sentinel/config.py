@@ -329,6 +329,8 @@ class Organisation(_Strict):
     dpo_name: str = ""
     dpo_email: str = ""
     dpo_phone: str = ""
+    sector: str = ""
+    """The sector the organisation is active in, as the AP's form asks it (question 3.1.2)."""
 
 
 class Settings(BaseSettings):

@@ -20,10 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sentinel.drafts.ap_form import FORM, READ_ON, SOURCE, Option, Question, cite, cited_sources
+from sentinel.drafts.ap_form import (
+    FORM,
+    READ_ON,
+    SOURCE,
+    Option,
+    Question,
+    cite,
+    cited_sources,
+    confirmations,
+)
 from sentinel.drafts.view import FactView
 from sentinel.incidents.deadline import deadline
-from sentinel.incidents.facts import diff, label, parse_facts, translation_of
+from sentinel.incidents.facts import Range, diff, label, parse_facts, translation_of
 from sentinel.incidents.model import Incident
 from sentinel.incidents.timeline import contradictions
 
@@ -61,6 +70,7 @@ class Organisation:
     dpo_name: str = ""
     dpo_email: str = ""
     dpo_phone: str = ""
+    sector: str = ""
 
 
 @dataclass(slots=True)
@@ -136,6 +146,7 @@ def context(
         "reason": reason,
         "source": SOURCE,
         "sources": cited_sources(),
+        "confirmed": confirmations(view.lang),
         "read_on": READ_ON,
     }
     composer = _Composer(incident, view, kind, organisation, now, due, set(changed), reason)
@@ -197,16 +208,23 @@ class _Composer:
         elif not q.facts:
             return self.asked_on_form(q, answer)
         names = [n for n in q.facts if relevant(self.v, n)]
-        touched = any(n in self.changed or not self.v.known(n) for n in names)
+        touched = any(
+            n in self.changed or (not self.v.known(n) and n not in q.optional) for n in names
+        )
         if self.kind == "follow_up" and q.facts and not touched:
             return None
         if self.kind == "withdrawal" and q.answer_from is None:
             return None
         for name in names:
+            shown = (
+                self.v.t("niet opgegeven (optioneel op het formulier)", "not given (optional)")
+                if name in q.optional and not self.v.known(name)
+                else self.v.show(name)
+            )
             answer.lines.append(
                 Line(
                     label(name, lang) if len(names) > 1 else "",
-                    self.v.show(name),
+                    shown,
                     changed=name in self.changed,
                 )
             )
@@ -325,7 +343,102 @@ class _Composer:
             ]
         if source == "delay":
             return [Line("", self.delay())]
+        if source == "sector":
+            return [
+                Line(
+                    "",
+                    self.org.sector
+                    or v.ask(
+                        "organisation.sector",
+                        "sector van de organisatie (instelling organisation.sector)",
+                        "the organisation's sector (setting organisation.sector)",
+                    ),
+                )
+            ]
+        if source == "documents":
+            return self.documents()
+        if source == "not_informing":
+            return [Line("", self.not_informing())]
+        if source == "informed_count":
+            return [Line("", self.informed_count())]
         raise ValueError(f"the AP form names an unknown answer source {source!r}")
+
+    def documents(self) -> list[Line]:
+        """The incident's evidence in Sentinel and the documents recorded as attached."""
+        v = self.v
+        lines = [
+            Line(
+                v.t("bewijs in Sentinel", "evidence in Sentinel"),
+                f"{e.alert}"
+                + (f" ({e.rule})" if e.rule else "")
+                + (f": {e.title}" if e.title else "")
+                + v.t(
+                    f" — gebeurtenissen: sentinel alerts show {e.alert}",
+                    f" — events: sentinel alerts show {e.alert}",
+                ),
+            )
+            for e in self.incident.evidence
+        ]
+        if v.known("documents.attached") or not lines:
+            lines.append(Line(label("documents.attached", v.lang), v.show("documents.attached")))
+        return lines
+
+    def not_informing(self) -> str:
+        """Why the people are not told: the decision's reason, else the facts' explanation."""
+        v = self.v
+        decision = self.incident.decision
+        if decision is not None:
+            if decision.notify_subjects == "no":
+                return decision.reason
+            return v.t(
+                "Niet van toepassing: volgens het besluit worden de betrokkenen geïnformeerd"
+                + (" (openbare mededeling)." if decision.notify_subjects != "yes" else "."),
+                "Not applicable: by the decision the people concerned are informed"
+                + (" (public communication)." if decision.notify_subjects != "yes" else "."),
+            )
+        informed = v.raw("communication.subjects_informed")
+        if informed in ("no", "not_required"):
+            return v.show("communication.explanation")
+        if informed in ("yes", "planned"):
+            return v.t(
+                "Niet van toepassing: de betrokkenen worden geïnformeerd.",
+                "Not applicable: the people concerned are informed.",
+            )
+        return v.ask(
+            "decision",
+            "besluit over het informeren van de betrokkenen, met de reden "
+            "(sentinel incident decide)",
+            "the decision on informing the people concerned, with its reason "
+            "(sentinel incident decide)",
+        )
+
+    def informed_count(self) -> str:
+        """How many people were told, from the communications recorded on the incident."""
+        v = self.v
+        told = [n for n in self.incident.notifications if n.to == "members"]
+        counts = [n.count for n in told if n.count is not None]
+        if counts:
+            return v.count_text(Range(min=sum(counts), max=sum(counts)))
+        decision = self.incident.decision
+        informed = v.raw("communication.subjects_informed")
+        if (decision is not None and decision.notify_subjects == "no") or informed in (
+            "no",
+            "not_required",
+        ):
+            return v.t(
+                "0: de betrokkenen worden niet geïnformeerd (zie 10.1.x1)",
+                "0: the people concerned are not informed (see 10.1.x1)",
+            )
+        if not told and informed in (None, "planned"):
+            return v.t(
+                "Nog niemand: nog geen bericht aan de betrokkenen vastgelegd",
+                "Nobody yet: no communication to the people concerned recorded",
+            )
+        return v.ask(
+            "notification.count",
+            "aantal geïnformeerde betrokkenen (sentinel incident notified … --count)",
+            "how many people were informed (sentinel incident notified … --count)",
+        )
 
     def delay(self) -> str:
         v = self.v

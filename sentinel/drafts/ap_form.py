@@ -1,7 +1,7 @@
 """The AP's online breach notification form ("Meldformulier datalekken"), kept as data.
 
-The AP takes notifications only through its online form (renewed on 31 May
-2021) and publishes its questions beforehand in the "Vragenlijst meldformulier
+The AP takes notifications only through its online form (renewed on 10 May
+2021, ``ap_renewal``) and publishes its questions beforehand in the "Vragenlijst meldformulier
 datalekken" (August 2022). The draft follows the form chapter by chapter and
 question by question, with the form's numbers and answer options, so the
 privacy officer can carry it over field by field. Change this file, not the
@@ -23,9 +23,12 @@ How far each part is confirmed (sources in ``SOURCES``, read on ``READ_ON``):
   the records question (``ap_records``), who notifies and the contact person
   (``ap_privacy``) and that a notification can be supplemented, changed or
   withdrawn (``ap_howto``).
-* A number ending in ``x`` is a question the form asks whose number in the
-  current form is not known; a number starting with ``S`` is Sentinel's own
-  addition, not a question found in any source.
+* A number with ``x`` is a question the form asks whose number in the current
+  form is not known; a number starting with ``S`` is Sentinel's own addition, not
+  a question found in any source.
+* ``Question.confirmed_against`` says for each confirmed wording what it was
+  confirmed against (mostly copies of the form from before and around its
+  renewal), which is what the privacy officer compares with the live form.
 
 English renderings are Sentinel's. The options are printed in Dutch as the form
 shows them (with the English in the English draft), so they can be ticked as
@@ -92,6 +95,16 @@ SOURCES: dict[str, Source] = {
             "nothing: not read (it could not be reached); its address is the one OpenVWR cites",
         ),
         Source(
+            "ap_renewal",
+            "Autoriteit Persoonsgegevens, announcement of the new Meldformulier datalekken "
+            "(May 2021), as republished in 'Nieuw meldformulier datalekken' (Vivere Media, "
+            "5 May 2021, 'Bron: Autoriteit Persoonsgegevens')",
+            ("https://www.viveremedia.nl/nieuw-meldformulier-datalekken/",),
+            "the AP takes the renewed form into use on Monday 10 May 2021 (the old one is "
+            "offline from 7 May); supplementing a notification becomes easier and a draft can "
+            "be saved",
+        ),
+        Source(
             "openvwr",
             "OpenVWR (github.com/sourcehaven-bv/openvwr): docs/ap_melding.md, "
             "src/cms/app/Services/ApReport/ApReportBuilder.php, "
@@ -102,7 +115,10 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             "mirrors",
-            "Reproductions of the form: suitit.nl/datalek (sections 0-9 with the questions), "
+            "Reproductions of the form: suitit.nl/datalek (sections 0-9 with the questions, "
+            "among them 'Waarom ziet u af van het melden van het datalek aan de betrokkenen?' "
+            "and 9.2's opening 'Lichamelijke, materiële en immateriële schade voor de "
+            "betrokkenen.'), "
             "brover.nl/datalek (sections 0-9), nostradamus.nu/melding (a processor's answers "
             "for its customers, April 2021, quoting the questions)",
             (
@@ -123,7 +139,8 @@ SOURCES: dict[str, Source] = {
                 "https://executivefinance.nl/2021/06/nieuw-meldformulier-moet-het-melden-van-"
                 "datalekken-gemakkelijker-maken/",
             ),
-            "the form renewed on 31 May 2021: content mostly unchanged; new: how the breach was "
+            "the renewed form (in use since 10 May 2021 by the AP's announcement; these articles "
+            "date it 31 May): content mostly unchanged; new: how the breach was "
             "discovered, more kinds of incident, an explanation of the risk estimate, "
             "withdrawing a notification, bulk notifications, saving a draft",
         ),
@@ -147,7 +164,8 @@ class Question:
     facts: tuple[str, ...] = ()
     """The facts that answer it."""
     answer_from: str | None = None
-    """For answers not taken from facts: kind, reference, regime, organisation, delay."""
+    """For answers not taken from facts: kind, reference, regime, organisation, sector, delay,
+    documents, not_informing, informed_count."""
     gdpr: str | None = None
     """The GDPR provisions the question serves (``33(3)(b)``, ``9+10``), shown next to it."""
     options: tuple[Option, ...] = ()
@@ -163,11 +181,26 @@ class Question:
     """Where the Dutch wording comes from: a key of ``SOURCES``, or "sentinel" for our own."""
     cited: tuple[str, ...] = ()
     """Keys of ``SOURCES`` that show the question exists; empty for Sentinel's own ("S") items."""
+    optional: tuple[str, ...] = ()
+    """Facts the form lets the notifier leave empty: unknown, they are not asked for."""
 
     @property
     def confirmed(self) -> bool:
         """True when the AP itself or a reproduction of the form shows this wording."""
         return self.wording in CONFIRMING
+
+    @property
+    def confirmed_against(self) -> str | None:
+        """What the wording was confirmed against, to compare with the live form; None if not."""
+        return self.confirmation("en")
+
+    def confirmation(self, lang: str) -> str | None:
+        """``confirmed_against`` in Dutch (``nl``) or English."""
+        if not self.confirmed:
+            return None
+        keys = dict.fromkeys((self.wording, *self.cited))
+        index = 0 if lang == "nl" else 1
+        return "; ".join(CONFIRMING[k][index] for k in keys if k in CONFIRMING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +212,24 @@ class Section:
     cited: tuple[str, ...] = ("openvwr",)
 
 
-CONFIRMING = frozenset({"mirrors", "ap_records", "ap_privacy"})
-"""Sources whose wording is the form's own (or the AP's), not a transcription's label."""
+CONFIRMING: dict[str, tuple[str, str]] = {
+    "mirrors": (
+        "kopieën van het formulier van vóór en rond de vernieuwing van 10 mei 2021 (suitit.nl, "
+        "brover.nl, nostradamus.nu, april 2021), niet het actuele formulier",
+        "copies of the form from before and around its renewal of 10 May 2021 (suitit.nl, "
+        "brover.nl, nostradamus.nu, April 2021), not the live form",
+    ),
+    "ap_records": (
+        "de eigen pagina 'Datalekken' van de AP (de vraag naar gegevensrecords)",
+        "the AP's own page 'Datalekken' (the question on data records)",
+    ),
+    "ap_privacy": (
+        "de privacyverklaring van de AP voor datalekmeldingen (wie meldt, de contactpersoon)",
+        "the AP's privacy statement for breach notifications (who notifies, the contact person)",
+    ),
+}
+"""Sources whose wording is the form's own (or the AP's), not a transcription's label, and
+what each one is (Dutch, English): what a confirmed wording was confirmed against."""
 
 
 def _options(*pairs: tuple[str, str]) -> tuple[Option, ...]:
@@ -341,6 +390,7 @@ FORM: tuple[Section, ...] = (
                 "1.3",
                 "Heeft u de inbreuk gemeld bij toezichthouders op andere meldplichten?",
                 "Have you reported the breach to supervisors of other notification duties?",
+                facts=("communication.other_supervisors",),
                 options=_options(
                     ("Autoriteit Financiële Markten (AFM)", "AFM"),
                     ("Agentschap Telecom (AT)", "Radiocommunications Agency"),
@@ -355,6 +405,19 @@ FORM: tuple[Section, ...] = (
                     ("Onderzoeksraad voor Veiligheid (OVV)", "Dutch Safety Board"),
                     ("Andere toezichthouder", "another supervisor"),
                 ),
+                suggest={
+                    "communication.other_supervisors": {
+                        "afm": 0,
+                        "agentschap_telecom": 1,
+                        "dnb": 2,
+                        "igj": 3,
+                        "ilt": 4,
+                        "onderwijsinspectie": 5,
+                        "nctv": 6,
+                        "ovv": 7,
+                        "other": 8,
+                    }
+                },
                 wording="openvwr",
                 cited=("openvwr",),
             ),
@@ -406,6 +469,7 @@ FORM: tuple[Section, ...] = (
                 "3.1.2",
                 "In welke sector is de organisatie actief?",
                 "In which sector is the organisation active?",
+                answer_from="sector",
                 wording="openvwr",
                 cited=("openvwr",),
             ),
@@ -414,6 +478,7 @@ FORM: tuple[Section, ...] = (
                 "Wie meldt het datalek? Naam, functie, telefoonnummer en e-mailadres",
                 "Who is notifying the breach? Name, job title, telephone number and email",
                 facts=("notifier.name", "notifier.role", "notifier.phone", "notifier.email"),
+                optional=("notifier.email",),
                 wording="mirrors",
                 cited=("openvwr", "mirrors", "ap_privacy"),
             ),
@@ -582,6 +647,7 @@ FORM: tuple[Section, ...] = (
                 "5.4",
                 "Ondersteunende documentatie",
                 "Supporting documents",
+                answer_from="documents",
                 wording="openvwr",
                 cited=("openvwr",),
             ),
@@ -804,10 +870,12 @@ FORM: tuple[Section, ...] = (
             ),
             Question(
                 "9.2",
-                "(Mogelijke) gevolgen voor de betrokkene(n): welke gevolgen kan de inbreuk "
-                "hebben voor de persoonlijke levenssfeer van de betrokkenen?",
-                "(Possible) consequences for the people concerned: what can the breach mean for "
-                "their private life?",
+                "Lichamelijke, materiële en immateriële schade voor de betrokkenen. (Mogelijke) "
+                "gevolgen voor de betrokkene(n): welke gevolgen kan de inbreuk hebben voor de "
+                "persoonlijke levenssfeer van de betrokkenen?",
+                "Physical, material and non-material damage to the people concerned. (Possible) "
+                "consequences for the people concerned: what can the breach mean for their "
+                "private life?",
                 facts=("consequences.likely",),
                 gdpr="33(3)(c)",
                 options=_options(
@@ -899,7 +967,16 @@ FORM: tuple[Section, ...] = (
                 cited=("openvwr", "mirrors"),
             ),
             Question(
-                "10.1.x",
+                "10.1.x1",
+                "Waarom ziet u af van het melden van het datalek aan de betrokkenen?",
+                "Why are you not informing the people concerned of the breach?",
+                answer_from="not_informing",
+                gdpr="34",
+                wording="mirrors",
+                cited=("mirrors",),
+            ),
+            Question(
+                "10.1.x2",
                 "Licht uw keuze toe. Als het informeren van alle betrokkenen een onevenredige "
                 "inspanning zou vergen, licht dan toe hoe u door een openbare mededeling of een "
                 "soortgelijke maatregel de betrokkenen gaat informeren.",
@@ -915,6 +992,7 @@ FORM: tuple[Section, ...] = (
                 "10.1.3",
                 "Aan hoeveel personen heeft u de inbreuk gemeld?",
                 "How many people have you informed of the breach?",
+                answer_from="informed_count",
                 wording="openvwr",
                 cited=("openvwr",),
             ),
@@ -963,6 +1041,16 @@ SOURCE = (
 
 def questions() -> list[Question]:
     return [q for section in FORM for q in section.questions]
+
+
+def confirmations(lang: str) -> list[tuple[str, list[str]]]:
+    """What confirmed wordings were confirmed against, each with its questions in form order."""
+    groups: dict[str, list[str]] = {}
+    for q in questions():
+        against = q.confirmation(lang)
+        if against:
+            groups.setdefault(against, []).append(q.id)
+    return list(groups.items())
 
 
 def cited_sources() -> list[Source]:

@@ -229,6 +229,23 @@ CHOICES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "other": ("andere gevolgen", "other consequences"),
     },
+    "communication.other_supervisors": {
+        "afm": ("Autoriteit Financiële Markten (AFM)", "the AFM"),
+        "agentschap_telecom": ("Agentschap Telecom (AT)", "the Radiocommunications Agency"),
+        "dnb": ("De Nederlandsche Bank (DNB)", "De Nederlandsche Bank"),
+        "igj": (
+            "Inspectie Gezondheidszorg en Jeugd (IGJ)",
+            "the Health and Youth Care Inspectorate",
+        ),
+        "ilt": (
+            "Inspectie Leefomgeving en Transport (ILT)",
+            "the Human Environment and Transport Inspectorate",
+        ),
+        "onderwijsinspectie": ("Inspectie van het Onderwijs", "the Inspectorate of Education"),
+        "nctv": ("NCTV", "the NCTV"),
+        "ovv": ("Onderzoeksraad voor Veiligheid (OVV)", "the Dutch Safety Board"),
+        "other": ("een andere toezichthouder", "another supervisor"),
+    },
     "consequences.severity": {
         "negligible": ("verwaarloosbaar", "negligible"),
         "limited": ("beperkt", "limited"),

@@ -84,7 +84,7 @@ class DraftService:
         return cls(
             incidents,
             organisation=Organisation(
-                org.name, org.address, org.dpo_name, org.dpo_email, org.dpo_phone
+                org.name, org.address, org.dpo_name, org.dpo_email, org.dpo_phone, org.sector
             ),
             zone=settings.zone,
             assessment={

@@ -497,6 +497,32 @@ class Communication(_Group):
         "whether informing each person would take disproportionate effort (Art. 34(3)(c))",
         "of ieder afzonderlijk informeren onevenredige inspanning vergt (art. 34 lid 3c)",
     )
+    other_supervisors: (
+        Unknown
+        | list[
+            Literal[
+                "afm",
+                "agentschap_telecom",
+                "dnb",
+                "igj",
+                "ilt",
+                "onderwijsinspectie",
+                "nctv",
+                "ovv",
+                "other",
+            ]
+        ]
+    ) = fact(
+        "supervisors told under other notification duties (none: an empty list)",
+        "toezichthouders die op grond van andere meldplichten zijn geïnformeerd",
+    )
+
+
+class Documents(_Group):
+    attached: Unknown | list[str] = fact(
+        "documents attached to the notification (reports, logs, letters)",
+        "bij de melding gevoegde documenten (rapporten, logbestanden, brieven)",
+    )
 
 
 class Facts(BaseModel):
@@ -521,6 +547,7 @@ class Facts(BaseModel):
     dpo: Dpo = Field(default_factory=Dpo)
     notifier: Notifier = Field(default_factory=Notifier)
     communication: Communication = Field(default_factory=Communication)
+    documents: Documents = Field(default_factory=Documents)
     translations: dict[str, str | list[str]] = Field(default_factory=dict)
     """``summary@en`` → the text in that language; in JSON they sit next to their fact."""
 

@@ -18,6 +18,7 @@ from tests.incidents.conftest import make_alert
 ORGANISATION = Organisation(
     name="Wegenwacht Leden B.V.",
     address="Stationsplein 1, 3511 ED Utrecht",
+    sector="Automotive: roadside assistance and vehicle services for members",
 )
 
 AWARE = datetime(2026, 3, 28, 9, 0, tzinfo=UTC)
@@ -80,6 +81,7 @@ FULL_FACTS: dict[str, Any] = {
     "communication.subjects_informed": "planned",
     "communication.channel": "email",
     "communication.explanation": "High risk of phishing; members are informed by email.",
+    "communication.other_supervisors": [],
 }
 
 

@@ -6,10 +6,13 @@ import re
 
 import pytest
 
+from sentinel.drafts import ap_form
+from sentinel.drafts.ap import Organisation
 from sentinel.drafts.ap_form import FORM, SOURCES, questions
 from sentinel.drafts.errors import DraftError
 from sentinel.drafts.service import DraftService
-from sentinel.incidents.facts import FACTS, label
+from sentinel.incidents.decisions import decide
+from sentinel.incidents.facts import FACTS, UNKNOWN, label
 from sentinel.incidents.notifications import record_notification
 from sentinel.incidents.service import Incidents
 from tests.conftest import ManualClock
@@ -122,14 +125,14 @@ def test_the_facts_suggest_which_of_the_forms_choices_to_tick(
     assert "Ik wil één inbreuk melden (reguliere melding)\n" in block(nl, "1.1")
     # What the form asks that Sentinel does not record is listed on top, not left blank.
     on_top = nl[: nl.index("## 1.")]
-    assert "## Alleen op het formulier in te vullen (6)" in on_top
-    assert "- 3.1.1 KvK-nummer" in on_top and "- 5.4 Ondersteunende documentatie" in on_top
+    assert "## Alleen op het formulier in te vullen (2)" in on_top
+    assert "- 3.1.1 KvK-nummer" in on_top and "- 3.1.1 registratienummer van de FG" in on_top
     assert "- KvK-nummer: vul in op het formulier (Sentinel legt dit niet vast)" in block(
         nl, "3.1.1"
     )
     en = drafts.ap(insider_incident, by="dpo", lang="en").draft.content
     assert "- to tick (suggested): Aanzienlijk (significant)\n" in block(en, "9.3")
-    assert "## To fill in on the form only (6)" in en
+    assert "## To fill in on the form only (2)" in en
     # The English draft names each question as the Dutch form words it, to find it there.
     assert "**6.1 Personal data in general** _(Art. 33(3)(a) GDPR)_\n" in en
     assert "\n_On the form: Persoonsgegevens in het algemeen_\n" in en
@@ -195,7 +198,7 @@ def test_the_plain_text_draft_has_no_markup_and_ticks_the_suggested_choices(
     ) in text
     assert "([x] = voorstel; geen keuze af te leiden uit de feiten):\n" in text  # 6.2
     assert "\n  [x] Aanzienlijk\n" in text and "\n  [ ] Zeer groot\n" in text
-    assert "ALLEEN OP HET FORMULIER IN TE VULLEN (6)\n" in text
+    assert "ALLEEN OP HET FORMULIER IN TE VULLEN (2)\n" in text
 
     en = drafts.ap(insider_incident, by="dpo", lang="en", fmt="txt").draft.content
     assert "\nOn the form: Persoonsgegevens in het algemeen\n" in en
@@ -365,3 +368,157 @@ def test_contradicting_dates_are_listed_on_top_in_every_format(
     )
     fixed = drafts.ap(blank_incident, by="dpo", lang="nl").draft
     assert "Tegenstrijdig" not in fixed.content and "contradictions" not in fixed.details
+
+
+def _block(text: str, qid: str) -> str:
+    """One question of a plain-text draft: its number and wording up to the next question."""
+    start = text.index(f"\n{qid} ")
+    following = [text.find(f"\n{q.id} ", start + 1) for q in questions()]
+    end = min([i for i in following if i > start] + [len(text)])
+    return text[start:end]
+
+
+def test_the_reason_for_not_informing_the_people_is_the_decisions_reason(
+    drafts: DraftService, incidents: Incidents, insider_incident: str
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    for lang in ("nl", "en"):
+        text = drafts.ap(insider_incident, by="dpo", lang=lang, fmt="txt").draft.content
+        assert "\n10.1.x1 " in text  # asked in every draft, answered from what is known
+        answer = _block(text, "10.1.x1")
+        assert ("Niet van toepassing" if lang == "nl" else "Not applicable") in answer
+    decide(
+        incidents,
+        insider_incident,
+        notify_authority="yes",
+        notify_subjects="no",
+        reason="The export was deleted at the partner under supervision; no member is at risk.",
+        by="dpo",
+    )
+    for lang, question in (
+        ("nl", "Waarom ziet u af van het melden van het datalek aan de betrokkenen?"),
+        ("en", "Why are you not informing the people concerned of the breach?"),
+    ):
+        made = drafts.ap(insider_incident, by="dpo", lang=lang, fmt="txt").draft
+        answer = _block(made.content, "10.1.x1")
+        assert answer.startswith(f"\n10.1.x1 {question}")
+        assert "The export was deleted at the partner under supervision" in answer
+        assert "\n0: " in _block(made.content, "10.1.3")  # nobody is told
+        assert made.open_questions == []
+
+
+def test_without_a_decision_the_reason_comes_from_the_facts_or_is_asked_for(
+    drafts: DraftService, incidents: Incidents, blank_incident: str
+) -> None:
+    made = drafts.ap(blank_incident, by="dpo", fmt="txt").draft
+    assert "[AANVULLEN: besluit over het informeren van de betrokkenen" in _block(
+        made.content, "10.1.x1"
+    )
+    assert "decision" in {q.key for q in made.open_questions}
+    incidents.update_facts(
+        blank_incident,
+        {
+            "communication.subjects_informed": "not_required",
+            "communication.explanation": "De laptop was volledig versleuteld.",
+        },
+        by="frank",
+    )
+    text = drafts.ap(blank_incident, by="dpo", fmt="txt").draft.content
+    assert "\nDe laptop was volledig versleuteld.\n" in _block(text, "10.1.x1")
+
+
+def test_question_9_2_opens_with_the_damage_sentence_of_the_form() -> None:
+    q = next(q for q in questions() if q.id == "9.2")
+    assert q.nl.startswith("Lichamelijke, materiële en immateriële schade voor de betrokkenen. ")
+    assert q.en.startswith("Physical, material and non-material damage to the people concerned.")
+
+
+def test_the_renewed_form_is_dated_10_may_2021_by_the_aps_announcement() -> None:
+    assert "10 May 2021" in SOURCES["ap_renewal"].shows
+    assert "31 May 2021" not in (ap_form.__doc__ or "")
+    assert "renewed on 10 May\n2021" in (ap_form.__doc__ or "")
+
+
+def test_the_notifiers_email_is_optional(
+    drafts: DraftService, incidents: Incidents, insider_incident: str
+) -> None:
+    facts = {k: v for k, v in full_facts().items() if k != "notifier.email"}
+    incidents.update_facts(insider_incident, facts, by="frank")
+    for lang, optional in (
+        ("nl", "e-mailadres van de melder: niet opgegeven (optioneel op het formulier)"),
+        ("en", "the notifier's email: not given (optional)"),
+    ):
+        made = drafts.ap(insider_incident, by="dpo", lang=lang, fmt="txt").draft
+        assert optional in _block(made.content, "3.2.1")
+        assert "notifier.email" not in {q.key for q in made.open_questions}
+    # The phone number is not optional: without it the draft asks for it.
+    incidents.update_facts(insider_incident, {"notifier.phone": UNKNOWN}, by="frank")
+    made = drafts.ap(insider_incident, by="dpo", fmt="txt").draft
+    assert "notifier.phone" in {q.key for q in made.open_questions}
+
+
+def test_a_confirmed_wording_says_what_it_was_confirmed_against() -> None:
+    for q in questions():
+        if q.confirmed:
+            assert q.confirmed_against, q.id
+        else:
+            assert q.confirmed_against is None, q.id
+    notifier = next(q for q in questions() if q.id == "3.2.1")
+    assert "before and around its renewal of 10 May 2021" in (notifier.confirmed_against or "")
+    assert "not the live form" in (notifier.confirmed_against or "")
+    records = next(q for q in questions() if q.id == "6.3.1")
+    assert records.confirmed_against is not None and "'Datalekken'" in records.confirmed_against
+
+
+def test_sector_other_supervisors_documents_and_people_told_are_filled_in(
+    drafts: DraftService, incidents: Incidents, insider_incident: str
+) -> None:
+    facts = {
+        **full_facts(),
+        "communication.other_supervisors": ["ilt"],
+        "documents.attached": ["forensic-report.pdf"],
+    }
+    incidents.update_facts(insider_incident, facts, by="frank")
+    record_notification(
+        incidents, insider_incident, to="members", kind="communication", by="dpo", count=380
+    )
+    record_notification(
+        incidents, insider_incident, to="members", kind="communication", by="dpo", count=35
+    )
+    for lang in ("nl", "en"):
+        made = drafts.ap(insider_incident, by="dpo", lang=lang, fmt="txt").draft
+        text = made.content
+        assert "roadside assistance and vehicle services" in _block(text, "3.1.2")
+        assert "[x] Inspectie Leefomgeving en Transport (ILT)" in _block(text, "1.3")
+        assert "[ ] De Nederlandsche Bank (DNB)" in _block(text, "1.3")
+        documents = _block(text, "5.4")
+        assert "AL-1" in documents and "sentinel alerts show AL-1" in documents
+        assert "forensic-report.pdf" in documents
+        assert "\n415\n" in _block(text, "10.1.3")  # 380 + 35 members told
+        on_top = text[: text.index("\n1. ")]
+        for qid in ("1.3", "3.1.2", "5.4", "10.1.3"):
+            assert f"\n  {qid} " not in on_top, qid  # not left for the form
+        assert made.open_questions == []
+
+
+def test_the_sector_is_asked_for_when_the_setting_is_empty(
+    incidents: Incidents, blank_incident: str
+) -> None:
+    plain = DraftService(incidents, organisation=Organisation(name="X", address="Y"))
+    made = plain.ap(blank_incident, by="dpo", fmt="txt").draft
+    assert "organisation.sector" in {q.key for q in made.open_questions}
+    assert "[AANVULLEN: sector van de organisatie" in _block(made.content, "3.1.2")
+    assert "[AANVULLEN: bij de melding gevoegde documenten" in _block(made.content, "5.4")
+    assert "Nog niemand" in _block(made.content, "10.1.3")
+
+
+def test_the_draft_says_which_wordings_to_check_on_the_live_form(
+    drafts: DraftService, blank_incident: str
+) -> None:
+    en = drafts.ap(blank_incident, by="dpo", lang="en", fmt="txt").draft.content
+    lines = [x for x in en.splitlines() if x.startswith("Wording confirmed against copies")]
+    line = next(x for x in lines if "not the live form: " in x)
+    assert "10 May 2021" in line and "not the live form" in line
+    assert ": 3.3, 4.1.1, 4.1.2," in line and line.endswith("Check these on the live form.")
+    nl = drafts.ap(blank_incident, by="dpo", lang="nl").draft.content
+    assert "Formulering bevestigd tegen kopieën van het formulier van vóór en rond" in nl
