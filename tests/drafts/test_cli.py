@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 
 from sentinel.cli import drafts as drafts_cli
 from sentinel.cli import incidents as incident_cli
+from sentinel.drafts.ap_form import questions
 from sentinel.store.sqlite import SQLiteStore
 from tests.drafts.conftest import full_facts, write_touched
 
@@ -237,3 +238,26 @@ def test_out_writes_one_eml_per_reachable_member_once_every_letter_is_approved(
         "M004": "no_email",
         "M005": "missing_from_directory",
     }
+
+
+def test_the_plain_text_ap_draft_carries_every_question_in_both_languages(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`drafts ap --format txt`: every question of the form, with the reason for not
+    informing the people taken from the recorded decision and the sector from settings."""
+    monkeypatch.setenv("SENTINEL_ORGANISATION__SECTOR", "Automotive: remote vehicle coding")
+    inc = _incident(store_url, tmp_path, {"subjects": {"people": 12}})
+    reason = "Only vehicle data of 12 members reached a partner bound to confidentiality."
+    run(
+        incident_cli.app,
+        store_url,
+        *("decide", inc, "--authority", "yes", "--members", "no", "--reason", reason),
+    )
+    for lang in ("nl", "en"):
+        text = run(drafts_cli.app, store_url, "ap", inc, "--lang", lang, "--format", "txt").stdout
+        positions = [text.index(f"\n{q.id} {q.nl if lang == 'nl' else q.en}") for q in questions()]
+        assert positions == sorted(positions)
+        why = text[text.index("\n10.1.x1 ") : text.index("\n10.1.x2 ")]
+        assert f"\n{reason}\n" in why
+        sector = text[text.index("\n3.1.2 ") : text.index("\n3.2.1 ")]
+        assert "\nAutomotive: remote vehicle coding\n" in sector
