@@ -19,7 +19,7 @@ from sentinel.cli.common import (
     styled,
 )
 from sentinel.localtime import show
-from sentinel.services.actor import Actor
+from sentinel.services.actor import command_line
 from sentinel.services.alerts import AlertService
 
 app = typer.Typer(
@@ -46,7 +46,7 @@ def list_alerts(
         fail(f"--status must be one of {', '.join(STATUSES)}")
     with services(config, store_url) as ctx:
         page = AlertService(ctx).list(
-            Actor.cli(), status=status, rule=rule, severity=severity, limit=limit
+            command_line(), status=status, rule=rule, severity=severity, limit=limit
         )
     if as_json:
         emit(page.items)
@@ -71,7 +71,7 @@ def show_alert(
 ) -> None:
     """An alert with the events that fired it (its evidence query, run again)."""
     with services(config, store_url) as ctx:
-        a = AlertService(ctx).show(Actor.cli(), alert_id, evidence_limit=limit)
+        a = AlertService(ctx).show(command_line(), alert_id, evidence_limit=limit)
     if as_json:
         emit(a)
         return
@@ -110,7 +110,7 @@ def ack(
 ) -> None:
     """Acknowledge: someone is looking at it."""
     with services(config, store_url) as ctx:
-        AlertService(ctx).acknowledge(Actor.cli(by), alert_id)
+        AlertService(ctx).acknowledge(command_line(by), alert_id)
     console.print(f"{alert_id} acknowledged")
 
 
@@ -124,5 +124,5 @@ def close(
 ) -> None:
     """Close with a reason."""
     with services(config, store_url) as ctx:
-        AlertService(ctx).close(Actor.cli(by), alert_id, reason)
+        AlertService(ctx).close(command_line(by), alert_id, reason)
     console.print(f"{alert_id} closed")

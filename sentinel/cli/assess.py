@@ -12,9 +12,10 @@ from typing import Annotated
 import orjson
 import typer
 
-from sentinel.cli.common import ConfigOption, JsonOption, context, emit_json, fail
-from sentinel.cli.incidents import advise, print_assessment
-from sentinel.incidents.facts import FactsError, parse_facts
+from sentinel.cli.common import ConfigOption, JsonOption, context, emit, fail
+from sentinel.cli.incidents import print_assessment
+from sentinel.services.errors import Invalid
+from sentinel.services.incidents import assess_document
 
 
 def assess_command(
@@ -35,10 +36,10 @@ def assess_command(
     if not isinstance(data, dict):
         fail(f"{facts}: facts are a JSON object")
     try:
-        result = advise(ctx, parse_facts(data))
-    except FactsError as exc:
+        result = assess_document(ctx.settings, data)
+    except Invalid as exc:
         fail(f"{facts}: {exc}")
     if as_json:
-        emit_json(result.to_dict())
+        emit(result.advice())
         return
     print_assessment(result)

@@ -1,38 +1,44 @@
-"""Who is asking: every service call names its actor, so access checks and the audit can hook in."""
+"""Who is asking: every service call names its actor, so access checks and the audit can hook in.
+
+Any object with a ``username`` and ``can(permission)`` is an actor: a signed-in
+user or an API token's principal, or the person at the command line, who has the
+store open and so may do everything.
+"""
 
 from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
-from typing import Literal
+from typing import Protocol
 
 from sentinel.services.errors import Forbidden
 
-Via = Literal["cli", "web", "token", "system"]
+
+class Actor(Protocol):
+    @property
+    def username(self) -> str:
+        """The name recorded in histories and the audit trail."""
+
+    def can(self, permission: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
-class Actor:
-    name: str
-    """The name recorded in histories and the audit trail."""
-    via: Via = "cli"
-    permissions: frozenset[str] | None = None
-    """What the actor may do; None for the command line on the store itself, which may do
-    everything (whoever can open the store can change it anyway)."""
-    sees_restricted: bool = False
-    """May see restricted incidents without being a participant (the privacy officer)."""
+class Caller:
+    """An actor with a fixed set of permissions (``None``: all of them)."""
 
-    @classmethod
-    def cli(cls, by: str = "") -> Actor:
-        """The operating-system user (or whom ``--by`` names) acting on the store directly."""
-        return cls(name=by or getpass.getuser(), via="cli")
+    username: str
+    permissions: frozenset[str] | None = None
+    via: str = "cli"
 
     def can(self, permission: str) -> bool:
         return self.permissions is None or permission in self.permissions
 
-    def require(self, permission: str) -> None:
-        if not self.can(permission):
-            raise Forbidden(f"{self.name} may not do this: it needs the permission {permission}")
 
-    def sees_all_incidents(self) -> bool:
-        return self.permissions is None or self.sees_restricted
+def command_line(by: str = "") -> Caller:
+    """The operating-system user (or whom ``--by`` names) acting on the store directly."""
+    return Caller(username=by or getpass.getuser())
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise Forbidden(f"{actor.username} may not do this: it needs the permission {permission}")

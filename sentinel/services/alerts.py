@@ -11,7 +11,7 @@ from sentinel.alerts import STATUSES, AlertError, Alerts
 from sentinel.detection.model import SEVERITIES
 from sentinel.incidents.facts import Time
 from sentinel.services import paging
-from sentinel.services.actor import Actor
+from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Invalid, NotFound, Refused, ServiceError, Stale
 from sentinel.services.events import EventView
@@ -112,7 +112,7 @@ class AlertService:
         cursor: str | None = None,
     ) -> AlertPage:
         """Newest first (by when the alert last saw an event), a page at a time."""
-        actor.require("alerts:read")
+        require(actor, "alerts:read")
         if status and status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}")
         if severity and severity not in SEVERITIES:
@@ -133,7 +133,7 @@ class AlertService:
         self, actor: Actor, alert_id: str, *, evidence_limit: int = 50, cursor: str | None = None
     ) -> AlertDetail:
         """The alert and a page of its evidence, oldest event first (its query, run again)."""
-        actor.require("alerts:read")
+        require(actor, "alerts:read")
         rec = self._require(alert_id)
         query = self.alerts.evidence(rec)
         try:
@@ -166,29 +166,29 @@ class AlertService:
         self, actor: Actor, alert_id: str, *, version: str | None = None
     ) -> AlertSummary:
         """Someone is looking at it."""
-        actor.require("alerts:triage")
+        require(actor, "alerts:triage")
         return self._change(
-            alert_id, lambda: self.alerts.acknowledge(alert_id, actor.name, version=version)
+            alert_id, lambda: self.alerts.acknowledge(alert_id, actor.username, version=version)
         )
 
     def close(
         self, actor: Actor, alert_id: str, reason: str, *, version: str | None = None
     ) -> AlertSummary:
         """Closed with a reason ('false positive: …', 'handled: …')."""
-        actor.require("alerts:triage")
+        require(actor, "alerts:triage")
         if not reason.strip():
             raise Invalid("closing an alert needs a reason (e.g. 'false positive: …')")
         return self._change(
-            alert_id, lambda: self.alerts.close(alert_id, actor.name, reason, version=version)
+            alert_id, lambda: self.alerts.close(alert_id, actor.username, reason, version=version)
         )
 
     def mark_escalated(
         self, actor: Actor, alert_id: str, incident_id: str, *, version: str | None = None
     ) -> AlertSummary:
-        actor.require("alerts:triage")
+        require(actor, "alerts:triage")
         return self._change(
             alert_id,
-            lambda: self.alerts.escalate(alert_id, actor.name, incident_id, version=version),
+            lambda: self.alerts.escalate(alert_id, actor.username, incident_id, version=version),
         )
 
     def bulk(
@@ -200,7 +200,7 @@ class AlertService:
         reason: str | None = None,
     ) -> list[BulkOutcome]:
         """Each (id, version) in turn; one refusal does not stop the others."""
-        actor.require("alerts:triage")
+        require(actor, "alerts:triage")
         if action == "close" and not (reason or "").strip():
             raise Invalid("closing alerts needs a reason (e.g. 'false positive: …')")
         outcomes = []

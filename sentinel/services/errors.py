@@ -5,6 +5,14 @@ The command line turns them into exit codes, the API into problem+json statuses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sentinel.drafts.errors import DraftError, DraftNotFound
+from sentinel.incidents.facts import FactsError
+from sentinel.incidents.model import IncidentError, IncidentNotFound
+from sentinel.store.base import ConflictError
+
 
 class ServiceError(Exception):
     """Refused or failed; the message says why and, where it can, how to fix it."""
@@ -28,3 +36,16 @@ class Stale(ServiceError):
 
 class Forbidden(ServiceError):
     """The actor lacks the permission this needs."""
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """The domain's refusals in the services' terms (one place, so every service maps alike)."""
+    try:
+        yield
+    except (IncidentNotFound, DraftNotFound) as exc:
+        raise NotFound(str(exc)) from None
+    except (IncidentError, FactsError, DraftError) as exc:
+        raise Invalid(str(exc)) from None
+    except ConflictError as exc:
+        raise Stale(str(exc)) from None

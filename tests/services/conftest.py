@@ -12,7 +12,7 @@ from sentinel.config import Settings
 from sentinel.detection.evaluate import Detection
 from sentinel.detection.model import Meta, Rule
 from sentinel.events import Event, event_id
-from sentinel.services.actor import Actor
+from sentinel.services.actor import Caller
 from sentinel.services.context import ServiceContext
 from sentinel.store.base import Store
 from sentinel.store.query import EventQuery, Match, all_of
@@ -33,8 +33,8 @@ RULE = Rule(
     filter=Match("sentinel.account.status", "eq", "terminated"),
     group_by=("user.name",),
 )
-ANALYST = Actor("anna", via="web", permissions=frozenset({"alerts:read", "alerts:triage"}))
-VIEWER = Actor("victor", via="web", permissions=frozenset({"alerts:read", "incidents:read"}))
+ANALYST = Caller("anna", permissions=frozenset({"alerts:read", "alerts:triage"}))
+VIEWER = Caller("victor", permissions=frozenset({"alerts:read", "incidents:read"}))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentinel.services.actor import Actor
+from sentinel.services.actor import Caller
 from sentinel.services.alerts import AlertService
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Forbidden, Invalid, NotFound, Refused, Stale
@@ -72,7 +72,7 @@ def test_a_change_from_a_stale_version_is_refused(ctx: ServiceContext) -> None:
     alert = raise_alert(ctx, "m.jansen")
     service = AlertService(ctx)
     seen = service.show(ANALYST, alert)
-    service.acknowledge(Actor("bram", via="web", permissions=None), alert)
+    service.acknowledge(Caller("bram", permissions=None), alert)
 
     with pytest.raises(Stale, match="changed by someone else"):
         service.close(ANALYST, alert, "false positive: test account", version=seen.version)
@@ -95,7 +95,7 @@ def test_triage_needs_the_triage_permission(ctx: ServiceContext) -> None:
     with pytest.raises(Forbidden, match="alerts:triage"):
         service.acknowledge(VIEWER, alert)
     with pytest.raises(Forbidden, match="alerts:read"):
-        service.list(Actor("nobody", via="web", permissions=frozenset()))
+        service.list(Caller("nobody", permissions=frozenset()))
     assert service.show(ANALYST, alert).status == "new"
 
 
