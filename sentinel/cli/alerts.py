@@ -18,7 +18,7 @@ from sentinel.cli.common import (
     services,
     styled,
 )
-from sentinel.localtime import show
+from sentinel.localtime import parse_when, show
 from sentinel.services.actor import command_line
 from sentinel.services.alerts import AlertService
 
@@ -36,6 +36,18 @@ def list_alerts(
         str | None, typer.Option(help="Only this rule's alerts (its name or id).")
     ] = None,
     severity: Annotated[str | None, typer.Option(help="Only alerts of this severity.")] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Only alerts grouped on this account (user.name).")
+    ] = None,
+    source_ip: Annotated[
+        str | None, typer.Option("--source-ip", help="Only alerts grouped on this address.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="Last seen at or after: '-24h', ISO time.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Last seen at or before, like --from.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     as_json: JsonOption = False,
     config: ConfigOption = None,
@@ -45,8 +57,22 @@ def list_alerts(
     if status and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}")
     with services(config, store_url) as ctx:
+        now = ctx.clock.now()
+        try:
+            start = parse_when(since, ctx.zone, now) if since else None
+            end = parse_when(until, ctx.zone, now) if until else None
+        except ValueError as exc:
+            fail(str(exc))
         page = AlertService(ctx).list(
-            command_line(), status=status, rule=rule, severity=severity, limit=limit
+            command_line(),
+            status=status,
+            rule=rule,
+            severity=severity,
+            user=user,
+            source_ip=source_ip,
+            since=start,
+            until=end,
+            limit=limit,
         )
     if as_json:
         emit(page.items)

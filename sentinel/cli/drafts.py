@@ -175,7 +175,7 @@ def ap_command(
     with drafting(config, store_url) as (_ctx, service):
         made = service.ap(
             incident_id,
-            by=command_line(by).username,
+            by=command_line(by).name,
             kind=_AP_KINDS[kind],  # type: ignore[arg-type]
             lang=lang,  # type: ignore[arg-type]
             fmt=fmt,
@@ -243,7 +243,7 @@ def members_command(
         made = service.member_letters(
             incident_id,
             members,
-            by=command_line(by).username,
+            by=command_line(by).name,
             langs=lang or None,  # type: ignore[arg-type]
         )
         total, missing = members.count(), members.missing_from_directory()
@@ -349,7 +349,7 @@ def public_command(
 ) -> None:
     """A public communication, when informing each member is disproportionate (Art. 34(3)(c))."""
     with drafting(config, store_url) as (_ctx, service):
-        made = service.public_communication(incident_id, by=command_line(by).username, lang=lang)  # type: ignore[arg-type]
+        made = service.public_communication(incident_id, by=command_line(by).name, lang=lang)  # type: ignore[arg-type]
     _deliver(made, out, as_json)
 
 
@@ -365,7 +365,7 @@ def summary_command(
 ) -> None:
     """An internal summary for management: facts, deadline, assessment, decision, open points."""
     with drafting(config, store_url) as (_ctx, service):
-        made = service.management_summary(incident_id, by=command_line(by).username, lang=lang)  # type: ignore[arg-type]
+        made = service.management_summary(incident_id, by=command_line(by).name, lang=lang)  # type: ignore[arg-type]
     _deliver(made, out, as_json)
 
 
@@ -441,7 +441,7 @@ def approve_command(
 ) -> None:
     """Approve a version: it is frozen (its hash kept); new facts make a new version."""
     with drafting(config, store_url) as (ctx, service):
-        draft = service.versions.approve(draft_id, by=command_line(by).username, note=note)
+        draft = service.versions.approve(draft_id, by=command_line(by).name, note=note)
     assert draft.approved is not None
     console.print(
         f"{draft.id} approved by {draft.approved.by} at {show(draft.approved.at, ctx.zone)} "
@@ -468,7 +468,7 @@ def pending_command(
     """Make the drafts that completed playbook steps asked for (render_draft actions)."""
     with drafting(config, store_url) as (ctx, service):
         runs = Runs(service.incidents.store, ctx.clock, service.incidents, {})
-        resolved = render_pending(runs, service, by=command_line(by).username)
+        resolved = render_pending(runs, service, by=command_line(by).name)
     if as_json:
         emit_json([asdict(r) for r in resolved])
         return

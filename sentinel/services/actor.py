@@ -1,6 +1,6 @@
 """Who is asking: every service call names its actor, so access checks and the audit can hook in.
 
-Any object with a ``username`` and ``can(permission)`` is an actor: a signed-in
+Any object with a ``name`` and ``can(permission)`` is an actor: a signed-in
 user or an API token's principal, or the person at the command line, who has the
 store open and so may do everything.
 """
@@ -16,7 +16,7 @@ from sentinel.services.errors import Forbidden
 
 class Actor(Protocol):
     @property
-    def username(self) -> str:
+    def name(self) -> str:
         """The name recorded in histories and the audit trail."""
 
     def can(self, permission: str) -> bool: ...
@@ -26,7 +26,7 @@ class Actor(Protocol):
 class Caller:
     """An actor with a fixed set of permissions (``None``: all of them)."""
 
-    username: str
+    name: str
     permissions: frozenset[str] | None = None
     via: str = "cli"
 
@@ -36,9 +36,9 @@ class Caller:
 
 def command_line(by: str = "") -> Caller:
     """The operating-system user (or whom ``--by`` names) acting on the store directly."""
-    return Caller(username=by or getpass.getuser())
+    return Caller(name=by or getpass.getuser())
 
 
 def require(actor: Actor, permission: str) -> None:
     if not actor.can(permission):
-        raise Forbidden(f"{actor.username} may not do this: it needs the permission {permission}")
+        raise Forbidden(f"{actor.name} may not do this: it needs the permission {permission}")

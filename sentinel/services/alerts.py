@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -108,10 +109,18 @@ class AlertService:
         status: str | None = None,
         rule: str | None = None,
         severity: str | None = None,
+        user: str | None = None,
+        source_ip: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> AlertPage:
-        """Newest first (by when the alert last saw an event), a page at a time."""
+        """Newest first (by when the alert last saw an event), a page at a time.
+
+        ``user`` and ``source_ip`` match the account or address the rule grouped on;
+        ``since`` and ``until`` bound when the alert last saw an event.
+        """
         require(actor, "alerts:read")
         if status and status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}")
@@ -119,7 +128,15 @@ class AlertService:
             raise Invalid(f"severity must be one of {', '.join(SEVERITIES)}")
         after = paging.decode(cursor) if cursor else None
         records = self.alerts.list(
-            status=status, rule=rule, severity=severity, limit=limit + 1, after=after
+            status=status,
+            rule=rule,
+            severity=severity,
+            user=user,
+            source_ip=source_ip,
+            since=since,
+            until=until,
+            limit=limit + 1,
+            after=after,
         )
         items = [AlertSummary.of(r) for r in records[:limit]]
         more = len(records) > limit
@@ -168,7 +185,7 @@ class AlertService:
         """Someone is looking at it."""
         require(actor, "alerts:triage")
         return self._change(
-            alert_id, lambda: self.alerts.acknowledge(alert_id, actor.username, version=version)
+            alert_id, lambda: self.alerts.acknowledge(alert_id, actor.name, version=version)
         )
 
     def close(
@@ -179,7 +196,7 @@ class AlertService:
         if not reason.strip():
             raise Invalid("closing an alert needs a reason (e.g. 'false positive: …')")
         return self._change(
-            alert_id, lambda: self.alerts.close(alert_id, actor.username, reason, version=version)
+            alert_id, lambda: self.alerts.close(alert_id, actor.name, reason, version=version)
         )
 
     def mark_escalated(
@@ -188,7 +205,7 @@ class AlertService:
         require(actor, "alerts:triage")
         return self._change(
             alert_id,
-            lambda: self.alerts.escalate(alert_id, actor.username, incident_id, version=version),
+            lambda: self.alerts.escalate(alert_id, actor.name, incident_id, version=version),
         )
 
     def bulk(

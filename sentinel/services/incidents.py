@@ -376,7 +376,7 @@ class IncidentService:
             if not changes:
                 return self._facts_view(loaded)
             loaded = self.incidents.update_facts(
-                incident_id, changes, by=actor.username, version=version
+                incident_id, changes, by=actor.name, version=version
             )
         return self._facts_view(loaded)
 
@@ -435,7 +435,7 @@ class IncidentService:
         with domain_errors():
             loaded = self.incidents.open(
                 title or "",
-                by=actor.username,
+                by=actor.name,
                 severity=severity,
                 commander=commander,
                 alerts=alerts,
@@ -447,13 +447,13 @@ class IncidentService:
         manager = Alerts(self.ctx.store, self.ctx.clock)
         for alert_id in loaded.incident.alerts:
             try:
-                manager.escalate(alert_id, actor.username, loaded.incident.id)
+                manager.escalate(alert_id, actor.name, loaded.incident.id)
             except (AlertError, KeyError) as exc:
                 warnings.append(f"alert {alert_id} not marked escalated: {exc}")
         incident = loaded.incident
         if incident.playbook in books.playbooks:
             with domain_errors():
-                books.runs().start(incident.id, incident.playbook, by=actor.username)
+                books.runs().start(incident.id, incident.playbook, by=actor.name)
         elif incident.playbook:
             warnings.append(
                 f"playbook {incident.playbook!r} not found in {books.folder}; start one with "
@@ -474,7 +474,7 @@ class IncidentService:
         self.load(actor, incident_id, "incidents:write")
         with domain_errors():
             loaded = self.incidents.set_awareness(
-                incident_id, at, by=actor.username, reason=reason, version=version
+                incident_id, at, by=actor.name, reason=reason, version=version
             )
         return self.summary(loaded)
 
@@ -498,7 +498,7 @@ class IncidentService:
                 notify_authority=authority,
                 notify_subjects=subjects,
                 reason=reason,
-                by=actor.username,
+                by=actor.name,
                 version=version,
             )
         return DecisionView(
@@ -538,7 +538,7 @@ class IncidentService:
                 incident_id,
                 to=to,  # type: ignore[arg-type]
                 kind=phase,  # type: ignore[arg-type]
-                by=actor.username,
+                by=actor.name,
                 at=at,
                 reference=reference,
                 delay_reason=delay_reason,
@@ -560,7 +560,7 @@ class IncidentService:
         self.load(actor, incident_id, "incidents:write")
         with domain_errors():
             return _changed(
-                self.incidents.add_note(incident_id, text, by=actor.username, version=version)
+                self.incidents.add_note(incident_id, text, by=actor.name, version=version)
             )
 
     def set_status(
@@ -578,7 +578,7 @@ class IncidentService:
         with domain_errors():
             return _changed(
                 self.incidents.set_status(
-                    incident_id, status, by=actor.username, reason=reason, version=version
+                    incident_id, status, by=actor.name, reason=reason, version=version
                 )
             )
 
@@ -588,7 +588,7 @@ class IncidentService:
         self.load(actor, incident_id, "incidents:write")
         with domain_errors():
             return _changed(
-                self.incidents.close(incident_id, by=actor.username, reason=reason, version=version)
+                self.incidents.close(incident_id, by=actor.name, reason=reason, version=version)
             )
 
     def update(
@@ -609,7 +609,7 @@ class IncidentService:
             return _changed(
                 self.incidents.update(
                     incident_id,
-                    by=actor.username,
+                    by=actor.name,
                     title=title,
                     severity=severity,
                     commander=commander,

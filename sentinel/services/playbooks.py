@@ -234,7 +234,7 @@ class PlaybookService:
             known = ", ".join(sorted(self.playbooks)) or "none loaded"
             raise Invalid(f"no playbook {name!r} in {self.folder} ({known})")
         with domain_errors():
-            self.runs().start(incident_id, name, by=actor.username)
+            self.runs().start(incident_id, name, by=actor.name)
         return self.steps(actor, incident_id)
 
     def complete(
@@ -249,9 +249,7 @@ class PlaybookService:
         """Mark a step done; the actions it asks for (drafts, status, notifications) follow."""
         load_incident(self.incidents, actor, incident_id, "incidents:write")
         with domain_errors():
-            self.runs().complete(
-                incident_id, step_id, by=actor.username, note=note, version=version
-            )
+            self.runs().complete(incident_id, step_id, by=actor.name, note=note, version=version)
         return self._step(incident_id, step_id)
 
     def skip(
@@ -265,7 +263,5 @@ class PlaybookService:
     ) -> StepDetail:
         load_incident(self.incidents, actor, incident_id, "incidents:write")
         with domain_errors():
-            self.runs().skip(
-                incident_id, step_id, by=actor.username, reason=reason, version=version
-            )
+            self.runs().skip(incident_id, step_id, by=actor.name, reason=reason, version=version)
         return self._step(incident_id, step_id)

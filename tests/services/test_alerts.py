@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from sentinel.services.actor import Caller
@@ -38,6 +40,11 @@ def test_the_queue_filters_by_status_rule_and_severity(ctx: ServiceContext) -> N
     by_name = service.list(ANALYST, rule="terminated_account_activity").items
     assert {a.id for a in by_name} == {first, second}
     assert service.list(ANALYST, severity="low").items == []
+    assert [a.id for a in service.list(ANALYST, user="P.Smit").items] == [second]
+    since = service.show(ANALYST, second).last_seen
+    assert [a.id for a in service.list(ANALYST, since=since).items] == [second]
+    earlier = since - timedelta(milliseconds=1)
+    assert [a.id for a in service.list(ANALYST, until=earlier).items] == [first]
     with pytest.raises(Invalid, match="status must be one of"):
         service.list(ANALYST, status="open")
     with pytest.raises(Invalid, match="not one a list gave out"):
