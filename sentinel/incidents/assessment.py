@@ -643,12 +643,12 @@ def _availability(r: _Reader, affected: bool, short_hours: float) -> _Scored:
                 basis=f"people depend on data ({depended}) that is still unavailable",
                 cb=0.25,
             )
+    why = (
+        f"; people depend on it, but the effect on them is recorded as {impact}"
+        if depended is not None
+        else ""
+    )
     if lost:
-        why = (
-            f", though people depend on it, the effect on them is recorded as {impact}"
-            if depended is not None
-            else ""
-        )
         return _Scored(
             Level.RISK,
             [f"The data is lost for good: no backup, not restored{why}."],
@@ -662,7 +662,7 @@ def _availability(r: _Reader, affected: bool, short_hours: float) -> _Scored:
     if hours is not UNKNOWN and hours > short_hours:
         return _Scored(
             Level.RISK,
-            [f"The data was unavailable for {hours:g} hours, too long to rule out a risk."],
+            [f"The data was unavailable for {hours:g} hours, too long to rule out a risk{why}."],
             cb=0.25,
         )
     if backup is True or (restored is True and hours is not UNKNOWN):

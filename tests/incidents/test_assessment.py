@@ -271,6 +271,7 @@ def test_an_outage_recorded_without_effect_on_people_stays_below_high() -> None:
     )
     result = assess(parse_facts(facts))
     assert (result.risk, result.notify_subjects) == ("risk", "no")
+    assert any("the effect on them is recorded as minor" in r for r in result.reasons)
 
 
 def test_a_very_high_score_next_to_a_risk_that_is_not_high_says_which_holds() -> None:
