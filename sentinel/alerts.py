@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from sentinel import metrics
 from sentinel.clock import Clock
 from sentinel.detection.evaluate import Detection
 from sentinel.detection.model import Rule
@@ -120,6 +121,7 @@ class Alerts:
             except ConflictError:
                 continue
             report.new.append(aid)
+            metrics.alerts_raised.labels(rule.name).inc()
             if notify:
                 self._notify(aid, d, report)
             return

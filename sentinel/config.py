@@ -279,9 +279,10 @@ class AccessSettings(_Strict):
     secret_key: SecretStr | None = None
     """Base64 of 32 random bytes that encrypts TOTP secrets; never kept in the store.
     Unset: read from ``secret_key_file``."""
-    secret_key_file: Path = Path("var/secret.key")
-    """Created (0600) with a fresh key on first use when missing; every worker sharing a
-    store needs the same key."""
+    secret_key_file: Path | None = None
+    """Default: ``secret.key`` beside the SQLite store file (``var/secret.key`` for
+    Elasticsearch). Created (0600) with a fresh key on first use when missing; every
+    worker sharing a store needs the same key."""
     session_idle: Duration = timedelta(minutes=30)
     session_absolute: Duration = timedelta(hours=12)
     step_up: Duration = timedelta(minutes=10)

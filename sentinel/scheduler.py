@@ -18,6 +18,7 @@ from datetime import timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from sentinel import metrics
 from sentinel.clock import Clock
 from sentinel.config import Settings
 from sentinel.detection.engine import Engine
@@ -65,9 +66,12 @@ class Service:
             try:
                 summary = job.run()
             except Exception:
+                metrics.job_failures.labels(job.id).inc()
                 log.exception("%s failed; it runs again at its next interval", job.id)
                 return
-            log.info("%s: %s (%.1fs)", job.id, summary, time.monotonic() - started)
+            took = time.monotonic() - started
+            metrics.job_seconds.labels(job.id).observe(took)
+            log.info("%s: %s (%.1fs)", job.id, summary, took)
 
         return run
 

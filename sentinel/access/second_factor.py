@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sentinel.access import codes, totp
 from sentinel.access.model import PendingTotp, RecoveryCode, Totp, UserDoc
-from sentinel.access.secretbox import SecretBox
+from sentinel.access.secretbox import LazyBox, SecretBox
 from sentinel.access.users import UserError, UserRecords
 from sentinel.clock import Clock
 from sentinel.config import AccessSettings
@@ -30,7 +30,7 @@ class Enrolment:
 
 class SecondFactor:
     def __init__(
-        self, records: UserRecords, clock: Clock, box: SecretBox, settings: AccessSettings
+        self, records: UserRecords, clock: Clock, box: SecretBox | LazyBox, settings: AccessSettings
     ) -> None:
         self.records = records
         self.clock = clock

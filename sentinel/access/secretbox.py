@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sentinel.config import AccessSettings
+from sentinel.config import AccessSettings, Settings
 
+DEFAULT_FILE = Path("var/secret.key")
 _PREFIX = "v1:"
 _NONCE = 12
 
@@ -40,11 +42,13 @@ class SecretBox:
         return base64.b64encode(cls.generate_key_bytes()).decode()
 
     @classmethod
-    def from_settings(cls, settings: AccessSettings, *, create: bool = True) -> SecretBox:
+    def from_settings(
+        cls, settings: AccessSettings, default_file: Path = DEFAULT_FILE, *, create: bool = True
+    ) -> SecretBox:
         """The key from ``access.secret_key``, else from its file (made 0600 when missing)."""
         if settings.secret_key is not None:
             return cls(_decode(settings.secret_key.get_secret_value(), "access.secret_key"))
-        path = settings.secret_key_file
+        path = settings.secret_key_file or default_file
         if not path.exists() and create:
             _create_key_file(path)
         try:
@@ -72,6 +76,35 @@ class SecretBox:
                 "a stored second-factor secret does not open with this key: is "
                 "access.secret_key (or its file) the key it was enrolled with?"
             ) from None
+
+
+class LazyBox:
+    """Reads the key the first time a secret is sealed or opened, not when Sentinel starts:
+    signing in with a password alone, or serving pages, never touches the key."""
+
+    def __init__(self, load: Callable[[], SecretBox]) -> None:
+        self._load = load
+        self._box: SecretBox | None = None
+
+    def _get(self) -> SecretBox:
+        if self._box is None:
+            self._box = self._load()
+        return self._box
+
+    def seal(self, plaintext: str, context: str) -> str:
+        return self._get().seal(plaintext, context)
+
+    def open(self, token: str, context: str) -> str:
+        return self._get().open(token, context)
+
+
+def key_file(settings: Settings) -> Path:
+    """Where the key is read from when ``access.secret_key`` is unset."""
+    if settings.access.secret_key_file is not None:
+        return settings.access.secret_key_file
+    if settings.store_url.startswith("sqlite:///"):
+        return Path(settings.store_url.removeprefix("sqlite:///")).parent / "secret.key"
+    return DEFAULT_FILE
 
 
 def _decode(text: str, where: str) -> bytes:

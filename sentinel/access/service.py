@@ -15,12 +15,12 @@ from sentinel.access.authn import Authenticator
 from sentinel.access.model import Principal
 from sentinel.access.passwords import Passwords
 from sentinel.access.second_factor import SecondFactor
-from sentinel.access.secretbox import SecretBox
+from sentinel.access.secretbox import LazyBox, SecretBox, key_file
 from sentinel.access.sessions import Sessions
-from sentinel.access.tokens import Token, TokenRefused, Tokens
-from sentinel.access.users import UserError, UserRecords, Users
+from sentinel.access.tokens import Token, TokenNotFound, TokenRefused, Tokens
+from sentinel.access.users import UserRecords, Users
 from sentinel.clock import Clock
-from sentinel.config import AccessSettings
+from sentinel.config import AccessSettings, Settings
 from sentinel.store.base import Store
 
 
@@ -30,7 +30,7 @@ class Access:
         store: Store,
         clock: Clock,
         settings: AccessSettings,
-        box: SecretBox,
+        box: SecretBox | LazyBox,
         *,
         hasher: PasswordHasher | None = None,
     ) -> None:
@@ -55,8 +55,11 @@ class Access:
         )
 
     @classmethod
-    def from_settings(cls, store: Store, clock: Clock, settings: AccessSettings) -> Access:
-        return cls(store, clock, settings, SecretBox.from_settings(settings))
+    def from_settings(cls, store: Store, clock: Clock, settings: Settings) -> Access:
+        """Access as configured; the secret key is read (or made) when a second factor needs it."""
+        path = key_file(settings)
+        box = LazyBox(lambda: SecretBox.from_settings(settings.access, path))
+        return cls(store, clock, settings.access, box)
 
     def create_token(
         self,
@@ -92,7 +95,7 @@ class Access:
     def revoke_token(self, token_id: str, *, by: Principal) -> Token:
         token = self.tokens.get(token_id)
         if token is None or (token.doc.user != by.username and not by.can("users:admin")):
-            raise UserError(f"no token {token_id}")
+            raise TokenNotFound(f"no token {token_id}")
         if token.doc.revoked is None:
             token = self.tokens.revoke(token, by.username)
             auditing.record(

@@ -38,6 +38,10 @@ class TokenRefused(ValueError):
     """A token cannot be made as asked (scope beyond the role, lifetime too long)."""
 
 
+class TokenNotFound(LookupError):
+    """No such token (or none of yours)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     id: str

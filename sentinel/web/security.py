@@ -1,0 +1,171 @@
+"""Who is asking, before anything else: the session cookie or the bearer token, and CSRF.
+
+For every request the middleware resolves an ``Authorization: Bearer snt_…`` token
+or the session cookie into ``request.state.principal`` (and ``.session``). Under
+``/api`` a request without a live credential is answered 401 at once, before any
+routing, validation or lookup, so an unknown id and a known one look the same;
+only the public routes (the OpenAPI document, signing in) are let through. Pages
+read ``request.state.principal`` and send people to the sign-in form themselves.
+
+A write made with the session cookie must carry the session's CSRF token in the
+``X-CSRF-Token`` header (HTMX: ``hx-headers``) or a ``csrf`` form field; a bearer
+token needs none (a browser never sends it by itself). After the route has run,
+every write through the API, and every use of a token, is an audit entry.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from sentinel.access import auditing
+from sentinel.access.authn import NotSignedIn
+from sentinel.access.model import Principal
+from sentinel.access.sessions import Session
+from sentinel.web.guard import routes
+from sentinel.web.problems import problem, unauthorized
+from sentinel.web.refusals import record_refusal
+
+COOKIE = "sentinel_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FORM = "application/x-www-form-urlencoded"
+_MAX_FORM = 1 << 20
+
+
+def is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    """HttpOnly, SameSite=Lax, Secure when served over TLS (or ``access.cookie_secure``)."""
+    secure = request.app.state.access.settings.cookie_secure
+    if secure is None:
+        secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", secure=secure, path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+
+
+def public_paths(app: FastAPI) -> frozenset[str]:
+    """The API paths anyone may call: the OpenAPI document and routes marked public."""
+    cached: frozenset[str] | None = getattr(app.state, "public_paths", None)
+    if cached is None:
+        found = {app.openapi_url} if app.openapi_url else set()
+        found |= {r.path for r in routes(app) if r.rule is not None and r.rule.kind == "public"}
+        cached = frozenset(found)
+        app.state.public_paths = cached
+    return cached
+
+
+class Authenticate(BaseHTTPMiddleware):
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.principal = None
+        request.state.session = None
+        app: FastAPI = request.app
+        path = request.url.path
+        guarded = is_api(path) and path not in public_paths(app)
+        try:
+            principal, session = await run_in_threadpool(_resolve, request)
+        except NotSignedIn as exc:
+            if guarded:
+                return unauthorized(_say(exc.reason))
+            principal, session = None, None
+        except _BadHeader as exc:
+            return unauthorized(str(exc))
+        if guarded and principal is None:
+            return unauthorized()
+        request.state.principal = principal
+        request.state.session = session
+        if session is not None and request.method in UNSAFE and path not in app.state.csrf_exempt:
+            given = request.headers.get(CSRF_HEADER) or await _form_token(request)
+            if not given or not hmac.compare_digest(given, session.doc.csrf):
+                await run_in_threadpool(
+                    record_refusal, request, "CSRF token missing or wrong", "csrf"
+                )
+                return problem(
+                    403,
+                    f"a write signed in by cookie needs the session's CSRF token in the "
+                    f"{CSRF_HEADER} header or the {CSRF_FIELD!r} form field",
+                    code="csrf",
+                )
+        response = await call_next(request)
+        if principal is not None and is_api(path):
+            if request.method in UNSAFE:
+                await run_in_threadpool(_audit_write, request, principal, response.status_code)
+            elif principal.via == "token":
+                await run_in_threadpool(_audit_token_use, request, principal, response.status_code)
+        return response
+
+
+class _BadHeader(Exception):
+    pass
+
+
+def _resolve(request: Request) -> tuple[Principal | None, Session | None]:
+    access = request.app.state.access
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise _BadHeader("use 'Authorization: Bearer <token>' with a Sentinel API token")
+        return access.auth.token_principal(value.strip(), client=client_of(request)), None
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return None, None
+    principal, session = access.auth.session_principal(secret)
+    return principal, session
+
+
+async def _form_token(request: Request) -> str | None:
+    if request.headers.get("content-type", "").split(";")[0].strip() != _FORM:
+        return None
+    body = await request.body()
+    if len(body) > _MAX_FORM:
+        return None
+    values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+    return values[0] if values else None
+
+
+def _audit_write(request: Request, who: Principal, status: int) -> None:
+    auditing.record(
+        request.app.state.store,
+        request.app.state.clock,
+        who,
+        "api.write",
+        f"{request.method} {request.url.path}",
+        {"status": status},
+    )
+
+
+def _audit_token_use(request: Request, who: Principal, status: int) -> None:
+    auditing.record(
+        request.app.state.store,
+        request.app.state.clock,
+        who,
+        "token.used",
+        f"{request.method} {request.url.path}",
+        {"status": status},
+    )
+
+
+def _say(reason: str) -> str:
+    if "timeout" in reason or "idle" in reason:
+        return "your session has ended; sign in again"
+    if reason.startswith("token"):
+        return "this token is no longer valid (expired or revoked); make a new one"
+    return "sign in first"
