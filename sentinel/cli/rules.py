@@ -47,9 +47,10 @@ RulesDirOption = Annotated[
 
 
 def vocabulary(ctx: Context) -> Vocabulary:
-    """Actions the data map and parsers know, so rules naming others are refused."""
+    """Actions the data map and parsers know, so rules naming others are refused; the sources."""
+    sources = frozenset(s.name for s in ctx.settings.sources)
     if ctx.settings.data_map is None:
-        return Vocabulary()
+        return Vocabulary(sources=sources)
     try:
         data_map = load_data_map(ctx.settings.data_map)
     except EnrichmentError as exc:
@@ -57,6 +58,7 @@ def vocabulary(ctx: Context) -> Vocabulary:
     return Vocabulary(
         actions=frozenset(data_map.actions) | PARSER_ACTIONS,
         categories=frozenset(data_map.categories),
+        sources=sources,
     )
 
 

@@ -484,7 +484,7 @@ def api_silent(ctx: Ctx, d: date) -> Incident:
         source_ip=None,
         start=start,
         end=end,
-        expect={"service.name": "api"},
+        expect={"event.dataset": "app"},
     )
     return Incident(planted, [], silence=(start, end))
 

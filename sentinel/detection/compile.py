@@ -32,11 +32,39 @@ from sigma.types import (
     SpecialChars,
 )
 
-from sentinel.store.query import And, Filter, Match, Not, Or
+from sentinel.store.query import FIELD_NAME, And, Filter, Match, Not, Or
 
 
 class CompileError(ValueError):
-    """The rule uses something the engine cannot run exactly."""
+    """The rule uses something the engine cannot run exactly; ``field`` names where."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def unusable_field(name: str) -> str | None:
+    """Why a rule cannot name this field, with the fix; None when it can.
+
+    CSV columns and JSON keys land under ``labels.<name>`` as written, spaces and
+    all; the stores address fields by dotted name, so such a name is refused at
+    load rather than failing when the rule runs.
+    """
+    if FIELD_NAME.match(name):
+        return None
+    column = name.removeprefix("labels.")
+    odd = "a space" if " " in name else "a character other than letters, digits, '_' and '.'"
+    return (
+        f"field {name!r} cannot be used in a rule: it has {odd}. Map the column to a "
+        f'usable name in the source\'s field_map, e.g. field_map = {{"{column}" = '
+        f'"labels.{_tidy(column)}"}} (or to an event field such as "source.ip"), '
+        "and use that name in the rule"
+    )
+
+
+def _tidy(column: str) -> str:
+    out = re.sub(r"[^A-Za-z0-9_.]+", "_", column).strip("_.").lower()
+    return out if out and (out[0].isalpha() or out[0] == "_") else f"f_{out}"
 
 
 _COMPARE = {
@@ -96,6 +124,8 @@ def _string_pattern(value: SigmaString) -> tuple[str, bool]:
 def _leaf(field: str | None, value: object) -> Filter:
     if field is None:
         raise CompileError("keyword searches (values without a field) are not supported")
+    if (problem := unusable_field(field)) is not None:
+        raise CompileError(problem, field)
     if isinstance(value, SigmaExpansion):
         return Or(tuple(_leaf(field, v) for v in value.values))
     if isinstance(value, SigmaString):

@@ -96,7 +96,12 @@ class ExampleResult:
 
 
 def example_files(rules_dir: Path) -> list[Path]:
-    return sorted(rules_dir.glob(f"*{EXAMPLES_SUFFIX}"))
+    """Examples files in the folder and its subfolders, as the rules are found."""
+    found = rules_dir.rglob(f"*{EXAMPLES_SUFFIX}")
+    return sorted(
+        (f for f in found if not any(p.startswith(".") for p in f.relative_to(rules_dir).parts)),
+        key=lambda f: f.relative_to(rules_dir).parts,
+    )
 
 
 def load_examples(path: Path) -> Examples:

@@ -21,7 +21,7 @@ from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from sentinel.detection.compile import CompileError, rule_filter
+from sentinel.detection.compile import CompileError, rule_filter, unusable_field
 from sentinel.detection.model import (
     Baseline,
     Condition,
@@ -33,7 +33,7 @@ from sentinel.detection.model import (
     Throttle,
 )
 from sentinel.detection.schema import SentinelSpec
-from sentinel.events import is_known_field
+from sentinel.events import SOURCE_NAME, is_known_field
 from sentinel.store.query import LIST_FIELDS, And, Filter, Match, Not, Or
 
 EXAMPLES_SUFFIX = ".examples.yml"
@@ -71,6 +71,13 @@ class Vocabulary:
     categories: frozenset[str] = frozenset(
         {"contact", "identity", "financial", "location", "vehicle", "credentials"}
     )
+    sources: frozenset[str] | None = None
+    """The configured sources' names; None when not known (examples, tests)."""
+
+
+OPEN_ACTIONS = frozenset({"aws"})
+"""Log sources (Sigma ``logsource.product``) whose ``event.action`` is the provider's own
+API name (thousands of them), so it is not checked against the data map's actions."""
 
 
 class _Refused(Exception):
@@ -81,10 +88,13 @@ class _Refused(Exception):
 
 
 def rule_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """The rule files of each folder and its subfolders (``rules/infra/``), or the files given."""
     for path in paths:
         if path.is_dir():
-            for f in sorted([*path.glob("*.yml"), *path.glob("*.yaml")]):
-                if not f.name.endswith(EXAMPLES_SUFFIX):
+            found = [*path.rglob("*.yml"), *path.rglob("*.yaml")]
+            for f in sorted(found, key=lambda f: f.relative_to(path).parts):
+                hidden = any(part.startswith(".") for part in f.relative_to(path).parts)
+                if not hidden and not f.name.endswith(EXAMPLES_SUFFIX):
                     yield f
         else:
             yield path
@@ -222,9 +232,12 @@ def _build(path: Path, index: int, doc: dict[str, Any], node: Node, vocab: Vocab
     except SigmaError as exc:
         raise _Refused(f"Sigma: {exc}", _line(node, "detection")) from None
     except CompileError as exc:
-        raise _Refused(str(exc), _line(node, "detection")) from None
-    _check_filter(flt, vocab, node)
-    extension = _extension(spec, node)
+        where = _find_key_line(node, exc.field) if exc.field else None
+        raise _Refused(str(exc), where or _line(node, "detection")) from None
+    logsource = doc.get("logsource")
+    product = logsource.get("product") if isinstance(logsource, dict) else None
+    _check_filter(flt, replace(vocab, actions=None) if product in OPEN_ACTIONS else vocab, node)
+    extension = _extension(spec, vocab)
     kind = extension[0] if extension else "match"
     rule = Rule(
         **common,
@@ -258,7 +271,7 @@ def _meta(spec: SentinelSpec, doc: dict[str, Any], vocab: Vocabulary, node: Node
     )
 
 
-def _extension(spec: SentinelSpec, node: Node) -> tuple[str, Any] | None:
+def _extension(spec: SentinelSpec, vocab: Vocabulary) -> tuple[str, Any] | None:
     if spec.new_terms:
         nt = spec.new_terms
         return "new_terms", NewTerms(tuple(nt.fields), tuple(nt.group_by), nt.history)
@@ -267,7 +280,11 @@ def _extension(spec: SentinelSpec, node: Node) -> tuple[str, Any] | None:
         return "baseline", Baseline(tuple(b.group_by), b.window, b.history, b.ratio, b.min_count)
     if spec.flatline:
         f = spec.flatline
-        return "flatline", Flatline(tuple(f.group_by), f.span, f.history, tuple(f.expected))
+        expected = tuple(f.expected)
+        if tuple(f.group_by) == (SOURCE_NAME,) and vocab.sources is not None:
+            # a pack expects its sources only where they are configured
+            expected = tuple(name for name in expected if name in vocab.sources)
+        return "flatline", Flatline(tuple(f.group_by), f.span, f.history, expected)
     return None
 
 
@@ -337,6 +354,8 @@ def _group_fields(rule: Rule) -> list[str]:
 
 def _check_fields(fields: Iterable[str], node: Node) -> None:
     for name in fields:
+        if (problem := unusable_field(name)) is not None:
+            raise _Refused(problem, _find_key_line(node, name))
         if not is_known_field(name):
             raise _Refused(
                 f"field {name!r} is never carried by events (see docs/events.md for the fields)",

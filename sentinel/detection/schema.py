@@ -8,13 +8,28 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from sentinel.config import parse_duration
+from sentinel.detection.compile import unusable_field
 from sentinel.detection.model import SEVERITIES
 
+
+def _field_name(name: str) -> str:
+    if (problem := unusable_field(name)) is not None:
+        raise ValueError(problem)
+    return name
+
+
 Span = Annotated[timedelta, BeforeValidator(parse_duration)]
-FieldName = Annotated[str, Field(pattern=r"^@?[A-Za-z_][A-Za-z0-9_.]*$")]
+FieldName = Annotated[str, AfterValidator(_field_name)]
 
 
 class _Strict(BaseModel):

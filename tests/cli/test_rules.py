@@ -108,8 +108,8 @@ def test_validate_the_shipped_pack(store_url: str) -> None:
     invoke("rules", "validate")
     checked = as_json(invoke("rules", "validate", "--json"))
     assert checked["errors"] == []
-    assert checked["files"] == len(list(RULES.glob("*.yml"))) - len(
-        list(RULES.glob("*.examples.yml"))
+    assert checked["files"] == len(list(RULES.rglob("*.yml"))) - len(
+        list(RULES.rglob("*.examples.yml"))
     )
     assert {"member_export_large", "inactive_account_activity"} <= set(checked["rules"])
 
@@ -146,6 +146,25 @@ def test_validate_refuses_actions_the_data_map_does_not_know(
 
     [error] = checked["errors"]
     assert "member.exprot" in error["reason"]
+
+
+def test_a_column_name_with_a_space_is_refused_not_a_traceback(
+    store_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "spaced.yml").write_text(
+        TYPO_RULE.replace("event.acton: member.export", "labels.Request Parameters: x")
+    )
+
+    checked = as_json(invoke("rules", "validate", "--rules", str(folder), "--json", code=1))
+    refused = invoke("detect", "--from", "-1d", "--rules", str(folder), code=2)
+
+    [error] = checked["errors"]
+    assert (error["line"], error["rule"]) == (9, "typo_rule")
+    assert "'labels.Request Parameters' cannot be used in a rule" in error["reason"]
+    assert "Traceback" not in refused.output
+    assert "cannot be used in a rule: it has a space" in said(refused.output)
 
 
 def test_validate_of_a_missing_folder_is_a_usage_error(store_url: str, tmp_path: Path) -> None:
