@@ -637,11 +637,18 @@ def update_command(
     remove: Annotated[
         list[str] | None, typer.Option("--remove", help="Remove a participant.")
     ] = None,
+    restricted: Annotated[
+        bool | None,
+        typer.Option(
+            "--restricted/--not-restricted",
+            help="Need to know: only its people and the privacy officer see it.",
+        ),
+    ] = None,
     by: ByOption = "",
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
-    """Change title, severity, commander or participants."""
+    """Change title, severity, commander, participants or whether it is need-to-know."""
     with services(config, store_url) as ctx:
         incident = IncidentService(ctx).update(
             command_line(by),
@@ -651,10 +658,12 @@ def update_command(
             commander=commander,
             add=add or [],
             remove=remove or [],
+            restricted=restricted,
         )
     console.print(
         f"{incident.id}: {incident.title} · {incident.severity} · commander "
         f"{incident.commander or '—'} · {', '.join(incident.participants) or 'no participants'}"
+        + (" · restricted (need to know)" if incident.restricted else "")
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from sentinel import audit
+from sentinel.access.need_to_know import may_see
 from sentinel.alerts import AlertError, Alerts
 from sentinel.config import Settings
 from sentinel.incidents.assessment import Assessment, assess
@@ -132,6 +133,7 @@ class IncidentSummary(BaseModel):
     status: str
     severity: str
     commander: str | None
+    restricted: bool
     created: Time
     clock: ClockView | None
 
@@ -219,6 +221,7 @@ class ChangedIncident(BaseModel):
     severity: str
     commander: str | None
     participants: list[str]
+    restricted: bool
 
 
 # the service ---------------------------------------------------------------------------
@@ -260,18 +263,23 @@ class IncidentService:
         if open_only:
             where["open"] = True
         after = paging.decode(cursor) if cursor else None
-        records = self.ctx.store.find_records(
-            "incident", where, order_by="created", descending=True, limit=limit + 1, after=after
-        )
-        items = []
-        with domain_errors():
-            for rec in records[:limit]:
-                incident = Incident.from_data(rec.id, rec.data)
-                items.append(self.summary(Loaded(incident, rec.version)))
-        last = records[limit - 1] if len(records) > limit else None
-        return IncidentPage(
-            items=items, next=paging.encode((last.data["created"], last.id)) if last else None
-        )
+        items: list[IncidentSummary] = []
+        while True:
+            records = self.ctx.store.find_records(
+                "incident", where, order_by="created", descending=True, limit=limit, after=after
+            )
+            with domain_errors():
+                for rec in records:
+                    incident = Incident.from_data(rec.id, rec.data)
+                    if not may_see(actor, incident):
+                        continue
+                    if len(items) == limit:
+                        return IncidentPage(items=items, next=paging.encode(after))
+                    items.append(self.summary(Loaded(incident, rec.version)))
+                    after = (rec.data["created"], rec.id)
+                if len(records) < limit:
+                    return IncidentPage(items=items, next=None)
+                after = (records[-1].data["created"], records[-1].id)
 
     def summary(self, loaded: Loaded) -> IncidentSummary:
         i = loaded.incident
@@ -282,6 +290,7 @@ class IncidentService:
             status=i.status,
             severity=i.severity,
             commander=i.commander,
+            restricted=i.restricted,
             created=i.created,
             clock=self.clock_view(i),
         )
@@ -601,10 +610,13 @@ class IncidentService:
         commander: str | None = None,
         add: Sequence[str] = (),
         remove: Sequence[str] = (),
+        restricted: bool | None = None,
         version: str | None = None,
     ) -> ChangedIncident:
-        """Title, severity, commander and participants."""
+        """Title, severity, commander, participants and whether it is need-to-know."""
         self.load(actor, incident_id, "incidents:write")
+        if restricted is not None or add or remove:
+            require(actor, "incidents:restrict")
         with domain_errors():
             return _changed(
                 self.incidents.update(
@@ -615,6 +627,7 @@ class IncidentService:
                     commander=commander,
                     add=add,
                     remove=remove,
+                    restricted=restricted,
                     version=version,
                 )
             )
@@ -660,4 +673,5 @@ def _changed(loaded: Loaded) -> ChangedIncident:
         severity=i.severity,
         commander=i.commander,
         participants=list(i.participants),
+        restricted=i.restricted,
     )

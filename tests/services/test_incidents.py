@@ -173,3 +173,30 @@ def test_the_list_pages_newest_first(ctx: ServiceContext, clock: ManualClock) ->
     assert seen == list(reversed(opened[1:]))
     with pytest.raises(NotFound, match="no incident INC-2026-9999"):
         service.show(COMMANDER, "INC-2026-9999")
+
+
+def test_a_restricted_incident_is_seen_only_by_its_people_and_the_privacy_officer(
+    ctx: ServiceContext,
+) -> None:
+    service = IncidentService(ctx)
+    public = service.open(COMMANDER, "Letter to the wrong garage").id
+    secret = service.open(COMMANDER, "Board member's account misused").id
+    with pytest.raises(Forbidden, match="incidents:restrict"):
+        service.update(COMMANDER, secret, restricted=True)
+    service.update(OFFICER, secret, restricted=True, add=["paul"])
+    outsider = Caller("otto", permissions=COMMANDER.permissions)
+    participant = Caller("paul", permissions=COMMANDER.permissions)
+    privacy_officer = Caller("pia", permissions=frozenset({"incidents:read", "incidents:all"}))
+
+    assert [i.id for i in service.list(outsider).items] == [public]
+    assert [i.id for i in service.list(outsider, limit=1).items] == [public]
+    for who in (participant, privacy_officer, COMMANDER):
+        assert [i.id for i in service.list(who).items] == [secret, public]
+    for read in (service.show, service.facts, service.timeline, service.members):
+        with pytest.raises(NotFound, match=f"no incident {secret}"):
+            read(outsider, secret)
+    with pytest.raises(NotFound, match=f"no incident {secret}"):
+        service.add_note(outsider, secret, "curious")
+    with pytest.raises(NotFound):
+        service.playbooks.steps(outsider, secret)
+    assert service.show(participant, secret).restricted is True
