@@ -1,25 +1,38 @@
 """Turns one rule and one time span into detections, with the work pushed into the store.
 
 Every kind asks the store for aggregated rows (groups, buckets, counts, first
-and last times), never for the events themselves. Windows are aligned to the
-epoch (a correlation's timespan, a match rule's window), so the same burst
-always lands in the same window and gets the same alert id, however often and
-with whatever overlap the rule runs.
+and last times), never for whole events: a sliding threshold reads the times of
+events only in the few windows where the aggregates say it can fire. Buckets
+are aligned to the epoch (a correlation's timespan, a match rule's window), so
+the same burst always lands in the same bucket and gets the same alert id,
+however often and with whatever overlap the rule runs.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sentinel.detection.model import Rule, RuleSet
 from sentinel.events import format_timestamp
 from sentinel.localtime import span as human
 from sentinel.store.base import Store
-from sentinel.store.query import Aggregation, AggRow, EventQuery, Filter, Match, Or, all_of
+from sentinel.store.query import (
+    Aggregation,
+    AggRow,
+    EventQuery,
+    Filter,
+    GroupSpan,
+    Match,
+    Or,
+    Windows,
+    all_of,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_HISTORY_BUCKETS = 3
@@ -53,16 +66,11 @@ class Detection:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-STAGGER = 2
-"""Threshold windows are evaluated at this many offsets (a timespan's halves), so a
-burst that straddles a window boundary still falls mostly inside one window."""
-
-
-def floor(ts: datetime, size: timedelta, offset: timedelta = timedelta(0)) -> datetime:
+def floor(ts: datetime, size: timedelta) -> datetime:
+    """The start of the epoch-aligned bucket of ``size`` holding ``ts``."""
     step = int(size.total_seconds() * 1000)
-    off = int(offset.total_seconds() * 1000) % step
-    ms = int((ts - EPOCH).total_seconds() * 1000) - off
-    return EPOCH + timedelta(milliseconds=ms // step * step + off)
+    ms = int((ts - EPOCH).total_seconds() * 1000)
+    return EPOCH + timedelta(milliseconds=ms // step * step)
 
 
 def evaluate(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
@@ -103,24 +111,25 @@ def _rows(
     span: Span,
     *,
     bucket: timedelta | None = None,
-    offset: timedelta = timedelta(0),
     distinct: str | None = None,
     min_count: int = 1,
     min_distinct: int = 0,
 ) -> list[AggRow]:
-    start = floor(span.start, bucket, offset) if bucket else span.start
+    start = floor(span.start, bucket) if bucket else span.start
     agg = Aggregation(
         group_by=group_by,
         distinct=distinct,
         bucket=bucket,
-        offset=offset,
         min_count=min_count,
         min_distinct=min_distinct,
     )
-    # An event without a group-by field belongs to no group (as in Elastic's threshold
-    # rules): "failed logins per user" must not pool every anonymous request into one.
-    keyed = all_of(flt, *(Match(f, "exists", True) for f in group_by))
-    return list(store.aggregate(EventQuery(filter=keyed, start=start, end=span.end), agg))
+    return list(store.aggregate(EventQuery(_keyed(flt, group_by), start, span.end), agg))
+
+
+def _keyed(flt: Filter | None, group_by: tuple[str, ...]) -> Filter | None:
+    """An event without a group-by field belongs to no group (as in Elastic's threshold
+    rules): "failed logins per user" must not pool every anonymous request into one."""
+    return all_of(flt, *(Match(f, "exists", True) for f in group_by))
 
 
 def _sources(rule: Rule, rules: RuleSet) -> list[tuple[Rule, tuple[str, ...]]]:
@@ -168,36 +177,196 @@ def _match(rule: Rule, store: Store, span: Span) -> list[Detection]:
 def _threshold(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
     assert rule.condition is not None
     cond = rule.condition
+    if cond.op in ("gt", "gte") and cond.upper is None:
+        return _sliding(rule, rules, store, span)
+    return _aligned(rule, rules, store, span)
+
+
+def _parts(
+    rule: Rule, rules: RuleSet, shared_minimum: int
+) -> tuple[list[tuple[Filter | None, tuple[str, ...]]], int]:
+    """What to ask the store for: one query when the referenced rules share their group
+    fields (and the threshold can be pushed down), else one per rule, summed after."""
+    sources = _sources(rule, rules)
+    if rule.kind == "value_count" or len({fields for _, fields in sources}) == 1:
+        flt = _any_of([r.filter for r, _ in sources if r.filter is not None])
+        return [(flt, sources[0][1])], shared_minimum
+    return [(ref.filter, fields) for ref, fields in sources], 1
+
+
+def _sliding(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
+    """Fires for a group when any stretch of the timespan holds the threshold.
+
+    The span is cut into buckets of the timespan, aligned to the epoch. An event
+    *completes* the threshold when the timespan ending at it holds enough; those
+    events all lie in a bucket whose window of two buckets (it and the one before)
+    holds enough as well. The store names those windows; only their events' times
+    are read, and one detection is made per bucket with completing events, keyed by
+    the bucket, so every run that sees the same events reports the same alert.
+    """
+    cond = rule.condition
+    assert cond is not None
+    size = rule.window
+    counted = cond.field if rule.kind == "value_count" else None
+    first = floor(span.start, size)
+    parts, minimum = _parts(rule, rules, cond.minimum)
+    reach: dict[tuple[tuple[Any, ...], datetime], int] = defaultdict(int)
+    for flt, fields in parts:
+        query = EventQuery(_keyed(flt, fields), first - size, span.end)
+        for row in store.dense_windows(query, Windows(fields, size, minimum, counted)):
+            assert row.bucket is not None
+            reach[(row.key, row.bucket + size)] += (row.distinct or 0) if counted else row.count
+    dense: dict[tuple[Any, ...], set[datetime]] = defaultdict(set)
+    for (key, bucket), n in reach.items():
+        if n >= cond.minimum and bucket < span.end:
+            dense[key].add(bucket)
+    if not dense:
+        return []
+    spans = [
+        GroupSpan(key, lo, min(hi, span.end))
+        for key, buckets in dense.items()
+        for lo, hi in _joined([(b - size, b + size) for b in buckets])
+    ]
+    times: dict[tuple[Any, ...], list[tuple[datetime, Any]]] = defaultdict(list)
+    for flt, fields in parts:
+        for t in store.event_times(EventQuery(_keyed(flt, fields)), fields, spans, counted):
+            times[t.key].append((t.at, t.value))
+    out = []
+    sources = _sources(rule, rules)
+    for key, buckets in dense.items():
+        events = sorted(times.get(key, []), key=lambda e: e[0])
+        completing = _completing(events, buckets, size, cond.minimum, counting=counted)
+        for bucket, found in completing.items():
+            out.append(_sliding_detection(rule, sources, key, bucket, events, found))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Completion:
+    at: datetime
+    since: datetime
+    """The first event of the timespan ending at ``at``."""
+    n: int
+
+
+def _completing(
+    events: list[tuple[datetime, Any]],
+    buckets: set[datetime],
+    size: timedelta,
+    minimum: int,
+    *,
+    counting: str | None,
+) -> dict[datetime, list[_Completion]]:
+    """Per bucket, the events at which the timespan ending there holds ``minimum``.
+
+    A timespan ending at ``t`` holds the events with ``t - size < time <= t``; with
+    ``counting`` it is the number of distinct values that counts, else events.
+    """
+    out: dict[datetime, list[_Completion]] = defaultdict(list)
+    values: Counter[Any] = Counter()
+    lo = hi = 0
+    for t, _ in events:
+        while hi < len(events) and events[hi][0] <= t:
+            if events[hi][1] is not None:
+                values[events[hi][1]] += 1
+            hi += 1
+        while events[lo][0] <= t - size:
+            value = events[lo][1]
+            if value is not None:
+                values[value] -= 1
+                if not values[value]:
+                    del values[value]
+            lo += 1
+        n = len(values) if counting else hi - lo
+        bucket = floor(t, size)
+        if n >= minimum and bucket in buckets:
+            done = out[bucket]
+            if not done or done[-1].at != t:
+                done.append(_Completion(t, events[lo][0], n))
+    return out
+
+
+def _sliding_detection(
+    rule: Rule,
+    sources: list[tuple[Rule, tuple[str, ...]]],
+    key: tuple[Any, ...],
+    bucket: datetime,
+    events: list[tuple[datetime, Any]],
+    found: list[_Completion],
+) -> Detection:
+    cond = rule.condition
+    assert cond is not None
+    start, last = found[0].since, found[-1].at
+    end = last + timedelta(milliseconds=1)
+    inside = events[
+        bisect_left(events, start, key=lambda e: e[0]) : bisect_right(
+            events, last, key=lambda e: e[0]
+        )
+    ]
+    peak = max(c.n for c in found)
+    group = dict(zip(rule.group_by, key, strict=True))
+    if rule.kind == "value_count":
+        distinct: int | None = len({v for _, v in inside if v is not None})
+        measure = f"{peak} distinct {cond.field}"
+    else:
+        distinct, measure = None, f"{peak} events"
+    return Detection(
+        rule=rule,
+        group=group,
+        start=start,
+        end=end,
+        count=len(inside),
+        distinct=distinct,
+        first=start,
+        last=last,
+        evidence=EventQuery(_evidence(sources, key), start, end),
+        key=format_timestamp(bucket),
+        summary=f"{measure} within {human(rule.window)} for {_who(group)}",
+        extra={"peak": peak},
+    )
+
+
+def _joined(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Overlapping or touching spans as one."""
+    out: list[tuple[datetime, datetime]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _aligned(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
+    """Conditions that are not "at least" (fewer than, exactly, a range) are judged per
+    window of the timespan aligned to the epoch: a sliding span would always find some
+    stretch with fewer events, so only fixed windows give them a meaning."""
+    cond = rule.condition
+    assert cond is not None
     sources = _sources(rule, rules)
     size = rule.window
     counting_values = rule.kind == "value_count"
+    parts, minimum = _parts(rule, rules, cond.minimum)
     merged: dict[tuple[tuple[Any, ...], datetime], AggRow] = {}
-    for k in range(STAGGER):
-        offset = size * k / STAGGER
-        if counting_values or len({fields for _, fields in sources}) == 1:
-            # one query over the referenced rules' events together, grouped by the same fields
-            rows = _rows(
-                store,
-                _any_of([r.filter for r, _ in sources if r.filter is not None]),
-                sources[0][1],
-                span,
-                bucket=size,
-                offset=offset,
-                distinct=cond.field if counting_values else None,
-                min_count=1 if counting_values else cond.minimum,
-                min_distinct=cond.minimum if counting_values else 0,
-            )
-            merged.update({(row.key, row.bucket): row for row in rows})  # type: ignore[misc]
-            continue
-        for ref, fields in sources:
-            for row in _rows(store, ref.filter, fields, span, bucket=size, offset=offset):
-                seen = merged.get((row.key, row.bucket))  # type: ignore[arg-type]
-                if seen is None:
-                    merged[(row.key, row.bucket)] = row  # type: ignore[index]
-                else:
-                    seen.count += row.count
-                    seen.first = min(seen.first, row.first)
-                    seen.last = max(seen.last, row.last)
+    for flt, fields in parts:
+        rows = _rows(
+            store,
+            flt,
+            fields,
+            span,
+            bucket=size,
+            distinct=cond.field if counting_values else None,
+            min_count=1 if counting_values else minimum,
+        )
+        for row in rows:
+            assert row.bucket is not None
+            seen = merged.get((row.key, row.bucket))
+            if seen is None:
+                merged[(row.key, row.bucket)] = row
+            else:
+                seen.count += row.count
+                seen.first = min(seen.first, row.first)
+                seen.last = max(seen.last, row.last)
     out = []
     for (key, bucket), row in merged.items():
         n = row.distinct if counting_values else row.count
@@ -439,56 +608,116 @@ def _baseline(rule: Rule, store: Store, span: Span) -> list[Detection]:
 
 
 def _flatline(rule: Rule, store: Store, span: Span) -> list[Detection]:
-    """Groups (sources, services) that went quiet for the rule's span, once per silence."""
+    """Silences of the rule's span or longer, per group (source, service), wherever they fall.
+
+    A silence is the time between two events of a group, or from its last event
+    to the span's end (still silent). The span's events are asked for in
+    buckets of the silence's length, with their first and last times: a silence
+    that long cannot fit inside one bucket, so it lies between the last event of
+    one bucket and the first of the next non-empty one. Every silence reaching
+    into the span is reported, keyed by the event before it, so a replay finds
+    the same silences as running live, and a silence that went on across runs
+    stays one alert.
+    """
     f = rule.flatline
     assert f is not None
-    history = Span(span.end - f.history, span.end)
-    last_seen: dict[tuple[Any, ...], datetime | None]
-    if f.expected:
-        # known groups: one probe each for its latest event, instead of a week's aggregate
-        last_seen = {
-            (value,): _latest(store, all_of(rule.filter, *_eqs(f.group_by, (value,))), history)
-            for value in f.expected
-        }
-    else:
-        last_seen = {row.key: row.last for row in _rows(store, rule.filter, f.group_by, history)}
+    history_start = span.end - f.history
+    recent_start = floor(span.start - f.span, f.span)
+    scope = all_of(rule.filter, _any_of([Match(f.group_by[0], "eq", v) for v in f.expected]))
+    scope = scope if f.expected else rule.filter
+    times: dict[tuple[Any, ...], list[tuple[datetime, datetime]]] = defaultdict(list)
+    for key, last in _last_before(rule, store, Span(history_start, recent_start)).items():
+        times[key].append((last, last))
+    for row in _rows(store, scope, f.group_by, Span(recent_start, span.end), bucket=f.span):
+        times[_expected_key(f.expected, row.key)].append((row.first, row.last))
+    seen = {key for key, ts in times.items() if ts}
+    never = [(value,) for value in f.expected if (value,) not in seen]
     # An expected group never seen is silent only if something else was heard meanwhile:
     # before the first event reaches the store (a new install, a backfill from before
     # the logs begin) there is no evidence of silence, only of no data yet.
-    heard = any(last is not None for last in last_seen.values()) or (
-        _latest(store, None, Span(history.start, span.end - f.span)) is not None
-    )
-    out = []
-    for key, last in last_seen.items():
-        if last is None and not heard:
-            continue
-        since = last if last is not None else span.end - f.history
-        if span.end - since < f.span:
-            continue
-        group = dict(zip(f.group_by, key, strict=True))
-        episode = format_timestamp(last) if last is not None else "never-seen"
-        out.append(
-            Detection(
-                rule=rule,
-                group=group,
-                start=since,
-                end=span.end,
-                count=0,
-                first=since,
-                last=since,
-                evidence=EventQuery(
-                    all_of(rule.filter, *_eqs(f.group_by, key)), since - f.span, span.end
-                ),
-                key=episode,
-                summary=f"no events for {_who(group)} since {format_timestamp(since)} "
-                f"({human(span.end - since)})",
-                extra={"silent_since": format_timestamp(since)},
-            )
-        )
+    if never and not seen and _latest(store, None, Span(history_start, span.end - f.span)) is None:
+        never = []
+    out = [_silence(rule, key, None, None, span) for key in never]
+    for key, ts in times.items():
+        ts.sort()
+        for (_, before), (after, _) in pairwise(ts):
+            if after - before >= f.span and after > span.start:
+                out.append(_silence(rule, key, before, after, span))
+        last = ts[-1][1]
+        if span.end - last >= f.span:
+            out.append(_silence(rule, key, last, None, span))
     return out
+
+
+def _last_before(rule: Rule, store: Store, history: Span) -> dict[tuple[Any, ...], datetime]:
+    """Each group's last event within ``history``: one probe per expected group, else one
+    aggregate."""
+    f = rule.flatline
+    assert f is not None
+    if not f.expected:
+        return {row.key: row.last for row in _rows(store, rule.filter, f.group_by, history)}
+    found = {}
+    for value in f.expected:
+        last = _latest(store, all_of(rule.filter, *_eqs(f.group_by, (value,))), history)
+        if last is not None:
+            found[(value,)] = last
+    return found
+
+
+def _expected_key(expected: tuple[str, ...], key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A group as the rule names it: expected values match however the logs spell them."""
+    for value in expected:
+        if isinstance(key[0], str) and key[0].casefold() == value.casefold():
+            return (value,)
+    return key
+
+
+def _silence(
+    rule: Rule,
+    key: tuple[Any, ...],
+    since: datetime | None,
+    until: datetime | None,
+    span: Span,
+) -> Detection:
+    """A silence after ``since`` (None: the group was never heard within its history),
+    ended by an event at ``until`` or still going on at the span's end."""
+    f = rule.flatline
+    assert f is not None
+    group = dict(zip(f.group_by, key, strict=True))
+    start = since if since is not None else span.end - f.history
+    end = until if until is not None else span.end
+    extra = {"silent_since": format_timestamp(start)}
+    if until is not None:
+        extra["silent_until"] = format_timestamp(until)
+        summary = (
+            f"no events for {_who(group)} from {format_timestamp(start)} "
+            f"to {format_timestamp(until)} ({human(until - start)})"
+        )
+    else:
+        summary = (
+            f"no events for {_who(group)} since {format_timestamp(start)} "
+            f"({human(span.end - start)})"
+        )
+    return Detection(
+        rule=rule,
+        group=group,
+        start=start,
+        end=end,
+        count=0,
+        first=start,
+        last=start,
+        evidence=EventQuery(all_of(rule.filter, *_eqs(f.group_by, key)), start - f.span, end),
+        key=format_timestamp(since) if since is not None else "never-seen",
+        summary=summary,
+        extra=extra,
+    )
 
 
 def quiet_groups(rule: Rule, detections: list[Detection]) -> set[tuple[Any, ...]]:
     """For a flatline rule: the groups still silent (their alerts stay open)."""
     assert rule.flatline is not None
-    return {tuple(d.group[k] for k in rule.flatline.group_by) for d in detections}
+    return {
+        tuple(d.group[k] for k in rule.flatline.group_by)
+        for d in detections
+        if "silent_until" not in d.extra
+    }

@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from sentinel.events import Event
-from sentinel.store.query import Aggregation, AggRow, EventQuery
+from sentinel.store.query import (
+    Aggregation,
+    AggRow,
+    EventQuery,
+    EventTime,
+    GroupSpan,
+    Windows,
+)
 
 
 class StoreError(Exception):
@@ -126,6 +133,27 @@ class Store(Protocol):
 
         "Before" means within ``[history_start, query.start)``; ``row.first`` is the
         first occurrence inside the window.
+        """
+
+    def dense_windows(self, query: EventQuery, windows: Windows) -> Iterator[AggRow]:
+        """Each group's windows (see ``Windows``) that hold the minimum.
+
+        Only windows starting at or after ``query.start`` are reported; ``row.bucket``
+        is the window's start and the row's figures count the whole window.
+        """
+
+    def event_times(
+        self,
+        query: EventQuery,
+        group_by: tuple[str, ...],
+        spans: Sequence[GroupSpan],
+        value: str | None = None,
+    ) -> Iterator[EventTime]:
+        """When the events matching ``query`` of each group within its spans happened.
+
+        Group keys are matched by exact spelling (as groups are counted); each
+        time comes with the value of the field ``value`` names. Not necessarily
+        in time order.
         """
 
     # dead letters

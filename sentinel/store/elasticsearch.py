@@ -45,9 +45,17 @@ from sentinel.store.es_mappings import (
     REQUIRED_EVENT_TYPES,
     TEMPLATE_VERSION,
     Names,
+    field_type,
     mapped_type,
 )
-from sentinel.store.query import Aggregation, AggRow, EventQuery
+from sentinel.store.query import (
+    Aggregation,
+    AggRow,
+    EventQuery,
+    EventTime,
+    GroupSpan,
+    Windows,
+)
 
 T = TypeVar("T")
 
@@ -57,6 +65,10 @@ SEARCH_PAGE = 5000
 """Hits per request when a caller asks for more than this."""
 FIRST_SEEN_BATCH = 200
 """Window combinations looked up in history per request."""
+SPANS_PER_SEARCH = 500
+"""Group spans whose event times one search asks for."""
+WINDOW_BUCKETS = 20_000
+"""Window buckets one dense-windows request may bring back (clusters allow 65,536)."""
 _NO_INDEX = {"ignore_unavailable": True, "allow_no_indices": True}
 
 
@@ -383,6 +395,158 @@ class ElasticsearchStore:
             if len(buckets) < page or after is None:
                 return
 
+    def dense_windows(self, query: EventQuery, windows: Windows) -> Iterator[AggRow]:
+        """Both grids of windows as ``date_histogram``s under the groups, in one request.
+
+        The groups are a ``terms`` aggregation that keeps only groups with at least
+        the minimum over the whole query (no window of a smaller group can reach
+        it); the histograms keep only windows with at least the minimum. When one
+        bounded request cannot list every such group exactly (a full page, or a
+        cluster that reports a possible count error), the groups are paged with a
+        composite aggregation instead.
+        """
+        span = _ms(windows.span)
+        grids: dict[str, Any] = {}
+        for name, offset in (("w0", 0), ("w1", span)):
+            histogram: dict[str, Any] = {
+                "field": TIMESTAMP,
+                "fixed_interval": f"{2 * span}ms",
+                "min_doc_count": windows.minimum,
+            }
+            if offset:
+                histogram["offset"] = f"+{offset}ms"
+            grids[name] = {"date_histogram": histogram, "aggs": self._metrics(windows.distinct)}
+        check = Aggregation(
+            distinct=windows.distinct,
+            min_count=windows.minimum,
+            min_distinct=windows.minimum if windows.distinct else 0,
+        )
+        start = epoch_ms(query.start) if query.start is not None else None
+
+        def rows(key: tuple[Any, ...], aggs: dict[str, Any]) -> Iterator[AggRow]:
+            for name in grids:
+                for bucket in aggs.get(name, {}).get("buckets", []):
+                    at = int(bucket["key"])
+                    row = self._row(key, int(bucket["doc_count"]), bucket, check)
+                    if row is not None and (start is None or at >= start):
+                        row.bucket = from_epoch_ms(at)
+                        yield row
+
+        body = event_query(query)
+        fields = windows.group_by
+        if not fields:
+            response = self._search(
+                self.names.events,
+                "finding dense windows",
+                size=0,
+                query=body,
+                aggs=grids,
+                track_total_hits=False,
+            )
+            yield from rows((), response.get("aggregations", {}))
+            return
+        page = _window_page(query, windows.span)
+        if len(fields) == 1 and field_type(fields[0]) in ("keyword", "ip"):
+            groups = self._dense_groups(body, fields[0], windows.minimum, grids, page)
+            if groups is not None:
+                for bucket in groups:
+                    yield from rows((bucket["key"],), bucket)
+                return
+        sources = [{f"g{i}": {"terms": {"field": name}}} for i, name in enumerate(fields)]
+        for bucket in self._composite(body, sources, grids, page=page):
+            yield from rows(tuple(bucket["key"][f"g{i}"] for i in range(len(fields))), bucket)
+
+    def _dense_groups(
+        self,
+        query: dict[str, Any],
+        field: str,
+        minimum: int,
+        grids: dict[str, Any],
+        page: int,
+    ) -> list[dict[str, Any]] | None:
+        """Groups with at least ``minimum`` events and their windows; None if not exact."""
+        response = self._search(
+            self.names.events,
+            "finding dense windows",
+            size=0,
+            query=query,
+            aggs={
+                "groups": {
+                    "terms": {"field": field, "size": page, "min_doc_count": minimum},
+                    "aggs": grids,
+                }
+            },
+            track_total_hits=False,
+        )
+        result = response.get("aggregations", {}).get("groups", {})
+        buckets: list[dict[str, Any]] = result.get("buckets", [])
+        if len(buckets) >= page or int(result.get("doc_count_error_upper_bound") or 0) > 0:
+            return None
+        return buckets
+
+    def event_times(
+        self,
+        query: EventQuery,
+        group_by: tuple[str, ...],
+        spans: Sequence[GroupSpan],
+        value: str | None = None,
+    ) -> Iterator[EventTime]:
+        """One search per batch of spans, only doc values, paged by ``search_after``."""
+        fields = [*group_by, *([value] if value else [])]
+        n = len(group_by)
+        for i in range(0, len(spans), SPANS_PER_SEARCH):
+            alternatives = [
+                {
+                    "bool": {
+                        "filter": [
+                            *({"term": {f: v}} for f, v in zip(group_by, span.key, strict=True)),
+                            {
+                                "range": {
+                                    TIMESTAMP: {
+                                        "gte": epoch_ms(span.start),
+                                        "lt": epoch_ms(span.end),
+                                        "format": "epoch_millis",
+                                    }
+                                }
+                            },
+                        ]
+                    }
+                }
+                for span in spans[i : i + SPANS_PER_SEARCH]
+            ]
+            body = {
+                "bool": {
+                    "filter": [
+                        event_query(query),
+                        {"bool": {"should": alternatives, "minimum_should_match": 1}},
+                    ]
+                }
+            }
+            after: list[Any] | None = None
+            while True:
+                extra: dict[str, Any] = {"search_after": after} if after is not None else {}
+                hits = self._search(
+                    self.names.events,
+                    "reading event times",
+                    query=body,
+                    sort=[{TIMESTAMP: {"order": "asc"}}, {"event.id": {"order": "asc"}}],
+                    size=SEARCH_PAGE,
+                    _source=False,
+                    docvalue_fields=fields,
+                    track_total_hits=False,
+                    **extra,
+                )["hits"]["hits"]
+                for hit in hits:
+                    got = [(hit.get("fields", {}).get(f) or [None])[0] for f in fields]
+                    yield EventTime(
+                        tuple(got[:n]),
+                        from_epoch_ms(int(hit["sort"][0])),
+                        got[n] if value else None,
+                    )
+                if len(hits) < SEARCH_PAGE:
+                    break
+                after = hits[-1]["sort"]
+
     def first_seen(
         self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
     ) -> Iterator[AggRow]:
@@ -687,6 +851,18 @@ class ElasticsearchStore:
             ),
         )
         return int(response.get("deleted", 0))
+
+
+def _ms(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+def _window_page(query: EventQuery, span: timedelta) -> int:
+    """Groups per dense-windows request, so that their windows stay within WINDOW_BUCKETS."""
+    if query.start is None or query.end is None:
+        return COMPOSITE_PAGE
+    windows = 2 * ((query.end - query.start) // span + 2)
+    return max(10, min(COMPOSITE_PAGE, WINDOW_BUCKETS // windows))
 
 
 def _charge(headers: Mapping[str, str], body: dict[str, Any]) -> None:

@@ -146,6 +146,46 @@ class Aggregation:
                 raise QueryError(f"cannot group or count distinct on list field {name!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """Windows of ``2 * span`` starting every ``span`` from the epoch, per group.
+
+    Every stretch of time ``span`` long lies inside one of them, so the windows
+    holding at least ``minimum`` events (or, with ``distinct``, distinct values of
+    that field) are the only places where a sliding count over ``span`` can reach
+    ``minimum``: a sliding threshold asks for these first, then looks closer only
+    there.
+    """
+
+    group_by: tuple[str, ...]
+    span: timedelta
+    minimum: int = 1
+    distinct: str | None = None
+
+    def __post_init__(self) -> None:
+        Aggregation(group_by=self.group_by, distinct=self.distinct)
+        if self.span <= timedelta(0) or self.minimum < 1:
+            raise QueryError("windows need a positive span and a minimum of at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpan:
+    """One group's stretch of time, ``start <= @timestamp < end``."""
+
+    key: tuple[Any, ...]
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventTime:
+    """When one event of a group happened, with the value of the field asked for."""
+
+    key: tuple[Any, ...]
+    at: datetime
+    value: Any = None
+
+
 @dataclass(slots=True)
 class AggRow:
     """One group; ``bucket`` is the bucket's start when the aggregation is bucketed."""

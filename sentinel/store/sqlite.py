@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,17 @@ from sentinel.store.base import (
     after_key,
 )
 from sentinel.store.budget import charge
-from sentinel.store.query import Aggregation, AggRow, EventQuery, Match, all_of, check_field
+from sentinel.store.query import (
+    Aggregation,
+    AggRow,
+    EventQuery,
+    EventTime,
+    GroupSpan,
+    Match,
+    Windows,
+    all_of,
+    check_field,
+)
 from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field_sql, regexp
 
 # Event columns after id/ts/source, in insert order, with the ECS field each holds.
@@ -79,6 +89,8 @@ _INSERT_EVENT = (
     f"VALUES ({', '.join('?' * (4 + len(_HOT)))})"
 )
 _PAGE_ROWS = 1000
+_SPANS_PER_STATEMENT = 200
+"""Group spans asked for in one statement (SQLite binds at most 32,766 parameters)."""
 
 
 def path_from_url(url: str) -> Path:
@@ -291,6 +303,48 @@ class SQLiteStore:
                 distinct=row[off + 3] if agg.distinct else None,
                 bucket=from_epoch_ms(row[n]) if bucketed else None,
             )
+
+    def dense_windows(self, query: EventQuery, windows: Windows) -> Iterator[AggRow]:
+        """The two grids of windows (starting at even and at odd multiples of the span)."""
+        for offset in (timedelta(0), windows.span):
+            agg = Aggregation(
+                group_by=windows.group_by,
+                distinct=windows.distinct,
+                bucket=2 * windows.span,
+                offset=offset,
+                min_count=windows.minimum,
+                min_distinct=windows.minimum if windows.distinct else 0,
+            )
+            for row in self.aggregate(query, agg):
+                if query.start is None or (row.bucket is not None and row.bucket >= query.start):
+                    yield row
+
+    def event_times(
+        self,
+        query: EventQuery,
+        group_by: tuple[str, ...],
+        spans: Sequence[GroupSpan],
+        value: str | None = None,
+    ) -> Iterator[EventTime]:
+        """One statement per batch of spans: ``(group = … AND ts in span) OR …``."""
+        keys = [f"{field_sql(f)} COLLATE BINARY" for f in group_by]
+        select = ", ".join([*keys, "ts", field_sql(value) if value else "NULL"])
+        n = len(group_by)
+        for i in range(0, len(spans), _SPANS_PER_STATEMENT):
+            params: list[Any] = []
+            where = self._where(query, params)
+            alternatives = []
+            for span in spans[i : i + _SPANS_PER_STATEMENT]:
+                alternatives.append(
+                    "(" + " AND ".join(["ts >= ?", "ts < ?", *(f"{k} = ?" for k in keys)]) + ")"
+                )
+                params += [epoch_ms(span.start), epoch_ms(span.end), *span.key]
+            sql = (
+                f"SELECT {select} FROM events WHERE {where} AND ({' OR '.join(alternatives)}) "
+                "ORDER BY ts"
+            )
+            for row in self._select(sql, params, hits=True):
+                yield EventTime(tuple(row[:n]), from_epoch_ms(row[n]), row[n + 1])
 
     def first_seen(
         self, query: EventQuery, fields: tuple[str, ...], history_start: datetime

@@ -320,13 +320,14 @@ def test_each_run_keeps_what_it_asked_of_the_store_with_the_rule_state(
     clock.set(T0 + timedelta(minutes=20))
     eng = engine(sqlite_store, rules, clock, initial_lookback=timedelta(hours=1))
     run = eng.run(rule)
-    assert run.budget.requests > 0 and run.budget.buckets > 0
+    # the two grids of two-hour windows, then the times of the seven views in the dense one
+    assert (run.budget.requests, run.budget.hits) == (3, 7)
     assert run.as_dict()["budget"] == run.budget.as_dict()
     [status] = eng.status()
     assert status.budget == run.budget
     # a run catching up a day asks once per window, and its figures replace the last run's
     clock.advance(days=1)
     again = eng.run(rule)
-    assert again.windows == 5 and again.budget.requests == 5 * run.budget.requests
+    assert again.windows == 5 and again.budget.requests == 5 * 2 + 1
     [status] = eng.status()
     assert status.budget == again.budget

@@ -22,9 +22,11 @@ from sentinel.store.query import (
     And,
     EventQuery,
     Filter,
+    GroupSpan,
     Match,
     Not,
     Or,
+    Windows,
 )
 from sentinel.store.sqlite import SQLiteStore
 
@@ -371,6 +373,73 @@ def test_offsets_wrap_around_the_bucket_size(sample: Store) -> None:
     wrapped = rows_by_key(sample.aggregate(EventQuery(), Aggregation(bucket=hour, offset=hour)))
     assert {k: r.count for k, r in plain.items()} == {(T0,): 5}
     assert {k: r.count for k, r in wrapped.items()} == {(T0,): 5}
+
+
+# dense windows and event times -------------------------------------------------
+def test_dense_windows_come_from_both_grids_and_hold_the_minimum(store: Store) -> None:
+    # T0 is a multiple of 20 minutes: even windows start at T0, odd ones at T0 - 10 min
+    at = [minutes(m) for m in (8, 9, 11, 12, 31)]
+    store.write_events(
+        [ev(f"d{i}", t, **{"user.name": "JDoe"}) for i, t in enumerate(at)]
+        + [ev("o1", minutes(9), **{"user.name": "jdoe"})]
+    )
+    query = EventQuery(start=minutes(-10), end=minutes(60))
+    windows = Windows(("user.name",), timedelta(minutes=10), minimum=4)
+    rows = rows_by_key(store.dense_windows(query, windows))
+    # 8, 9 | 11, 12 on the odd grid; all four in the even window from T0; "jdoe" apart
+    assert {k: (r.count, r.first, r.last) for k, r in rows.items()} == {
+        ("JDoe", T0): (4, minutes(8), minutes(12)),
+    }
+    # a window starting before the query's start is not reported, even if it holds enough
+    later = rows_by_key(store.dense_windows(EventQuery(start=minutes(10)), windows))
+    assert later == {}
+
+
+def test_dense_windows_count_distinct_values(store: Store) -> None:
+    users = ["a", "b", "a", "c", "a"]
+    store.write_events(
+        [
+            ev(f"v{i}", minutes(2 * i), **{"source.ip": "10.0.0.1", "user.name": u})
+            for i, u in enumerate(users)
+        ]
+    )
+    span = timedelta(minutes=10)
+    three = Windows(("source.ip",), span, minimum=3, distinct="user.name")
+    four = Windows(("source.ip",), span, minimum=4, distinct="user.name")
+    query = EventQuery(start=minutes(-10), end=minutes(60))
+    rows = rows_by_key(store.dense_windows(query, three))
+    assert {k: (r.count, r.distinct) for k, r in rows.items()} == {
+        ("10.0.0.1", T0): (5, 3),
+        ("10.0.0.1", minutes(-10)): (5, 3),
+    }
+    assert list(store.dense_windows(query, four)) == []
+
+
+def test_event_times_of_groups_within_their_spans_by_exact_spelling(store: Store) -> None:
+    store.write_events(
+        [
+            ev("t1", minutes(1), **{"user.name": "JDoe", "sentinel.member.id": "M1"}),
+            ev("t2", minutes(2), **{"user.name": "jdoe", "sentinel.member.id": "M2"}),
+            ev("t3", minutes(3), **{"user.name": "JDoe"}),
+            ev("t4", minutes(30), **{"user.name": "JDoe", "sentinel.member.id": "M4"}),
+            ev("t5", minutes(4), **{"user.name": "p.bakker", "sentinel.member.id": "M5"}),
+            ev("t6", minutes(5), **{"user.name": "p.bakker", "event.action": "login"}),
+        ]
+    )
+    spans = [
+        GroupSpan(("JDoe",), T0, minutes(10)),
+        GroupSpan(("p.bakker",), minutes(4), minutes(40)),
+    ]
+    query = EventQuery(filter=Not(Match("event.action", "eq", "login")))
+    got = sorted(
+        (t.key, t.at, t.value)
+        for t in store.event_times(query, ("user.name",), spans, "sentinel.member.id")
+    )
+    assert got == [
+        (("JDoe",), minutes(1), "M1"),
+        (("JDoe",), minutes(3), None),
+        (("p.bakker",), minutes(4), "M5"),
+    ]
 
 
 # first seen ------------------------------------------------------------------
