@@ -216,10 +216,12 @@ class NotifySettings(_Strict):
     max_retry: Duration = timedelta(hours=1)
     lease: Duration = timedelta(minutes=10)
     """A delivery claimed longer ago than this by a worker that died is taken over."""
+    interval: Duration = timedelta(seconds=30)
+    """How often ``sentinel run`` delivers what is queued and retries what is due."""
 
-    _check_durations = field_validator("first_retry", "max_retry", "lease", mode="before")(
-        parse_duration
-    )
+    _check_durations = field_validator(
+        "first_retry", "max_retry", "lease", "interval", mode="before"
+    )(parse_duration)
 
 
 class BusinessHours(_Strict):
@@ -256,6 +258,8 @@ class IncidentSettings(_Strict):
     """Reminders of the 72-hour deadline, counted from the awareness time."""
     reminder_channels: list[str] = Field(default_factory=list)
     """Channels for reminders; empty means default_channels."""
+    reminder_interval: Duration = timedelta(minutes=1)
+    """How often ``sentinel run`` looks for reminders that have come due."""
     playbooks_dir: Path = Path("playbooks")
     large_scale: int = Field(default=100, gt=0)
     """From this many affected people the assessment calls a breach large-scale."""
@@ -270,7 +274,31 @@ class IncidentSettings(_Strict):
     def _durations(cls, v: Any) -> Any:
         return [parse_duration(x) for x in v] if isinstance(v, list) else v
 
-    _short_outage = field_validator("short_outage", mode="before")(parse_duration)
+    _short_outage = field_validator("short_outage", "reminder_interval", mode="before")(
+        parse_duration
+    )
+
+
+class WorkerSettings(_Strict):
+    """Several ``sentinel run`` workers on one store share the jobs through leases."""
+
+    lease: Duration = timedelta(seconds=60)
+    """A worker's hold on a job lasts this long unless renewed: a dead worker's jobs move
+    on after at most this."""
+    heartbeat: Duration = timedelta(seconds=15)
+    """How often a worker says it is alive, renews its leases and shares the jobs out."""
+
+    _durations = field_validator("lease", "heartbeat", mode="before")(parse_duration)
+
+    @model_validator(mode="after")
+    def _renewed_in_time(self) -> WorkerSettings:
+        if self.heartbeat <= timedelta(0) or self.heartbeat * 2 > self.lease:
+            raise ValueError(
+                f"heartbeat {self.heartbeat.total_seconds():g}s must be positive and at most "
+                f"half the lease ({self.lease.total_seconds():g}s), so a lease is renewed "
+                "at least twice before it runs out"
+            )
+        return self
 
 
 class AccessSettings(_Strict):
@@ -367,6 +395,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     channels: list[ChannelConfig] = Field(default_factory=list)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
     default_channels: list[str] = Field(default_factory=list)
     """Channels for alerts and reminders whose rule or playbook names none."""
     base_url: str = "http://localhost:8000"

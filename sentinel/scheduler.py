@@ -1,55 +1,103 @@
-"""Wires Sentinel's jobs into APScheduler and stops them cleanly.
+"""Wires Sentinel's jobs into APScheduler; a job runs where its lease is, and stops cleanly.
 
-Each job runs in the scheduler's thread pool, never twice at once
+Every worker schedules every job, but a run only does work on the worker that
+holds the job's lease (``sentinel.coordinator``), with the lease's fence for
+its checkpoint and rule-state writes. A worker that takes a job over runs it
+at once. Each job runs in the scheduler's thread pool, never twice at once
 (``max_instances=1``); runs missed while the previous one was busy are folded
-into one (``coalesce``) if they are not older than the grace time. A shutdown
-request lets a running job finish its current batch, then stops.
+into one (``coalesce``) if they are not older than the grace time. Rules wait
+until every source has finished a pull since this worker started, as a rule
+that ran ahead of the first pulls would pass over events not stored yet.
+
+A shutdown request lets a running job finish its current batch, then hands
+every lease back so the other workers take the jobs over at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from sentinel import metrics
+from sentinel.alerts import Alerts
 from sentinel.clock import Clock
 from sentinel.config import Settings
+from sentinel.coordinator import Coordinator
 from sentinel.detection.engine import Engine
 from sentinel.detection.model import Rule
 from sentinel.incidents.deadline import send_due_reminders
 from sentinel.ingest import ingest_source
+from sentinel.job_runs import get_run, record_run
 from sentinel.notify.deliver import Deliverer
-from sentinel.store.base import Store
+from sentinel.store.base import Store, StoreError
+from sentinel.store.fencing import Fence, FencedOff
+from sentinel.watchdog import DELIVERY, REMINDERS, Watchdog, Watched
 
 log = logging.getLogger("sentinel.jobs")
 
 MISFIRE_GRACE = timedelta(minutes=5)
+WATCHDOG_INTERVAL = timedelta(minutes=1)
+
+
+class RunFailed(Exception):
+    """A run that went through but failed (a source or rule error); the message is its line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a run holds: the fence for its state writes, and whether it should stop now."""
+
+    fence: Fence | None
+    should_stop: Callable[[], bool]
 
 
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     id: str
     interval: timedelta
-    run: Callable[[], str]
-    """Does one run and returns its one-line summary of figures."""
+    run: Callable[[Claim], str]
+    """Does one run and returns its one-line summary of figures; ``RunFailed`` if it failed."""
+    pull: bool = False
+    """A source's pull: the rules wait for one of each since this worker started."""
+    after_pulls: bool = False
 
 
 class Service:
-    """The long-running process behind ``sentinel run``."""
+    """The long-running worker behind ``sentinel run``."""
 
-    def __init__(self, clock: Clock, *, workers: int = 4) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        store: Store,
+        *,
+        lease: timedelta,
+        heartbeat: timedelta,
+        threads: int = 4,
+        worker: str | None = None,
+    ) -> None:
         self.clock = clock
+        self.store = store
+        self.lease = lease
+        self.heartbeat = heartbeat
+        self.worker = worker
         self.jobs: list[JobSpec] = []
         self.stopping = threading.Event()
+        self.coordinator: Coordinator | None = None
+        self._pulled = threading.Event()
+        self._pulled_lock = threading.Lock()
+        self._beats: threading.Thread | None = None
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=workers)},
+            executors={"default": ThreadPoolExecutor(max_workers=threads)},
             job_defaults={
                 "max_instances": 1,
                 "coalesce": True,
@@ -58,90 +106,197 @@ class Service:
             timezone="UTC",
         )
 
-    def _wrap(self, job: JobSpec) -> Callable[[], None]:
-        def run() -> None:
-            if self.stopping.is_set():
-                return
-            started = time.monotonic()
-            try:
-                summary = job.run()
-            except Exception:
-                metrics.job_failures.labels(job.id).inc()
-                log.exception("%s failed; it runs again at its next interval", job.id)
-                return
-            took = time.monotonic() - started
-            metrics.job_seconds.labels(job.id).observe(took)
-            log.info("%s: %s (%.1fs)", job.id, summary, took)
-
-        return run
-
     def add(self, jobs: list[JobSpec]) -> None:
         self.jobs.extend(jobs)
 
-    def run_now(self, jobs: list[JobSpec]) -> None:
-        """Run jobs once, here and in order (the start-up pull before rules are scheduled)."""
-        for job in jobs:
-            self._wrap(job)()
+    # one run -------------------------------------------------------------------
+    def _wrap(self, job: JobSpec, coordinator: Coordinator) -> Callable[[], None]:
+        def run() -> None:
+            if self.stopping.is_set():
+                return
+            if job.after_pulls and not self._pulls_done():
+                return
+            with coordinator.running(job.id) as fence:
+                if fence is None:
+                    return
+                self._run(job, coordinator, fence)
 
-    def start(self) -> None:
+        return run
+
+    def _run(self, job: JobSpec, coordinator: Coordinator, fence: Fence) -> None:
+        def should_stop() -> bool:
+            return self.stopping.is_set() or not coordinator.holds(job.id, fence)
+
+        started = time.monotonic()
+        error: str | None = None
+        try:
+            summary = job.run(Claim(fence, should_stop))
+        except FencedOff as exc:
+            log.warning("%s stopped: %s", job.id, exc)
+            return
+        except RunFailed as exc:
+            error = str(exc)
+            metrics.job_failures.labels(job.id).inc()
+            log.warning("%s: %s (%.1fs)", job.id, error, time.monotonic() - started)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            metrics.job_failures.labels(job.id).inc()
+            log.exception("%s failed; it runs again at its next interval", job.id)
+        else:
+            took = time.monotonic() - started
+            metrics.job_seconds.labels(job.id).observe(took)
+            log.info("%s: %s (%.1fs)", job.id, summary, took)
+        try:
+            record_run(
+                self.store,
+                job.id,
+                job.interval,
+                worker=coordinator.worker,
+                finished=self.clock.now(),
+                error=error,
+            )
+        except StoreError as exc:
+            log.warning("could not record the run of %s: %s", job.id, exc)
+        if job.pull:
+            self._check_pulls()
+
+    # rules after the first pulls -------------------------------------------------
+    def _pulls_done(self) -> bool:
+        return self._pulled.is_set() or self._check_pulls()
+
+    def _check_pulls(self) -> bool:
+        """True once every source has finished a pull (here or elsewhere) since this start."""
+        assert self.coordinator is not None
+        since = self.coordinator.started
+        with self._pulled_lock:
+            if self._pulled.is_set():
+                return True
+            for job in self.jobs:
+                if not job.pull:
+                    continue
+                run = get_run(self.store, job.id)
+                if run is None or run.last_finished is None or run.last_finished < since:
+                    return False
+            self._pulled.set()
+        log.info("every source has been pulled: the rules start")
+        for job in self.jobs:
+            if job.after_pulls:
+                self._run_soon(job.id)
+        return True
+
+    # leases ----------------------------------------------------------------------
+    def _run_soon(self, job_id: str) -> None:
+        if self.stopping.is_set() or not self._scheduler.running:
+            return
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.modify_job(job_id, next_run_time=self.clock.now())
+
+    def _beat(self) -> None:
+        assert self.coordinator is not None
+        while not self.stopping.wait(self.heartbeat.total_seconds()):
+            try:
+                self.coordinator.tick()
+            except StoreError as exc:
+                log.warning("heartbeat failed (%s); the leases run out unless it recovers", exc)
+            if not self._pulled.is_set():
+                with contextlib.suppress(StoreError):
+                    self._check_pulls()
+
+    def start(self) -> Coordinator:
+        """Say this worker is here, take its share of the jobs, and start running them."""
+        coordinator = Coordinator(
+            self.store,
+            self.clock,
+            [job.id for job in self.jobs],
+            lease=self.lease,
+            worker=self.worker,
+            on_claimed=self._run_soon,
+        )
+        self.coordinator = coordinator
+        coordinator.tick()
+        now = self.clock.now()
         for job in self.jobs:
             self._scheduler.add_job(
-                self._wrap(job),
+                self._wrap(job, coordinator),
                 "interval",
                 seconds=job.interval.total_seconds(),
                 id=job.id,
                 name=job.id,
-                next_run_time=self.clock.now(),
+                next_run_time=now,
             )
         self._scheduler.start()
+        self._beats = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._beats.start()
+        return coordinator
 
-    def stop(self) -> None:
-        """Ask running jobs to finish their current batch, then wait for them."""
+    def stop(self) -> list[str]:
+        """Let running jobs finish their current batch, then hand every lease back."""
         self.stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        if self._beats is not None:
+            self._beats.join()
+        if self.coordinator is None:
+            return []
+        handed = self.coordinator.stop()
+        if handed:
+            log.info("handed back %d job(s) to the other workers", len(handed))
+        return handed
 
 
-def ingest_jobs(
-    settings: Settings, store: Store, clock: Clock, stopping: threading.Event
-) -> list[JobSpec]:
+def ingest_jobs(settings: Settings, store: Store, clock: Clock) -> list[JobSpec]:
     """One job per configured source, at the source's interval."""
 
-    def job_for(name: str) -> Callable[[], str]:
+    def job_for(name: str) -> Callable[[Claim], str]:
         config = settings.source(name)
 
-        def run() -> str:
-            r = ingest_source(settings, config, store, clock, should_stop=stopping.is_set)
+        def run(claim: Claim) -> str:
+            r = ingest_source(
+                settings, config, store, clock, should_stop=claim.should_stop, fence=claim.fence
+            )
             figures = (
                 f"read {r.read:,}, stored {r.stored:,}, duplicates {r.duplicates:,}, "
                 f"dead letters {r.dead_letters:,}"
             )
-            return f"{figures}; stopped: {r.error}" if r.error else figures
+            if r.error:
+                raise RunFailed(f"{figures}; stopped: {r.error}")
+            return figures
 
         return run
 
     return [
-        JobSpec(id=f"ingest {s.name}", interval=s.interval, run=job_for(s.name))
+        JobSpec(id=f"ingest {s.name}", interval=s.interval, run=job_for(s.name), pull=True)
         for s in settings.sources
     ]
 
 
 def rule_jobs(engine: Engine) -> list[JobSpec]:
-    """One job per alerting rule, at the rule's own interval."""
+    """One job per alerting rule, at the rule's own interval, once the sources are pulled."""
 
-    def job_for(rule: Rule) -> Callable[[], str]:
-        return lambda: engine.run(rule).line()
+    def job_for(rule: Rule) -> Callable[[Claim], str]:
+        def run(claim: Claim) -> str:
+            result = engine.run(rule, claim.fence)
+            if result.error:
+                raise RunFailed(result.line())
+            return result.line()
+
+        return run
 
     return [
-        JobSpec(id=f"rule {rule.name}", interval=rule.meta.interval, run=job_for(rule))
+        JobSpec(
+            id=f"rule {rule.name}",
+            interval=rule.meta.interval,
+            run=job_for(rule),
+            after_pulls=True,
+        )
         for rule in engine.rules.alerting()
     ]
 
 
 def reminder_job(settings: Settings, store: Store, clock: Clock) -> JobSpec:
-    """Every minute: queue the 72-hour reminders that have come due (each only once)."""
+    """Queue the 72-hour reminders that have come due (each only once)."""
 
-    def run() -> str:
+    def run(_claim: Claim) -> str:
         queued = send_due_reminders(
             store,
             clock,
@@ -151,27 +306,46 @@ def reminder_job(settings: Settings, store: Store, clock: Clock) -> JobSpec:
         )
         return f"{len(queued)} reminder(s) queued"
 
-    return JobSpec(id="incident reminders", interval=timedelta(minutes=1), run=run)
+    return JobSpec(id=REMINDERS, interval=settings.incidents.reminder_interval, run=run)
 
 
-def delivery_job(
-    settings: Settings, store: Store, clock: Clock, stopping: threading.Event
-) -> JobSpec:
-    """Every 30 seconds: deliver queued notifications and retry the channels that are due."""
+def delivery_job(settings: Settings, store: Store, clock: Clock) -> JobSpec:
+    """Deliver queued notifications and retry the channels that are due."""
     deliverer = Deliverer.from_settings(settings, store, clock)
     return JobSpec(
-        id="notify delivery",
-        interval=timedelta(seconds=30),
-        run=lambda: deliverer.run_once(should_stop=stopping.is_set).line(),
+        id=DELIVERY,
+        interval=settings.notify.interval,
+        run=lambda claim: deliverer.run_once(should_stop=claim.should_stop).line(),
     )
 
 
 def retention_job(store: Store, clock: Clock, keep: timedelta) -> JobSpec:
     """Once a day: delete events and dead letters older than ``keep``; alerts and incidents stay."""
 
-    def run() -> str:
+    def run(_claim: Claim) -> str:
         r = store.purge(clock.now() - keep)
         dropped = f", {len(r.indices)} index(es) dropped" if r.indices else ""
         return f"purged {r.events:,} event(s) and {r.dead_letters:,} dead letter(s){dropped}"
 
     return JobSpec(id="retention", interval=timedelta(days=1), run=run)
+
+
+def watchdog_job(
+    service: Service, alerts: Alerts, clock: Clock, *, lease: timedelta, zone: ZoneInfo
+) -> JobSpec:
+    """Every minute: alert on any job of ``service`` that has stopped completing."""
+    watched = [Watched(job.id, job.interval) for job in service.jobs]
+
+    def run(_claim: Claim) -> str:
+        assert service.coordinator is not None
+        dog = Watchdog(
+            alerts,
+            clock,
+            watched,
+            lease=lease,
+            zone=zone,
+            watching_since=service.coordinator.started,
+        )
+        return dog.run().line()
+
+    return JobSpec(id="watchdog", interval=WATCHDOG_INTERVAL, run=run)

@@ -2,7 +2,8 @@
 
 APScheduler runs jobs on its own threads against the wall clock, so these tests
 start the real scheduler and hand off between threads with events; nothing
-sleeps. The service's clock only says when the first runs are due.
+sleeps. The service's clock only says when the first runs are due and, as it
+never moves on its own, keeps the worker's leases valid for the whole test.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import pytest
 from sentinel.config import Settings, load_settings
 from sentinel.events import Event
 from sentinel.ingest import ingest_source
-from sentinel.scheduler import JobSpec, Service, ingest_jobs, retention_job
-from sentinel.store.base import WriteResult
+from sentinel.leases import all_leases
+from sentinel.scheduler import Claim, JobSpec, Service, ingest_jobs, retention_job
+from sentinel.store.base import Store, WriteResult
 from sentinel.store.query import EventQuery
 from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
@@ -85,10 +87,17 @@ def watch() -> Iterator[Callable[[str, str, int], Watch]]:
         log.setLevel(level)
 
 
+LEASE, HEARTBEAT = timedelta(minutes=1), timedelta(seconds=15)
+
+
+def worker(clock: ManualClock, store: Store) -> Service:
+    return Service(clock, store, lease=LEASE, heartbeat=HEARTBEAT)
+
+
 @pytest.fixture
-def service() -> Iterator[Service]:
-    """A service whose first runs are due now."""
-    svc = Service(ManualClock(datetime.now(UTC)))
+def service(sqlite_store: SQLiteStore) -> Iterator[Service]:
+    """A worker, alone on its store, whose first runs are due now."""
+    svc = worker(ManualClock(datetime.now(UTC)), sqlite_store)
     yield svc
     svc.stop()
 
@@ -96,7 +105,7 @@ def service() -> Iterator[Service]:
 def test_a_job_never_runs_twice_at_once(service: Service, watch: Callable[..., Watch]) -> None:
     runs, release = Runs(), threading.Event()
 
-    def slow() -> str:
+    def slow(_claim: Claim) -> str:
         with runs:
             release.wait(HAND_OFF)
         return "done"
@@ -115,16 +124,16 @@ def test_a_job_never_runs_twice_at_once(service: Service, watch: Callable[..., W
     assert runs.most_at_once == 1
 
 
-def test_overdue_runs_are_folded_into_one() -> None:
+def test_overdue_runs_are_folded_into_one(sqlite_store: SQLiteStore) -> None:
     runs = Runs()
 
-    def job() -> str:
+    def job(_claim: Claim) -> str:
         with runs:
             return "ran"
 
     # an hour behind with a one-minute interval: 60 runs are overdue, 5 of them within the
     # grace time; they fold into one run, and the next is a minute away
-    service = Service(ManualClock(datetime.now(UTC) - timedelta(hours=1)))
+    service = worker(ManualClock(datetime.now(UTC) - timedelta(hours=1)), sqlite_store)
     service.add([JobSpec(id="every minute", interval=timedelta(minutes=1), run=job)])
     service.start()
     assert runs.first.wait(HAND_OFF)
@@ -138,7 +147,7 @@ def test_a_failing_run_is_logged_and_the_job_runs_again(
 ) -> None:
     runs = Runs()
 
-    def flaky() -> str:
+    def flaky(_claim: Claim) -> str:
         with runs:
             if runs.started == 1:
                 raise RuntimeError("disk full")
@@ -152,25 +161,93 @@ def test_a_failing_run_is_logged_and_the_job_runs_again(
     assert runs.second.wait(HAND_OFF)
 
 
-def test_run_now_runs_jobs_here_in_order_and_not_once_stopping(service: Service) -> None:
-    order: list[tuple[str, threading.Thread]] = []
+class Log:
+    """Which worker ran which job, in order, and an event per (worker, job) run."""
 
-    def job(name: str) -> JobSpec:
-        return JobSpec(
-            id=name,
-            interval=timedelta(minutes=1),
-            run=lambda: order.append((name, threading.current_thread())) or name,
-        )
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, str]] = []
+        self.events: dict[tuple[str, str], threading.Event] = {}
+        self._lock = threading.Lock()
 
-    service.run_now([job("ingest app"), job("ingest gateway")])
-    assert order == [
-        ("ingest app", threading.current_thread()),
-        ("ingest gateway", threading.current_thread()),
-    ]
+    def ran(self, worker: str, job: str) -> threading.Event:
+        with self._lock:
+            return self.events.setdefault((worker, job), threading.Event())
 
-    service.stopping.set()
-    service.run_now([job("ingest portal")])
-    assert [name for name, _ in order] == ["ingest app", "ingest gateway"]
+    def job(self, worker: str, name: str, **options: bool) -> JobSpec:
+        def run(_claim: Claim) -> str:
+            with self._lock:
+                self.runs.append((worker, name))
+            self.ran(worker, name).set()
+            return "ran"
+
+        return JobSpec(id=name, interval=timedelta(hours=1), run=run, **options)
+
+
+def test_a_worker_runs_only_what_it_holds_and_a_job_it_takes_over_at_once(
+    sqlite_store: SQLiteStore,
+) -> None:
+    clock, log = ManualClock(datetime.now(UTC)), Log()
+    a, b = worker(clock, sqlite_store), worker(clock, sqlite_store)
+    try:
+        a.add([log.job("a", "x"), log.job("a", "y")])
+        b.add([log.job("b", "x"), log.job("b", "y")])
+        a.start()  # alone: it takes both jobs and runs them
+        assert log.ran("a", "x").wait(HAND_OFF) and log.ran("a", "y").wait(HAND_OFF)
+        b.start()  # nothing is free: its first scheduled runs do nothing
+        assert a.coordinator is not None and b.coordinator is not None
+        [moved] = a.coordinator.tick().handed_back  # two workers now: one job each
+        assert b.coordinator.tick().claimed == [moved]
+
+        assert log.ran("b", moved).wait(HAND_OFF)  # run at once, not an hour later
+    finally:
+        a.stop()
+        b.stop()
+    assert sorted(log.runs) == sorted([("a", "x"), ("a", "y"), ("b", moved)])
+
+
+def test_rules_start_once_every_source_has_been_pulled(
+    service: Service, watch: Callable[..., Watch]
+) -> None:
+    order: list[str] = []
+    pulling, release = threading.Event(), threading.Event()
+
+    def pull(_claim: Claim) -> str:
+        pulling.set()
+        release.wait(HAND_OFF)
+        order.append("pulled")
+        return "read 1"
+
+    def rule(_claim: Claim) -> str:
+        order.append("rule")
+        return "0 detections"
+
+    started = watch("sentinel.jobs", "rule r: 0 detections")
+    service.add(
+        [
+            JobSpec(id="rule r", interval=timedelta(hours=1), run=rule, after_pulls=True),
+            JobSpec(id="ingest app", interval=timedelta(hours=1), run=pull, pull=True),
+        ]
+    )
+    service.start()  # both are due now; the rule's first run finds the source not pulled yet
+    assert pulling.wait(HAND_OFF)
+    release.set()
+
+    assert started.done.wait(HAND_OFF)
+    assert order == ["pulled", "rule"]
+
+
+def test_a_clean_stop_hands_every_lease_back(service: Service, sqlite_store: SQLiteStore) -> None:
+    log = Log()
+    service.add([log.job("w", "x"), log.job("w", "y")])
+    coordinator = service.start()
+    assert log.ran("w", "x").wait(HAND_OFF) and log.ran("w", "y").wait(HAND_OFF)
+    assert {lease.owner for lease in all_leases(sqlite_store)} == {coordinator.worker}
+
+    assert sorted(service.stop()) == ["x", "y"]
+
+    assert {lease.owner for lease in all_leases(sqlite_store)} == {None}
+    me = sqlite_store.get_record("worker", coordinator.worker)
+    assert me is not None and me.data["stopped"] is not None
 
 
 class HeldStore(SQLiteStore):
@@ -214,12 +291,14 @@ def test_stopping_lets_ingest_finish_its_current_batch_and_no_more(
     settings: Settings, watch: Callable[..., Watch]
 ) -> None:
     clock = ManualClock(datetime.now(UTC))
-    service = Service(clock)
-    store = HeldStore(settings.store_url, service.stopping)
+    stopping = threading.Event()
+    store = HeldStore(settings.store_url, stopping)
     store.init()
+    service = worker(clock, store)
+    service.stopping = stopping
     try:
         logged = watch("sentinel.jobs", "ingest app: read 2, stored 2")
-        service.add(ingest_jobs(settings, store, clock, service.stopping))
+        service.add(ingest_jobs(settings, store, clock))
         service.start()
         assert store.writing.wait(HAND_OFF)  # the first batch of 2 is being written
         service.stop()  # asks to stop, then waits for the job
@@ -246,7 +325,7 @@ def test_retention_deletes_old_events_and_keeps_alerts(
     job = retention_job(sqlite_store, clock, timedelta(days=180))
 
     assert job.interval == timedelta(days=1)
-    assert job.run() == "purged 2 event(s) and 0 dead letter(s)"
+    assert job.run(Claim(None, lambda: False)) == "purged 2 event(s) and 0 dead letter(s)"
     assert sqlite_store.count_events(EventQuery()) == 2
     assert sqlite_store.get_record("alert", "AL-old") is not None
 

@@ -20,6 +20,7 @@ from sentinel.cli import (
     rules,
     service,
     store,
+    workers,
 )
 from sentinel.ingest import tune_gc_for_batches
 
@@ -48,6 +49,7 @@ app.command("assess")(assess.assess_command)
 app.add_typer(audit.app, name="audit")
 app.add_typer(register.app, name="register")
 app.add_typer(playbooks.app, name="playbooks")
+app.add_typer(workers.app, name="workers")
 
 
 def main() -> None:

@@ -8,13 +8,23 @@ import sys
 import threading
 from datetime import datetime
 from types import FrameType
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import typer
 from rich.logging import RichHandler
 from rich.text import Text
 
 from sentinel.alerts import Alerts
-from sentinel.cli.common import ConfigOption, StoreOption, console, context, fail, opened_store
+from sentinel.cli.common import (
+    ConfigOption,
+    Exit,
+    StoreOption,
+    console,
+    context,
+    fail,
+    opened_store,
+)
 from sentinel.cli.rules import loaded_rules
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
@@ -26,7 +36,9 @@ from sentinel.scheduler import (
     reminder_job,
     retention_job,
     rule_jobs,
+    watchdog_job,
 )
+from sentinel.store import StoreError
 
 
 class _OneLine(logging.Formatter):
@@ -64,8 +76,21 @@ def _log_handler(zone: ZoneInfo) -> logging.Handler:
     return handler
 
 
-def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> None:
-    """Run the scheduled jobs until SIGTERM or Ctrl-C, logging one line per job run."""
+def run_command(
+    no_web: Annotated[
+        bool,
+        typer.Option(
+            "--no-web",
+            help="Only run the jobs; do not serve the web console (for extra workers).",
+        ),
+    ] = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Run the scheduled jobs until SIGTERM or Ctrl-C, logging one line per job run.
+
+    Several workers on one store share the jobs through leases (docs/scale-out.md).
+    """
     ctx = context(config, store_url)
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[_log_handler(ctx.zone)])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -85,50 +110,55 @@ def run_command(config: ConfigOption = None, store_url: StoreOption = None) -> N
             "read (new terms, baselines); set retention to at least that"
         )
     log = logging.getLogger("sentinel")
-    service = Service(ctx.clock)
     done = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info(
             "%s received: finishing the current batch, then stopping", signal.Signals(signum).name
         )
-        service.stopping.set()
         done.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    workers = ctx.settings.workers
     with opened_store(ctx) as store:
-        pulls = ingest_jobs(ctx.settings, store, ctx.clock, service.stopping)
+        service = Service(ctx.clock, store, lease=workers.lease, heartbeat=workers.heartbeat)
+        alerts = Alerts(store, ctx.clock)
         engine = Engine(
             store,
             rules,
-            Alerts(store, ctx.clock),
+            alerts,
             ctx.clock,
             initial_lookback=ctx.settings.detection.initial_lookback,
             max_window=ctx.settings.detection.max_window,
         )
-        service.add(pulls)
+        service.add(ingest_jobs(ctx.settings, store, ctx.clock))
         service.add(rule_jobs(engine))
         service.add([reminder_job(ctx.settings, store, ctx.clock)])
         if keep is not None:
             service.add([retention_job(store, ctx.clock, keep)])
         if ctx.settings.channels:
-            service.add([delivery_job(ctx.settings, store, ctx.clock, service.stopping)])
+            service.add([delivery_job(ctx.settings, store, ctx.clock)])
         else:
             log.warning(
                 "no notification channels configured (settings channels, default_channels): "
                 "alerts are kept and listed by `sentinel alerts list`, and go out once a "
                 "channel is configured"
             )
-        log.info("catching up on %d source(s) before the rules start", len(pulls))
-        service.run_now(pulls)
+        service.add([watchdog_job(service, alerts, ctx.clock, lease=workers.lease, zone=ctx.zone)])
         if not done.is_set():
+            try:
+                coordinator = service.start()
+            except StoreError as exc:
+                fail(f"cannot take part as a worker: {exc}", Exit.UNAVAILABLE)
             log.info(
-                "Sentinel running on %s with %d job(s); Ctrl-C to stop",
+                "Sentinel running on %s with %d job(s) as worker %s, holding %d; "
+                "rules start once every source has been pulled; Ctrl-C to stop",
                 ctx.settings.store_url,
                 len(service.jobs),
+                coordinator.worker,
+                len(coordinator.held()),
             )
-            service.start()
             done.wait()
             service.stop()
     log.info("stopped cleanly")

@@ -140,6 +140,7 @@ def test_run_pulls_says_it_is_running_and_stops_cleanly_on_sigterm(
     proc, output = started
 
     assert output.wait_for("Sentinel running on"), output.text
+    assert output.wait_for("ingest app: read 3"), output.text
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(WAIT) == 0, output.text
     output.finish()

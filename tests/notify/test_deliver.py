@@ -19,7 +19,7 @@ from sentinel.notify.channel import Sender
 from sentinel.notify.deliver import Deliverer, PassReport, RetryPolicy, requeue
 from sentinel.notify.render import Renderer
 from sentinel.notify.webhook import WebhookSender
-from sentinel.scheduler import delivery_job
+from sentinel.scheduler import Claim, delivery_job
 from sentinel.store.base import Record, Store
 from tests.conftest import ManualClock
 from tests.notify.conftest import AMSTERDAM, queue_alert
@@ -284,11 +284,12 @@ def test_the_service_job_delivers_from_settings(
         base_url="https://sentinel.example.nl",
     )
     stopping = threading.Event()
-    job = delivery_job(settings, store, clock, stopping)
+    job = delivery_job(settings, store, clock)
+    claim = Claim(None, stopping.is_set)
     stopping.set()
-    assert job.run().startswith("sent 0,")  # asked to stop: nothing started
+    assert job.run(claim).startswith("sent 0,")  # asked to stop: nothing started
     stopping.clear()
-    assert job.run() == "sent 1, retrying 0, gave up 0, waiting 0, busy 0"
+    assert job.run(claim) == "sent 1, retrying 0, gave up 0, waiting 0, busy 0"
     body = httpserver.log[0][0].get_json()
     assert body["blocks"][3]["elements"][0]["url"].startswith("https://sentinel.example.nl/alerts/")
 
