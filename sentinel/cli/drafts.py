@@ -1,6 +1,6 @@
 """`sentinel drafts …`: the AP notification, the member letters and the other drafts of an incident.
 
-Thin: each command renders through ``sentinel.drafts.service`` (which stores the
+Thin: each command renders through ``sentinel.services.drafts`` (which stores the
 version and records it in the audit trail) and prints or writes the text. The
 version, whether it is new and what is still open go to stderr, so stdout can
 be redirected to a file as the draft itself. Nothing is ever sent.
@@ -9,45 +9,30 @@ be redirected to a file as the draft itself. Nothing is ever sent.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from sentinel.cli.common import (
     ConfigOption,
-    Context,
     Exit,
     JsonOption,
     StoreOption,
     console,
-    context,
-    emit_json,
+    emit,
     errors,
     fail,
-    opened_store,
+    services,
     styled,
 )
 from sentinel.cli.incidents import ByOption, IdArgument
-from sentinel.drafts.actions import render_pending
-from sentinel.drafts.directory_api import directory_source
-from sentinel.drafts.eml import FIX, unsendable, write_eml
-from sentinel.drafts.errors import DraftError, DraftNotFound
-from sentinel.drafts.members import write_recipients
-from sentinel.drafts.model import Draft
-from sentinel.drafts.service import DraftService, Made
-from sentinel.drafts.versions import facts_hash
-from sentinel.incidents.model import IncidentError, IncidentNotFound
-from sentinel.incidents.runs import Runs
-from sentinel.incidents.service import Incidents
+from sentinel.drafts.eml import FIX
 from sentinel.localtime import show
 from sentinel.plaintext import printable
 from sentinel.services.actor import command_line
-from sentinel.store.base import ConflictError
+from sentinel.services.drafts import DraftService, MadeDraft
 
 app = typer.Typer(
     help="Drafts: the AP notification, member letters, public notice, management summary.",
@@ -60,68 +45,22 @@ OutOption = Annotated[
 ]
 _LISTED = 8
 """Open questions named on stderr; the draft itself lists them all."""
-_AP_KINDS = {"initial": "initial", "follow-up": "follow_up", "withdrawal": "withdrawal"}
+_AP_KINDS = {"initial": "ap_initial", "follow-up": "ap_follow_up", "withdrawal": "ap_withdrawal"}
 
 
-@contextmanager
-def refusals() -> Iterator[None]:
-    try:
-        yield
-    except (IncidentNotFound, DraftNotFound) as exc:
-        fail(str(exc), Exit.NOT_FOUND)
-    except (DraftError, IncidentError) as exc:
-        fail(str(exc), Exit.USAGE)
-    except ConflictError as exc:
-        fail(str(exc), Exit.FAILED)
-
-
-@contextmanager
-def drafting(config: Path | None, store_url: str | None) -> Iterator[tuple[Context, DraftService]]:
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store, refusals():
-        yield ctx, DraftService.from_settings(ctx.settings, Incidents(store, ctx.clock))
-
-
-def draft_json(draft: Draft, *, new: bool | None = None, content: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": draft.id,
-        "incident": draft.incident,
-        "kind": draft.kind,
-        "lang": draft.lang,
-        "format": draft.format,
-        "segment": draft.segment,
-        "version": draft.version,
-        "created": draft.created,
-        "created_by": draft.created_by,
-        "content_hash": draft.content_hash,
-        "facts_hash": draft.facts_hash,
-        "intact": draft.intact,
-        "approved": draft.approved.model_dump(mode="json") if draft.approved else None,
-        "open_questions": [q.model_dump() for q in draft.open_questions],
-        "details": draft.details,
-    }
-    if new is not None:
-        data["new_version"] = new
-    if content:
-        data["content"] = draft.content
-    return data
-
-
-def _deliver(made: Made, out: Path | None, as_json: bool) -> None:
-    draft = made.draft
+def _deliver(made: MadeDraft, out: Path | None, as_json: bool) -> None:
     if as_json:
-        emit_json(draft_json(draft, new=made.new))
+        emit(made)
         return
     if out is not None:
-        _write(out, draft.content)
+        _write(out, made.content)
     else:
-        sys.stdout.write(printable(draft.content))
+        sys.stdout.write(printable(made.content))
     _report(made, out)
 
 
-def _report(made: Made, out: Path | None) -> None:
-    d = made.draft
-    state = "new version" if made.new else "unchanged since the latest version"
+def _report(d: MadeDraft, out: Path | None) -> None:
+    state = "new version" if d.new_version else "unchanged since the latest version"
     if d.approved:
         state += f", approved by {d.approved.by}"
     where = f" written to {out}" if out else ""
@@ -172,14 +111,9 @@ def ap_command(
     """The notification to the AP, following its Meldformulier datalekken question by question."""
     if kind not in _AP_KINDS:
         fail(f"--kind must be one of {', '.join(_AP_KINDS)}")
-    with drafting(config, store_url) as (_ctx, service):
-        made = service.ap(
-            incident_id,
-            by=command_line(by).name,
-            kind=_AP_KINDS[kind],  # type: ignore[arg-type]
-            lang=lang,  # type: ignore[arg-type]
-            fmt=fmt,
-            reason=reason,
+    with services(config, store_url) as ctx:
+        made = DraftService(ctx).render(
+            command_line(by), incident_id, _AP_KINDS[kind], lang=lang, fmt=fmt, reason=reason
         )
     _deliver(made, out, as_json)
 
@@ -231,60 +165,32 @@ def members_command(
     if out is not None:
         recipients = recipients or out / "recipients.csv"
         eml = eml or out
-    with (
-        drafting(config, store_url) as (ctx, service),
-        service.affected(
+    with services(config, store_url) as ctx:
+        result = DraftService(ctx).member_letters(
+            command_line(by),
             incident_id,
-            directory=directory_source(
-                directory or ctx.settings.member_directory, ctx.settings, ctx.clock
-            ),
-        ) as members,
-    ):
-        made = service.member_letters(
-            incident_id,
-            members,
-            by=command_line(by).name,
-            langs=lang or None,  # type: ignore[arg-type]
+            directory=directory,
+            langs=lang,
+            recipients=recipients,
+            eml=eml,
+            sender=sender,
+            explain_waiting=out is not None,
         )
-        total, missing = members.count(), members.missing_from_directory()
-        letters = {key: m.draft.id for key, m in made.items()}
-        rows = _recipients(recipients, members, letters) if recipients else None
-        written, waiting = None, []
-        if out is not None:
-            waiting = unsendable({key: m.draft for key, m in made.items()})
-        if eml is not None and not waiting:
-            written = write_eml(
-                eml,
-                members,
-                {key: m.draft for key, m in made.items()},
-                sender=sender if sender is not None else ctx.settings.organisation.dpo_email,
-            )
     if as_json:
-        emit_json(
-            {
-                "incident": incident_id,
-                "members": total,
-                "missing_from_directory": missing,
-                "recipients_written": rows,
-                "eml_written": written,
-                "eml_waiting_for": waiting,
-                "letters": [
-                    {**draft_json(m.draft, new=m.new), "segment": key[0]} for key, m in made.items()
-                ],
-            }
-        )
+        emit(result)
         return
+    made, total, missing = result.letters, result.members, result.missing_from_directory
+    rows, written, waiting = result.recipients_written, result.eml_written, result.eml_waiting_for
     table = Table(title=f"{incident_id}: {total} affected member(s), {len(made)} letter(s)")
     for col in ("letter", "segment", "lang", "members", "version", "open questions"):
         table.add_column(col, overflow="fold", no_wrap=col == "letter")
-    for (segment, language), m in made.items():
-        d = m.draft
+    for d in made:
         table.add_row(
             d.id,
-            segment,
-            language,
+            d.segment or "",
+            d.lang,
             str(d.details.get("members", "")),
-            f"v{d.version} ({'new' if m.new else 'unchanged'})"
+            f"v{d.version} ({'new' if d.new_version else 'unchanged'})"
             + (f", approved by {d.approved.by}" if d.approved else ""),
             str(len(d.open_questions)),
         )
@@ -309,9 +215,8 @@ def members_command(
         )
 
 
-def _waiting_summary(made: dict[tuple[str, str], Made]) -> str:
+def _waiting_summary(drafts: list[MadeDraft]) -> str:
     """The letters' state in counts; the table names them and ``--json`` gives each reason."""
-    drafts = [m.draft for m in made.values()]
     parts = [
         f"{n} of {len(drafts)} letter(s) {what}"
         for n, what in (
@@ -327,16 +232,6 @@ def _waiting_summary(made: dict[tuple[str, str], Made]) -> str:
     return ", ".join(parts)
 
 
-def _recipients(path: Path, members: Any, letters: dict[tuple[str, str], str]) -> int:
-    fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            return write_recipients(handle, members, letters, fmt)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
-
-
 @app.command("public")
 def public_command(
     incident_id: IdArgument,
@@ -348,8 +243,10 @@ def public_command(
     store_url: StoreOption = None,
 ) -> None:
     """A public communication, when informing each member is disproportionate (Art. 34(3)(c))."""
-    with drafting(config, store_url) as (_ctx, service):
-        made = service.public_communication(incident_id, by=command_line(by).name, lang=lang)  # type: ignore[arg-type]
+    with services(config, store_url) as ctx:
+        made = DraftService(ctx).render(
+            command_line(by), incident_id, "public_communication", lang=lang
+        )
     _deliver(made, out, as_json)
 
 
@@ -364,8 +261,10 @@ def summary_command(
     store_url: StoreOption = None,
 ) -> None:
     """An internal summary for management: facts, deadline, assessment, decision, open points."""
-    with drafting(config, store_url) as (_ctx, service):
-        made = service.management_summary(incident_id, by=command_line(by).name, lang=lang)  # type: ignore[arg-type]
+    with services(config, store_url) as ctx:
+        made = DraftService(ctx).render(
+            command_line(by), incident_id, "management_summary", lang=lang
+        )
     _deliver(made, out, as_json)
 
 
@@ -377,14 +276,10 @@ def list_command(
     store_url: StoreOption = None,
 ) -> None:
     """Every version of every draft of the incident, approved or not, and whether it is current."""
-    with drafting(config, store_url) as (ctx, service):
-        incident = service.incidents.get(incident_id).incident
-        drafts = service.versions.of_incident(incident_id)
-    current = facts_hash(incident.facts)
+    with services(config, store_url) as ctx:
+        drafts = DraftService(ctx).list(command_line(), incident_id)
     if as_json:
-        emit_json(
-            [{**draft_json(d, content=False), "current": d.facts_hash == current} for d in drafts]
-        )
+        emit(drafts)
         return
     table = Table(title=f"{incident_id}: {len(drafts)} draft version(s)")
     for col in ("draft", "version", "made", "by", "approved", "facts", "open"):
@@ -399,7 +294,7 @@ def list_command(
             show(d.created, ctx.zone, seconds=False),
             d.created_by,
             approved,
-            "current" if d.facts_hash == current else "facts changed since",
+            "current" if d.current else "facts changed since",
             str(len(d.open_questions)),
         )
     console.print(table)
@@ -414,10 +309,10 @@ def show_command(
     store_url: StoreOption = None,
 ) -> None:
     """One stored version, exactly as it was made."""
-    with drafting(config, store_url) as (_ctx, service):
-        draft = service.versions.get(draft_id)
+    with services(config, store_url) as ctx:
+        draft = DraftService(ctx).show(command_line(), draft_id)
     if as_json:
-        emit_json(draft_json(draft))
+        emit(draft)
         return
     if out is not None:
         _write(out, draft.content)
@@ -440,8 +335,8 @@ def approve_command(
     store_url: StoreOption = None,
 ) -> None:
     """Approve a version: it is frozen (its hash kept); new facts make a new version."""
-    with drafting(config, store_url) as (ctx, service):
-        draft = service.versions.approve(draft_id, by=command_line(by).name, note=note)
+    with services(config, store_url) as ctx:
+        draft = DraftService(ctx).approve(command_line(by), draft_id, note=note)
     assert draft.approved is not None
     console.print(
         f"{draft.id} approved by {draft.approved.by} at {show(draft.approved.at, ctx.zone)} "
@@ -466,11 +361,10 @@ def pending_command(
     store_url: StoreOption = None,
 ) -> None:
     """Make the drafts that completed playbook steps asked for (render_draft actions)."""
-    with drafting(config, store_url) as (ctx, service):
-        runs = Runs(service.incidents.store, ctx.clock, service.incidents, {})
-        resolved = render_pending(runs, service, by=command_line(by).name)
+    with services(config, store_url) as ctx:
+        resolved = DraftService(ctx).pending(command_line(by))
     if as_json:
-        emit_json([asdict(r) for r in resolved])
+        emit(resolved)
         return
     for r in resolved:
         mark = ("done", "") if r.ok else ("failed", "red")

@@ -1,0 +1,307 @@
+"""Drafts for the privacy officer: the AP notification, member letters, the others; approval.
+
+Each draft belongs to an incident, so every read and change passes the incident's
+need-to-know check first. Rendering stores a version (the same text is not stored
+twice); approving freezes one, and only the text the approver saw can be approved.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel
+
+from sentinel.drafts.actions import render_pending
+from sentinel.drafts.ap import AP_KINDS
+from sentinel.drafts.directory_api import directory_source
+from sentinel.drafts.eml import check_sendable, unsendable, write_eml
+from sentinel.drafts.members import AffectedMembers, write_recipients
+from sentinel.drafts.model import Approval, Draft, Question
+from sentinel.drafts.service import DraftService as Drafting
+from sentinel.drafts.service import Made
+from sentinel.drafts.versions import facts_hash
+from sentinel.incidents.facts import Time
+from sentinel.incidents.runs import Runs
+from sentinel.incidents.service import Incidents
+from sentinel.services.access import load_incident
+from sentinel.services.actor import Actor, require
+from sentinel.services.context import ServiceContext
+from sentinel.services.errors import Invalid, Stale, domain_errors
+
+RENDERED = ("ap_initial", "ap_follow_up", "ap_withdrawal", "public_communication")
+"""Drafts made from the incident alone (member letters also need the member directory)."""
+
+
+# read models ---------------------------------------------------------------------------
+
+
+class DraftSummary(BaseModel):
+    """One stored version of a draft, without its text."""
+
+    id: str
+    incident: str
+    kind: str
+    series: str
+    lang: str
+    format: str
+    segment: str | None
+    version: int
+    """The draft's own version number within its series (v1, v2, …)."""
+    created: Time
+    created_by: str
+    content_hash: str
+    """SHA-256 of the text: pass it back to approve exactly the text you read."""
+    facts_hash: str
+    intact: bool
+    """False when the stored text no longer matches its hash (changed in the store)."""
+    approved: Approval | None
+    open_questions: list[Question]
+    details: dict[str, Any]
+    current: bool | None = None
+    """In a list: whether the incident's facts are still those it was made from."""
+
+
+class DraftDetail(DraftSummary):
+    content: str
+
+
+class MadeDraft(DraftDetail):
+    new_version: bool
+    """False when the latest version already had this exact text."""
+
+
+class MemberLetters(BaseModel):
+    incident: str
+    members: int
+    missing_from_directory: int
+    recipients_written: int | None
+    eml_written: int | None
+    eml_waiting_for: list[str]
+    """Why no .eml files could be written yet (letters not approved, incomplete)."""
+    letters: list[MadeDraft]
+
+
+class PendingDraft(BaseModel):
+    incident: str
+    step: str
+    draft: str
+    ok: bool
+    result: str
+
+
+def summary(draft: Draft, current: bool | None = None) -> DraftSummary:
+    return DraftSummary.model_validate(
+        {**_fields(draft, exclude={"content"}), "intact": draft.intact, "current": current}
+    )
+
+
+def detail(draft: Draft) -> DraftDetail:
+    return DraftDetail.model_validate({**_fields(draft), "intact": draft.intact})
+
+
+def made(m: Made) -> MadeDraft:
+    return MadeDraft.model_validate(
+        {**_fields(m.draft), "intact": m.draft.intact, "new_version": m.new}
+    )
+
+
+def _fields(draft: Draft, exclude: set[str] | None = None) -> dict[str, Any]:
+    return {
+        name: getattr(draft, name)
+        for name in type(draft).model_fields
+        if name not in (exclude or set())
+    }
+
+
+# the service ---------------------------------------------------------------------------
+
+
+class DraftService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.incidents = Incidents(ctx.store, ctx.clock)
+        self.drafting = Drafting.from_settings(ctx.settings, self.incidents)
+
+    # reading -------------------------------------------------------------------------
+    def list(self, actor: Actor, incident_id: str) -> list[DraftSummary]:
+        """Every version of every draft of the incident, and whether its facts are current."""
+        incident = load_incident(self.incidents, actor, incident_id, "drafts:read").incident
+        current = facts_hash(incident.facts)
+        with domain_errors():
+            drafts = self.drafting.versions.of_incident(incident_id)
+        return [summary(d, d.facts_hash == current) for d in drafts]
+
+    def show(self, actor: Actor, draft_id: str) -> DraftDetail:
+        """One stored version exactly as it was made."""
+        return detail(self._draft(actor, draft_id, "drafts:read"))
+
+    def _draft(self, actor: Actor, draft_id: str, permission: str) -> Draft:
+        require(actor, permission)
+        with domain_errors():
+            draft = self.drafting.versions.get(draft_id)
+        load_incident(self.incidents, actor, draft.incident, permission)
+        return draft
+
+    # making --------------------------------------------------------------------------
+    def render(
+        self,
+        actor: Actor,
+        incident_id: str,
+        kind: str,
+        *,
+        lang: str = "nl",
+        fmt: str | None = None,
+        reason: str | None = None,
+    ) -> MadeDraft:
+        """A draft made from the incident as it stands (not the member letters)."""
+        load_incident(self.incidents, actor, incident_id, "drafts:write")
+        if kind not in RENDERED and kind != "management_summary":
+            known = ", ".join((*RENDERED, "management_summary"))
+            raise Invalid(f"draft kind must be one of {known} (member letters have their own)")
+        d = self.drafting
+        with domain_errors():
+            if kind.startswith("ap_"):
+                phase = kind.removeprefix("ap_")
+                if phase not in AP_KINDS:
+                    raise Invalid(f"an AP draft is one of {', '.join(AP_KINDS)}")
+                result = d.ap(
+                    incident_id,
+                    by=actor.name,
+                    kind=phase,  # type: ignore[arg-type]
+                    lang=lang,  # type: ignore[arg-type]
+                    fmt=fmt or "md",
+                    reason=reason,
+                )
+            elif kind == "public_communication":
+                result = d.public_communication(incident_id, by=actor.name, lang=lang)  # type: ignore[arg-type]
+            else:
+                result = d.management_summary(incident_id, by=actor.name, lang=lang)  # type: ignore[arg-type]
+        return made(result)
+
+    def member_letters(
+        self,
+        actor: Actor,
+        incident_id: str,
+        *,
+        directory: str | Path | None = None,
+        langs: Sequence[str] | None = None,
+        recipients: Path | None = None,
+        eml: Path | None = None,
+        sender: str | None = None,
+        explain_waiting: bool = False,
+    ) -> MemberLetters:
+        """One letter per partner, data touched and language; optionally the mail-merge list
+        (``recipients``, .csv or .jsonl) and one .eml per member (``eml``, approved letters
+        only). ``explain_waiting`` says why the .eml files cannot be written yet instead of
+        refusing."""
+        load_incident(self.incidents, actor, incident_id, "drafts:write")
+        if eml is not None:
+            require(actor, "letters:export")
+        settings = self.ctx.settings
+        with domain_errors():
+            source = directory_source(
+                directory or settings.member_directory, settings, self.ctx.clock
+            )
+            with self.drafting.affected(incident_id, directory=source) as members:
+                letters = self.drafting.member_letters(
+                    incident_id,
+                    members,
+                    by=actor.name,
+                    langs=langs or None,  # type: ignore[arg-type]
+                )
+                drafts = {key: m.draft for key, m in letters.items()}
+                ids = {key: m.draft.id for key, m in letters.items()}
+                rows = _recipients(recipients, members, ids) if recipients else None
+                waiting = unsendable(drafts) if explain_waiting else []
+                written = None
+                if eml is not None and not waiting:
+                    written = write_eml(
+                        eml,
+                        members,
+                        drafts,
+                        sender=sender if sender is not None else settings.organisation.dpo_email,
+                    )
+                total, missing = members.count(), members.missing_from_directory()
+        return MemberLetters(
+            incident=incident_id,
+            members=total,
+            missing_from_directory=missing,
+            recipients_written=rows,
+            eml_written=written,
+            eml_waiting_for=waiting,
+            letters=[made(m).model_copy(update={"segment": key[0]}) for key, m in letters.items()],
+        )
+
+    def letters_zip(self, actor: Actor, incident_id: str, out: IO[bytes]) -> int:
+        """The approved member letters as one .eml per reachable member, in a zip; how many."""
+        load_incident(self.incidents, actor, incident_id, "letters:export")
+        settings = self.ctx.settings
+        with domain_errors():
+            source = directory_source(settings.member_directory, settings, self.ctx.clock)
+            with (
+                self.drafting.affected(incident_id, directory=source) as members,
+                tempfile.TemporaryDirectory(prefix="sentinel-letters-") as tmp,
+            ):
+                drafts = self._latest_letters(incident_id)
+                check_sendable(drafts)
+                written = write_eml(
+                    Path(tmp), members, drafts, sender=settings.organisation.dpo_email
+                )
+                with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+                    for path in sorted(Path(tmp).iterdir()):
+                        archive.write(path, path.name)
+        return written
+
+    def _latest_letters(self, incident_id: str) -> dict[tuple[str, str], Draft]:
+        latest: dict[tuple[str, str], Draft] = {}
+        for d in self.drafting.versions.of_incident(incident_id):
+            if d.kind == "member_letters":
+                latest[(d.segment or "", d.lang)] = d
+        if not latest:
+            raise Invalid(f"incident {incident_id} has no member letters yet; make them first")
+        return latest
+
+    def approve(
+        self,
+        actor: Actor,
+        draft_id: str,
+        *,
+        note: str | None = None,
+        content_hash: str | None = None,
+    ) -> DraftDetail:
+        """Approve a version: it is frozen (its hash kept); new facts make a new version.
+
+        With ``content_hash`` only that exact text is approved (a changed one is refused).
+        """
+        draft = self._draft(actor, draft_id, "drafts:approve")
+        if content_hash is not None and content_hash != draft.content_hash:
+            raise Stale(f"{draft_id} is not the text you read (its hash differs); read it again")
+        with domain_errors():
+            return detail(self.drafting.versions.approve(draft_id, by=actor.name, note=note))
+
+    def pending(self, actor: Actor) -> list[PendingDraft]:
+        """Make the drafts that completed playbook steps asked for (render_draft actions)."""
+        require(actor, "drafts:write")
+        runs = Runs(self.ctx.store, self.ctx.clock, self.incidents, {})
+        resolved = render_pending(runs, self.drafting, by=actor.name)
+        return [
+            PendingDraft(incident=r.incident, step=r.step, draft=r.draft, ok=r.ok, result=r.result)
+            for r in resolved
+        ]
+
+
+def _recipients(path: Path, members: AffectedMembers, letters: dict[tuple[str, str], str]) -> int:
+    """The mail-merge list, created readable by its owner only (it holds personal data)."""
+    fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            return write_recipients(handle, members, letters, fmt)
+    except OSError as exc:
+        raise Invalid(f"cannot write {path}: {exc.strerror}") from None
