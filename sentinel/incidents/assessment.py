@@ -14,10 +14,12 @@ Two published sources, each for what it is made for:
   the data, the ease of identification, the severity of the consequences, special
   characteristics of the people (minors, vulnerable people), whether the data was
   unintelligible with a safe key, who could read it and what they did with it,
-  malicious intent, whether a backup restored availability in time, whether people
-  depend on data that was lost or unavailable, and the consequences for the people
-  recorded in the facts (physical harm, threats to safety, serious distress,
-  discrimination, identity theft, financial loss: Recitals 75 and 85).
+  how likely misuse is (lost rather than taken, seen only by people bound to
+  confidentiality), malicious intent, whether a backup restored availability in
+  time, whether people depend on data that was lost or unavailable, and the
+  consequences for the people recorded in the facts (physical harm, threats to
+  safety, serious distress, discrimination, identity theft, financial loss:
+  Recitals 75 and 85).
 
 The two answer different questions: ENISA rates how severe a breach of this data in
 these circumstances is; the advice judges the likelihood and severity of the risk to
@@ -103,6 +105,8 @@ _CONFIDENTIALITY_CAUSES = _MALICIOUS_CAUSES - {"ransomware", "malware"} | (
 )
 _AVAILABILITY_CAUSES = {"ransomware", "lost_device", "stolen_device", "lost_paper", "stolen_paper"}
 _CONTAINED = {"asked_to_delete", "deleted_confirmed", "returned"}
+_LOSS_CAUSES = {"lost_device", "lost_paper", "improper_disposal"}
+"""Causes where the data left the organisation's hands without anyone known to hold it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,9 @@ class _Finding:
     reasons: list[str]
     basis: str = ""
     """What this finding rests on, in a clause (for the reasons that reconcile it with ENISA)."""
+    likelihood: str = ""
+    """Why misuse is not likely although the data is sensitive, in a clause: the severity ENISA
+    scores can then be high while the risk, which weighs likelihood too, is not."""
 
 
 def assess(
@@ -438,6 +445,20 @@ def _confidentiality(
             basis="only a trusted recipient saw the data and deleted or returned it",
             neutralised=True,
         )
+    if audience == "trusted" and not malicious:
+        return _Confidentiality(
+            Level.RISK,
+            [
+                *weak,
+                "Only people bound to confidentiality (the organisation's own staff, or a "
+                "professional under secrecy) could see the data and none is known to have "
+                "misused it. It is not deleted, so a risk remains, but their duty of "
+                "confidentiality makes misuse unlikely (EDPB 01/2021 case 9).",
+            ],
+            cb=0.25,
+            likelihood="only people bound to confidentiality could see the data and none is "
+            "known to have misused it",
+        )
     if audience == "trusted":
         audience = "known"
     ease = r.known("identification.ease")
@@ -452,8 +473,16 @@ def _confidentiality(
     ei = EI_SCORES["maximum" if ease is UNKNOWN else str(ease)]
     initial = dpc * ei
     cb = 0.5 if audience == "unknown" else 0.25
+    lost = (
+        audience == "unknown"
+        and not malicious
+        and r.known("cause.kind") in _LOSS_CAUSES
+        and r.known("disclosure.exfiltrated") is not True
+    )
     who = (
-        "unknown or unauthorised parties (an attacker, a thief, the public)"
+        "whoever finds it"
+        if lost
+        else "unknown or unauthorised parties (an attacker, a thief, the public)"
         if audience == "unknown"
         else "known recipients"
     )
@@ -467,7 +496,7 @@ def _confidentiality(
         return _Confidentiality(
             Level.HIGH, reasons, basis="sensitive, identifiable data in unauthorised hands", cb=cb
         )
-    if audience == "unknown" and initial >= 2:
+    if audience == "unknown" and initial >= 2 and not lost:
         reasons.append(
             "Data that reveals a fair amount about identifiable people is in unknown hands: "
             "high risk."
@@ -487,6 +516,19 @@ def _confidentiality(
             Level.HIGH,
             reasons,
             basis=f"the scale: data identifying about {people_max} people in unknown hands",
+            cb=cb,
+        )
+    if audience == "known" and not malicious and people_max < large_scale and _contact_only(r):
+        reasons.append(
+            "A mistake showed only contact details of few people to known recipients (an email "
+            "with every address visible, say): unlikely to result in a risk unless many people "
+            "are affected, the list itself says something sensitive about them or it carries "
+            "passwords (EDPB 9/2022)."
+        )
+        return _Confidentiality(
+            Level.UNLIKELY,
+            reasons,
+            basis="only contact details of few people reached known recipients",
             cb=cb,
         )
     if (
@@ -523,9 +565,39 @@ def _confidentiality(
             "Someone took the data deliberately; without reassurance about what they will do "
             "with it, a risk cannot be ruled out."
         )
+    elif lost:
+        reasons.append(
+            "It was lost, not taken, and nobody is known to have found or read it: misuse is "
+            "possible but not likely (EDPB 9/2022 weighs the likelihood of harm with its "
+            "severity)."
+        )
+        return _Confidentiality(
+            Level.RISK,
+            reasons,
+            cb=cb,
+            likelihood="the data was lost, not taken, and nobody is known to have read it",
+        )
     else:
-        reasons.append("People lose control over this data: a risk, though not a high one.")
+        reasons.append("People lose control over this data: a risk.")
     return _Confidentiality(Level.RISK, reasons, cb=cb)
+
+
+def _contact_only(r: _Reader) -> bool:
+    """Whether the data reveals no more than how to reach the people (EDPB 9/2022's cc example).
+
+    Recorded as such (insight minimal, nothing intimate), or only contact details with no
+    special categories, of people who are not minors or otherwise vulnerable.
+    """
+    categories = r.known("data.categories")
+    special = r.known("data.special")
+    groups = r.known("subjects.categories")
+    if special is not UNKNOWN and special:
+        return False
+    if groups is not UNKNOWN and {"minors", "vulnerable"} & set(groups):
+        return False
+    if categories is UNKNOWN or _INTIMATE & set(categories):
+        return False
+    return r.known("data.insight") == "minimal" or set(categories) <= {"contact"}
 
 
 def _audience(r: _Reader) -> str:
@@ -823,6 +895,13 @@ def _reconcile(
                 f"{score} counts how sensitive the data is as if it had reached someone; no "
                 f"readable data reached anyone unauthorised{because}. The risk to the people is "
                 f"{_LEVEL_TEXT[level]}, and that holds over the score."
+            ]
+        held = [f.likelihood for f in findings if f.likelihood and f.level == level]
+        if held and severity not in ("significant", "severe"):
+            return level, [
+                f"{score} rates how severe misuse of this data would be; misuse is not likely "
+                f"because {held[0]}, so the risk to the people is {_LEVEL_TEXT[level]}, and "
+                "that holds over the score (EDPB 9/2022 weighs likelihood with severity)."
             ]
         if severity in ("negligible", "limited"):
             return level, [

@@ -335,3 +335,72 @@ def test_score_and_advice_never_contradict_each_other_unexplained() -> None:
         high_band = result.severity in ("high", "very_high")
         if high_band != (result.risk == "high"):
             assert any(r.startswith("The ENISA severity (") for r in result.reasons), facts
+
+
+def test_a_lost_document_is_less_likely_to_be_misused_than_a_stolen_one() -> None:
+    """EDPB 9/2022 weighs likelihood with severity: nobody is known to hold a lost document.
+
+    Data that reveals a fair amount (context 2) lost by accident is a risk to report; taken by a
+    thief it is a high one. Data that enables identity fraud stays high either way.
+    """
+    lost = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "lost_paper", "malicious": False},
+        "data": {"categories": ["identity", "location"]},
+        "subjects": {"people": 3},
+        "disclosure": {"recipients": "unknown"},
+    }
+    result = assess(parse_facts(lost))
+    assert (result.notify_authority, result.notify_subjects) == (True, "no")
+    assert "The data could be read by whoever finds it." in result.reasons
+    assert any("lost, not taken" in r for r in result.reasons)
+    stolen = assess(parse_facts(_with(lost, cause={"kind": "stolen_paper", "malicious": True})))
+    assert stolen.notify_subjects == "yes"
+    with_id = assess(parse_facts(_with(lost, data={"categories": ["identity", "national_id"]})))
+    assert with_id.notify_subjects == "yes"
+
+
+def test_staff_bound_to_confidentiality_seeing_records_is_a_risk_not_a_high_one() -> None:
+    """Patient records left open to colleagues: report it; the people need not be told, and
+    the very high ENISA score next to that says why the advice holds."""
+    facts = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "misconfiguration", "malicious": False},
+        "data": {"categories": ["identity", "special"], "special": ["health"]},
+        "subjects": {"people": 5000},
+        "disclosure": {"recipients": "trusted", "contained": "none"},
+    }
+    result = assess(parse_facts(facts))
+    assert result.severity == "very_high"
+    assert (result.notify_authority, result.notify_subjects) == (True, "no")
+    assert any(
+        "misuse is not likely because only people bound to confidentiality" in r
+        and "holds over the score" in r
+        for r in result.reasons
+    )
+    snooping = _with(facts, cause={"kind": "insider_misuse", "malicious": True})
+    assert assess(parse_facts(snooping)).notify_subjects == "yes"
+    harmed = assess(parse_facts(_with(facts, consequences={"likely": ["discrimination"]})))
+    assert harmed.notify_subjects == "yes"
+
+
+def test_contact_details_shown_to_a_few_recipients_need_not_be_reported() -> None:
+    """EDPB 9/2022's email with every address visible: report it when many people are affected
+    or the list says something sensitive about them, not otherwise."""
+    cc = {
+        "breach": {"confidentiality": True, "integrity": False, "availability": False},
+        "cause": {"kind": "misdirected_email", "malicious": False},
+        "data": {"categories": ["contact"]},
+        "subjects": {"people": 16},
+        "disclosure": {"recipients": "known"},
+    }
+    result = assess(parse_facts(cc))
+    assert (result.notify_authority, result.notify_subjects) == (False, "no")
+    many = assess(parse_facts(_with(cc, subjects={"people": 400})))
+    assert (many.notify_authority, many.notify_subjects) == (True, "no")
+    patients = _with(cc, data={"categories": ["contact"], "special": ["health"]})
+    assert assess(parse_facts(patients)).notify_subjects == "yes"
+    minors = assess(parse_facts(_with(cc, subjects={"people": 16, "categories": ["minors"]})))
+    assert minors.notify_authority is True
+    more = assess(parse_facts(_with(cc, data={"categories": ["contact", "identity", "vehicle"]})))
+    assert more.notify_authority is True  # EDPB 01/2021 case 16: a stranger keeps a policy letter
