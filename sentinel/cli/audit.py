@@ -8,20 +8,20 @@ import orjson
 import typer
 from rich.table import Table
 
-from sentinel import audit
 from sentinel.cli.common import (
     ConfigOption,
     Exit,
     JsonOption,
     StoreOption,
     console,
-    context,
-    emit_json,
+    emit,
     errors,
-    opened_store,
+    services,
     styled,
 )
 from sentinel.localtime import show
+from sentinel.services.actor import command_line
+from sentinel.services.audit import AuditService
 
 app = typer.Typer(help="The audit trail: verify the chain, list entries.", no_args_is_help=True)
 
@@ -33,19 +33,10 @@ def verify(
     store_url: StoreOption = None,
 ) -> None:
     """Check every entry against its hash and its predecessor; exit 1 naming the first bad one."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        result = audit.verify(store)
+    with services(config, store_url) as ctx:
+        result = AuditService(ctx).verify(command_line())
     if as_json:
-        emit_json(
-            {
-                "ok": result.ok,
-                "entries": result.entries,
-                "seq": result.seq,
-                "problem": result.problem,
-                "message": result.message,
-            }
-        )
+        emit(result)
     elif result.ok:
         console.print(f"audit trail intact: {result.entries} entries")
     else:
@@ -70,24 +61,10 @@ def list_entries(
     store_url: StoreOption = None,
 ) -> None:
     """Entries in order."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        found = audit.entries(store, subject=subject, limit=limit, after=after)
+    with services(config, store_url) as ctx:
+        found = AuditService(ctx).entries(command_line(), subject=subject, after=after, limit=limit)
     if as_json:
-        emit_json(
-            [
-                {
-                    "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "subject": e.subject,
-                    "details": e.details,
-                    "hash": e.hash,
-                }
-                for e in found
-            ]
-        )
+        emit(found)
         return
     table = Table(title=f"{len(found)} audit entries")
     for col in ("#", "time", "actor", "action", "subject", "details"):

@@ -18,13 +18,15 @@ from sentinel.cli.common import (
     StoreOption,
     console,
     context,
-    emit_json,
+    emit,
     fail,
     opened_store,
+    services,
 )
-from sentinel.events import parse_timestamp
 from sentinel.ingest import CHECKPOINT
 from sentinel.localtime import show
+from sentinel.services.actor import command_line
+from sentinel.services.sources import SourceService
 
 app = typer.Typer(help="Where each source resumes; start a source over.", no_args_is_help=True)
 
@@ -43,29 +45,18 @@ def list_checkpoints(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Every source's saved cursor and when it last moved."""
-    ctx = context(config, store_url)
-    configured = {s.name for s in ctx.settings.sources}
-    with opened_store(ctx) as store:
-        records = store.find_records(CHECKPOINT, order_by="id", limit=10_000)
-    rows = [
-        {
-            "source": r.id,
-            "configured": r.id in configured,
-            "updated": r.data.get("updated"),
-            "cursor": r.data.get("cursor"),
-        }
-        for r in records
-    ]
+    with services(config, store_url) as ctx:
+        rows = SourceService(ctx).checkpoints(command_line())
     if as_json:
-        emit_json(rows)
+        emit(rows)
         return
     table = Table(title=f"{len(rows)} checkpoints")
     for col in ("source", "updated", "cursor"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        name = row["source"] if row["configured"] else f"{row['source']} (not configured)"
-        updated = show(parse_timestamp(row["updated"]), ctx.zone) if row["updated"] else ""
-        table.add_row(name, updated, _summary(row["cursor"]))
+        name = row.source if row.configured else f"{row.source} (not configured)"
+        updated = show(row.updated, ctx.zone) if row.updated else ""
+        table.add_row(name, updated, _summary(row.cursor))
     console.print(table)
 
 

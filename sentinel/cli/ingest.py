@@ -16,15 +16,19 @@ from sentinel.cli.common import (
     StoreOption,
     console,
     context,
+    emit,
     emit_json,
     fail,
     opened_store,
+    services,
     styled,
 )
 from sentinel.config import FileSourceConfig, LogFormat, SettingsError
 from sentinel.ingest import IngestReport, build_pipeline, ingest, ingest_source
 from sentinel.localtime import show
 from sentinel.plaintext import printable
+from sentinel.services.actor import command_line
+from sentinel.services.sources import SourceService
 from sentinel.sources.file import FileReader
 
 dead_letters_app = typer.Typer(help="Records that could not be ingested.", no_args_is_help=True)
@@ -159,23 +163,10 @@ def list_dead_letters(
     store_url: StoreOption = None,
 ) -> None:
     """Newest first: where each came from, why it was refused, and the raw record."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        letters = store.dead_letters(source=source, limit=limit)
+    with services(config, store_url) as ctx:
+        letters = SourceService(ctx).dead_letters(command_line(), source=source, limit=limit)
     if as_json:
-        emit_json(
-            [
-                {
-                    "id": d.id,
-                    "source": d.source,
-                    "position": d.position,
-                    "reason": d.reason,
-                    "raw": d.raw,
-                    "received": d.received.isoformat(),
-                }
-                for d in letters
-            ]
-        )
+        emit(letters)
         return
     table = Table(title=f"{len(letters)} dead letters")
     for col in ("received", "source", "position", "reason", "raw"):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TextIO
 
 import typer
 
-from sentinel.cli.common import ConfigOption, StoreOption, context, errors, fail, opened_store
-from sentinel.incidents.register import Controller, write_csv, write_json
-from sentinel.incidents.service import Incidents
+from sentinel.cli.common import ConfigOption, StoreOption, errors, fail, services
+from sentinel.services.actor import command_line
+from sentinel.services.register import RegisterService
 
 app = typer.Typer(help="The breach register.", no_args_is_help=True)
 
@@ -37,27 +38,23 @@ def export(
     store_url: StoreOption = None,
 ) -> None:
     """Every incident, notified or not, with facts, effects, measures, decisions and reasons."""
-    ctx = context(config, store_url)
-    org = ctx.settings.organisation
-    dpo_contact = ", ".join(p for p in (org.dpo_name, org.dpo_email, org.dpo_phone) if p)
-    who = Controller(
-        org.name if controller is None else controller,
-        org.address if address is None else address,
-        dpo_contact if dpo is None else dpo,
-    )
-    with opened_store(ctx) as store:
-        incidents = Incidents(store, ctx.clock)
+    with services(config, store_url) as ctx:
+        service = RegisterService(ctx)
+        who = service.controller(controller, address, dpo)
         try:
-            handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+            handle = _open(out) if out else sys.stdout
         except OSError as exc:
             fail(f"cannot write {out}: {exc.strerror}")
         try:
-            if fmt == "csv":
-                count = write_csv(handle, incidents, ctx.zone)
-            else:
-                count = write_json(handle, incidents, who, ctx.clock.now())
+            count = service.export(command_line(), handle, fmt, who)
         finally:
             if out:
                 handle.close()
     if out:
         errors.print(f"{count} incident(s) written to {out}", highlight=False)
+
+
+def _open(path: Path) -> TextIO:
+    """The register holds breach details: its file is readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(fd, "w", encoding="utf-8", newline="")

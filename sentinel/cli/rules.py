@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -21,20 +22,24 @@ from sentinel.cli.common import (
     StoreOption,
     console,
     context,
+    emit,
     emit_json,
     errors,
     fail,
     opened_store,
+    services,
     styled,
 )
 from sentinel.detection.engine import Engine
 from sentinel.detection.evaluate import Detection
 from sentinel.detection.examples import example_files, run_examples, untested
-from sentinel.detection.loader import LoadResult, Vocabulary, load_rules
-from sentinel.enrich.data_map import load_data_map
-from sentinel.enrich.errors import EnrichmentError
-from sentinel.events import PARSER_ACTIONS, format_timestamp
+from sentinel.detection.loader import LoadResult
+from sentinel.events import format_timestamp
 from sentinel.localtime import parse_when, show, span
+from sentinel.services import rules as rules_service
+from sentinel.services.actor import command_line
+from sentinel.services.errors import Invalid
+from sentinel.services.rules import RuleService
 from sentinel.store.base import Store
 from sentinel.store.sqlite import SQLiteStore
 
@@ -46,27 +51,11 @@ RulesDirOption = Annotated[
 ]
 
 
-def vocabulary(ctx: Context) -> Vocabulary:
-    """Actions the data map and parsers know, so rules naming others are refused; the sources."""
-    sources = frozenset(s.name for s in ctx.settings.sources)
-    if ctx.settings.data_map is None:
-        return Vocabulary(sources=sources)
-    try:
-        data_map = load_data_map(ctx.settings.data_map)
-    except EnrichmentError as exc:
-        fail(f"{exc} (setting data_map)")
-    return Vocabulary(
-        actions=frozenset(data_map.actions) | PARSER_ACTIONS,
-        categories=frozenset(data_map.categories),
-        sources=sources,
-    )
-
-
 def load(ctx: Context, rules_dir: Path | None) -> tuple[LoadResult, Path]:
-    folder = rules_dir or ctx.settings.detection.rules_dir
-    if not folder.is_dir():
-        fail(f"rules folder {folder} does not exist (setting detection.rules_dir or --rules)")
-    return load_rules([folder], vocabulary(ctx)), folder
+    try:
+        return rules_service.load(ctx.settings, rules_dir)
+    except Invalid as exc:
+        fail(str(exc))
 
 
 def loaded_rules(ctx: Context, rules_dir: Path | None) -> LoadResult:
@@ -116,23 +105,7 @@ def list_rules(
     result = loaded_rules(ctx, rules_dir)
     rules = sorted(result.ruleset.rules.values(), key=lambda r: r.name)
     if as_json:
-        emit_json(
-            [
-                {
-                    "name": r.name,
-                    "id": r.id,
-                    "title": r.title,
-                    "kind": r.kind,
-                    "alerting": r.alerting,
-                    "severity": r.meta.severity,
-                    "window_seconds": r.window.total_seconds(),
-                    "categories": list(r.meta.categories),
-                    "playbook": r.meta.playbook,
-                    "file": r.file,
-                }
-                for r in rules
-            ]
-        )
+        emit(rules_service.views(rules))
         return
     table = Table(title=f"{len(rules)} rules")
     for col in ("name", "kind", "severity", "window", "categories", "title"):
@@ -218,44 +191,25 @@ def status(
     store_url: StoreOption = None,
 ) -> None:
     """Each rule's last run, how far behind now it is, and whether it is failing."""
-    ctx = context(config, store_url)
-    result = loaded_rules(ctx, rules_dir)
-    with opened_store(ctx) as store:
-        engine = Engine(store, result.ruleset, Alerts(store, ctx.clock), ctx.clock)
-        rows = engine.status()
+    loaded_rules(context(config, store_url), rules_dir)
+    with services(config, store_url) as ctx:
+        rows = RuleService(ctx, rules_dir).status(command_line())
     if as_json:
-        emit_json(
-            [
-                {
-                    "rule": s.rule,
-                    "kind": s.kind,
-                    "status": s.status,
-                    "last_end": format_timestamp(s.last_end) if s.last_end else None,
-                    "last_run": format_timestamp(s.last_run) if s.last_run else None,
-                    "lag_seconds": s.lag.total_seconds() if s.lag is not None else None,
-                    "error": s.error,
-                    "budget": s.budget.as_dict() if s.budget else None,
-                }
-                for s in rows
-            ]
-        )
+        emit(rows)
     else:
         table = Table(title="Rule status")
         for col in ("rule", "kind", "status", "covered up to", "behind", "last run asked", "error"):
             table.add_column(col, overflow="fold")
         for s in rows:
             colour = {"ok": "green", "failing": "red"}.get(s.status, "yellow")
-            asked = (
-                f"{s.budget.requests} req, {s.budget.buckets} buckets, {s.budget.took_ms} ms"
-                if s.budget
-                else "—"
-            )
+            b = s.budget
+            asked = f"{b['requests']} req, {b['buckets']} buckets, {b['took_ms']} ms" if b else "—"
             table.add_row(
                 s.rule,
                 s.kind,
                 styled((s.status, colour)),
                 show(s.last_end, ctx.zone),
-                span(s.lag) if s.lag is not None else "—",
+                span(timedelta(seconds=s.lag_seconds)) if s.lag_seconds is not None else "—",
                 asked,
                 Text(s.error or ""),
             )

@@ -1,0 +1,81 @@
+"""Rules, sources, the audit trail and the register through their services."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import orjson
+import pytest
+
+from sentinel.services.actor import Caller
+from sentinel.services.audit import AuditService
+from sentinel.services.context import ServiceContext
+from sentinel.services.errors import Forbidden
+from sentinel.services.incidents import IncidentService
+from sentinel.services.register import RegisterService
+from sentinel.services.rules import RuleService
+from sentinel.services.sources import SourceService
+from sentinel.store.base import DeadLetter
+from tests.conftest import ManualClock
+from tests.services.conftest import REPO, VIEWER, raise_alert
+
+EVERYTHING = Caller("olga", permissions=None)
+
+
+def test_rules_list_the_pack_and_each_rules_last_run(ctx: ServiceContext) -> None:
+    service = RuleService(ctx, REPO / "rules")
+    rules = {r.name: r for r in service.list(_rules_read())}
+    assert rules["inactive_account_activity"].severity == "critical"
+    status = {s.rule: s for s in service.status(_rules_read())}
+    assert status["inactive_account_activity"].status == "never run"
+    with pytest.raises(Forbidden, match="rules:read"):
+        service.list(VIEWER)
+
+
+def _rules_read() -> Caller:
+    return Caller("rita", permissions=frozenset({"rules:read", "sources:read"}))
+
+
+def test_sources_report_events_lag_dead_letters_and_checkpoints(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    raise_alert(ctx, "m.jansen", events=3)
+    ctx.store.write_dead_letters(
+        [DeadLetter("d1", "app", "app.jsonl:7", "not JSON", "{oops", clock.now())]
+    )
+    ctx.store.put_record(
+        "checkpoint", "app", {"cursor": {"offset": 7}, "updated": "2026-03-10T11:00:00Z"}
+    )
+    service = SourceService(ctx)
+
+    [app] = service.health(_rules_read())
+    assert (app.source, app.events, app.dead_letters, app.configured) == ("app", 3, 1, False)
+    assert app.lag_seconds == pytest.approx(3 * 3600 - 120)
+    assert app.checkpoint_updated is not None
+    [letter] = service.dead_letters(_rules_read(), source="app")
+    assert (letter.position, letter.reason, letter.raw) == ("app.jsonl:7", "not JSON", "{oops")
+    with pytest.raises(Forbidden, match="sources:read"):
+        service.checkpoints(Caller("nobody", permissions=frozenset()))
+
+
+def test_audit_verify_and_the_register_follow_need_to_know(ctx: ServiceContext) -> None:
+    incidents = IncidentService(ctx)
+    open_one = incidents.open(EVERYTHING, "Letter to the wrong garage").id
+    secret = incidents.open(EVERYTHING, "Board member's account misused").id
+    incidents.update(EVERYTHING, secret, restricted=True)
+
+    verified = AuditService(ctx).verify(EVERYTHING)
+    assert (verified.ok, verified.entries) == (True, 3)
+    entries = AuditService(ctx).entries(EVERYTHING, subject=secret)
+    assert [e.action for e in entries] == ["incident.opened", "incident.updated"]
+
+    exporter = Caller("erik", permissions=frozenset({"incidents:read", "register:export"}))
+    out = io.StringIO()
+    assert RegisterService(ctx).export(exporter, out, "csv") == 1
+    assert [r["id"] for r in csv.DictReader(io.StringIO(out.getvalue()))] == [open_one]
+    out = io.StringIO()
+    assert RegisterService(ctx).export(EVERYTHING, out, "json") == 2
+    assert {e["id"] for e in orjson.loads(out.getvalue())["incidents"]} == {open_one, secret}
+    with pytest.raises(Forbidden, match="register:export"):
+        RegisterService(ctx).export(VIEWER, io.StringIO(), "csv")
