@@ -31,6 +31,7 @@ from sentinel.cli.incidents import ByOption, IdArgument
 from sentinel.drafts.eml import FIX
 from sentinel.localtime import show
 from sentinel.plaintext import printable
+from sentinel.private_files import write_private
 from sentinel.services.actor import command_line
 from sentinel.services.drafts import DraftService, MadeDraft
 
@@ -79,8 +80,7 @@ def _report(d: MadeDraft, out: Path | None) -> None:
 
 def _write(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}")
 
@@ -178,8 +178,10 @@ def members_command(
         )
     if as_json:
         emit(result)
+        _exit_on_problems(result.directory_problems)
         return
     made, total, missing = result.letters, result.members, result.missing_from_directory
+    problems = result.directory_problems
     rows, written, waiting = result.recipients_written, result.eml_written, result.eml_waiting_for
     table = Table(title=f"{incident_id}: {total} affected member(s), {len(made)} letter(s)")
     for col in ("letter", "segment", "lang", "members", "version", "open questions"):
@@ -213,6 +215,24 @@ def members_command(
                 f": {_waiting_summary(made)}. {FIX}, then run this again.",
             )
         )
+    if problems:
+        errors.print(
+            styled(
+                (f"{len(problems)} directory record(s) not used", "red"),
+                " (those members get no letter file; the recipients say why):",
+            )
+        )
+        for problem in problems[:_LISTED]:
+            errors.print(f"  {problem}")
+        if len(problems) > _LISTED:
+            errors.print(f"  and {len(problems) - _LISTED} more (--json lists them all)")
+    _exit_on_problems(problems)
+
+
+def _exit_on_problems(problems: list[str]) -> None:
+    """Every usable letter is written; a directory record that was not is still a problem."""
+    if problems:
+        raise typer.Exit(int(Exit.FAILED))
 
 
 def _waiting_summary(drafts: list[MadeDraft]) -> str:

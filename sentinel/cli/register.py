@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, TextIO
+from typing import Annotated, Literal
 
 import typer
 
 from sentinel.cli.common import ConfigOption, StoreOption, errors, fail, services
+from sentinel.private_files import open_private
 from sentinel.services.actor import command_line
 from sentinel.services.register import RegisterService
 
@@ -42,7 +42,7 @@ def export(
         service = RegisterService(ctx)
         who = service.controller(controller, address, dpo)
         try:
-            handle = _open(out) if out else sys.stdout
+            handle = open_private(out, "w", encoding="utf-8", newline="") if out else sys.stdout
         except OSError as exc:
             fail(f"cannot write {out}: {exc.strerror}")
         try:
@@ -52,9 +52,3 @@ def export(
                 handle.close()
     if out:
         errors.print(f"{count} incident(s) written to {out}", highlight=False)
-
-
-def _open(path: Path) -> TextIO:
-    """The register holds breach details: its file is readable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return open(fd, "w", encoding="utf-8", newline="")

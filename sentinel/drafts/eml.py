@@ -18,6 +18,7 @@ from pathlib import Path
 from sentinel.drafts.errors import DraftError
 from sentinel.drafts.members import AffectedMembers, Recipient
 from sentinel.drafts.model import Draft
+from sentinel.private_files import private_dir, write_private
 
 NAME_FIELD = "[[name]]"
 _SUBJECT = re.compile(r"^(?:Onderwerp|Subject):\s*(.+)$")
@@ -61,7 +62,7 @@ def write_eml(
 ) -> int:
     """Write a message per member with an email address; returns how many were written."""
     check_sendable(letters)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     written = 0
     for member in members.recipients():
         if member.status != "ok":
@@ -73,7 +74,7 @@ def write_eml(
                 f"(member {member.member_id}); render the member letters again"
             )
         path = folder / f"{_UNSAFE.sub('_', member.member_id)}.eml"
-        path.write_bytes(bytes(message(member, letter, sender)))
+        write_private(path, bytes(message(member, letter, sender)))
         written += 1
     return written
 

@@ -7,7 +7,10 @@ asked for just the members in the evidence (``sentinel.drafts.directory_api``).
 Both are streamed into a temporary SQLite file, so the number of members is
 bounded by disk, not memory: a breach of a million members writes its
 recipient list row by row. A member missing from the directory is listed as
-such, never dropped.
+such, never dropped. A directory record that cannot be used as it stands (an address
+that is not one, a line break in a name, a language without letters, a member listed
+twice) is reported with where it was read; that member is listed with the reason and
+gets no letter file, and every other member's letter is made as usual.
 
 Members are grouped into *segments* — the same partner, the same categories of
 data touched, the same language — and each segment gets one letter (Art. 34(2)
@@ -19,6 +22,7 @@ whom.
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -28,7 +32,9 @@ from types import TracebackType
 from typing import Any, TextIO
 
 import orjson
+from email_validator import EmailNotValidError, validate_email
 
+from sentinel import csvsafe
 from sentinel.drafts.directory_api import DirectoryApi, DirectoryError, DirectoryRow
 from sentinel.drafts.labels import LANGS, Lang
 from sentinel.events import CATEGORIES as EVENT_CATEGORIES
@@ -53,7 +59,21 @@ RECIPIENT_FIELDS = (
     "segment",
     "letter",
     "status",
+    "problem",
 )
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryProblem:
+    """A directory record not used as it stands: where it was read, whose it is and why."""
+
+    where: str
+    member_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
 
 
 def segment_key(partner: str, categories: tuple[str, ...]) -> str:
@@ -86,6 +106,8 @@ class Recipient:
     events: int
     in_directory: bool | None
     """None when no directory was given."""
+    problem: str = ""
+    """Why the member's directory record cannot be used (then no letter file is made)."""
 
     @property
     def segment_key(self) -> str:
@@ -95,6 +117,8 @@ class Recipient:
     def status(self) -> str:
         if self.in_directory is None:
             return "no_directory"
+        if self.problem:
+            return "directory_problem"
         if not self.in_directory:
             return "missing_from_directory"
         return "ok" if self.email else "no_email"
@@ -118,6 +142,9 @@ class AffectedMembers:
                                   PRIMARY KEY (id, category));
             CREATE TABLE directory (id TEXT PRIMARY KEY, name TEXT, email TEXT, lang TEXT,
                                     partner_name TEXT);
+            CREATE TABLE problem (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, at TEXT NOT NULL,
+                                  reason TEXT NOT NULL);
+            CREATE INDEX problem_id ON problem (id);
             """
         )
         self.directory_loaded = False
@@ -169,8 +196,10 @@ class AffectedMembers:
     def load_directory(self, source: Path | DirectoryApi) -> int:
         """The member directory: a CSV file, or the API asked for the members in the evidence.
 
-        A bad row is refused with where it was read (file and line, or URL, page and item)
-        and the reason. Returns the number of directory entries kept.
+        A record that cannot be used is kept aside with where it was read (file and line, or
+        URL, page and item) and the reason (``problems``); a directory without a member_id
+        column or an API that does not answer with members is refused. Returns the number of
+        directory entries kept.
         """
         if isinstance(source, DirectoryApi):
             rows = source.rows(self._member_ids(source.chunk))
@@ -208,23 +237,23 @@ class AffectedMembers:
             last = chunk[-1]
 
     def _checked(self, rows: Iterator[DirectoryRow]) -> Iterator[tuple[str, str, str, str, str]]:
-        """Rows for the directory table; an empty id, another language or a repeat is refused."""
+        """Rows for the directory table; a record that cannot be used becomes a problem."""
         seen_batch: set[str] = set()
         for row in rows:
-            if not row.member_id:
-                raise DirectoryError(f"{row.where}: empty member_id")
-            lang = row.language or self.default_lang
-            if lang not in LANGS:
-                raise DirectoryError(
-                    f"{row.where}: language {lang!r} for member {row.member_id} is not nl or en "
-                    "(the letters exist in Dutch and English)"
+            member, lang = row.member_id, row.language or self.default_lang
+            reason, email = _validated(row, lang)
+            if not reason and (member in seen_batch or self._in_directory(member)):
+                reason = f"member {member} is listed twice; neither record is used"
+            if reason:
+                self._db.execute(
+                    "INSERT INTO problem (id, at, reason) VALUES (?, ?, ?)",
+                    (member, row.where, reason),
                 )
-            if row.member_id in seen_batch or self._in_directory(row.member_id):
-                raise DirectoryError(f"{row.where}: member {row.member_id} is listed twice")
-            seen_batch.add(row.member_id)
+                continue
+            seen_batch.add(member)
             if len(seen_batch) >= _BATCH:
                 seen_batch.clear()
-            yield (row.member_id, row.name, row.email, lang, row.partner_name)
+            yield (member, row.name, email, lang, row.partner_name)
 
     def _in_directory(self, member: str) -> bool:
         found = self._db.execute("SELECT 1 FROM directory WHERE id = ?", (member,)).fetchone()
@@ -245,11 +274,22 @@ class AffectedMembers:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM member").fetchone()[0])
 
+    def problems(self) -> Iterator[DirectoryProblem]:
+        """The directory records not used, in the order they were read."""
+        cursor = self._db.execute("SELECT at, id, reason FROM problem ORDER BY seq")
+        while batch := cursor.fetchmany(_BATCH):
+            for where, member, reason in batch:
+                yield DirectoryProblem(where, member, reason)
+
+    def problem_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM problem").fetchone()[0])
+
     def missing_from_directory(self) -> int:
         if not self.directory_loaded:
             return 0
         row = self._db.execute(
-            "SELECT COUNT(*) FROM member m LEFT JOIN directory d ON d.id = m.id WHERE d.id IS NULL"
+            "SELECT COUNT(*) FROM member m LEFT JOIN directory d ON d.id = m.id WHERE d.id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM problem p WHERE p.id = m.id)"
         ).fetchone()
         return int(row[0])
 
@@ -261,13 +301,16 @@ class AffectedMembers:
                    COALESCE(d.email, ''), COALESCE(d.lang, ''),
                    COALESCE((SELECT group_concat(category, '+') FROM
                              (SELECT category FROM touched t WHERE t.id = m.id
-                              ORDER BY category)), '')
+                              ORDER BY category)), ''),
+                   COALESCE((SELECT group_concat(at || ': ' || reason, '; ') FROM
+                             (SELECT at, reason FROM problem p WHERE p.id = m.id
+                              ORDER BY seq)), '')
             FROM member m LEFT JOIN directory d ON d.id = m.id
             ORDER BY m.id
             """
         )
         while batch := cursor.fetchmany(_BATCH):
-            for member, partner, events, listed, name, email, lang, cats in batch:
+            for member, partner, events, listed, name, email, lang, cats, problem in batch:
                 yield Recipient(
                     member_id=member,
                     name=name,
@@ -277,6 +320,7 @@ class AffectedMembers:
                     categories=tuple(c for c in cats.split("+") if c),
                     events=int(events),
                     in_directory=bool(listed) if self.directory_loaded else None,
+                    problem=problem,
                 )
 
     def segments(self) -> list[Segment]:
@@ -297,10 +341,38 @@ class AffectedMembers:
         ]
 
 
+def _validated(row: DirectoryRow, lang: str) -> tuple[str, str]:
+    """Why a directory record cannot be used as it stands ("" when it can), and its address.
+
+    The address is checked for its form only (email-validator, no DNS lookup) and kept in
+    its normalised form; an empty one is allowed (the member is listed as ``no_email``).
+    """
+    if not row.member_id:
+        return "empty member_id", ""
+    if lang not in LANGS:
+        return (
+            f"language {lang!r} for member {row.member_id} is not nl or en "
+            "(the letters exist in Dutch and English)"
+        ), ""
+    for field, value in (("name", row.name), ("partner_name", row.partner_name)):
+        if _CONTROL.search(value):
+            reason = f"{field} of member {row.member_id} holds a line break or control character"
+            return reason, ""
+    if not row.email:
+        return "", ""
+    try:
+        return "", validate_email(row.email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        return f"email {row.email!r} of member {row.member_id} is not an address: {exc}", ""
+
+
 def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[DirectoryRow]:
+    """Each record with the line it starts on (a quoted value may span lines)."""
+    ends = reader.line_num
     for row in reader:
+        starts, ends = ends + 1, reader.line_num
         yield DirectoryRow(
-            f"{path}:{reader.line_num}",
+            f"{path}:{starts}",
             (row.get("member_id") or "").strip(),
             (row.get("name") or "").strip(),
             (row.get("email") or "").strip(),
@@ -316,7 +388,7 @@ def write_recipients(
 
     ``letters`` maps (segment key, language) to the draft id of that segment's letter.
     """
-    writer = csv.DictWriter(out, fieldnames=RECIPIENT_FIELDS) if fmt == "csv" else None
+    writer = csvsafe.DictWriter(out, fieldnames=RECIPIENT_FIELDS) if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
     count = 0
@@ -332,6 +404,7 @@ def write_recipients(
             "segment": r.segment_key,
             "letter": letters.get((r.segment_key, r.language), ""),
             "status": r.status,
+            "problem": r.problem,
         }
         if writer is not None:
             writer.writerow(row)

@@ -9,7 +9,6 @@ incident, so the export stays small in memory however long the register grows.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TextIO
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from sentinel import csvsafe
 from sentinel.events import format_timestamp
 from sentinel.incidents.assessment import assess
 from sentinel.incidents.deadline import AMSTERDAM, deadline
@@ -202,7 +202,7 @@ def row(incident: Incident) -> dict[str, Any]:
 
 
 def write_csv(out: TextIO, incidents: Incidents, zone: ZoneInfo = AMSTERDAM) -> int:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer = csvsafe.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
     for incident in incidents.iter_all():

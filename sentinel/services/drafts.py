@@ -7,7 +7,6 @@ twice); approving freezes one, and only the text the approver saw can be approve
 
 from __future__ import annotations
 
-import os
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from sentinel.drafts.versions import facts_hash
 from sentinel.incidents.facts import Time
 from sentinel.incidents.runs import Runs
 from sentinel.incidents.service import Incidents
+from sentinel.private_files import open_private
 from sentinel.services.access import load_incident
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
@@ -79,6 +79,8 @@ class MemberLetters(BaseModel):
     incident: str
     members: int
     missing_from_directory: int
+    directory_problems: list[str]
+    """Directory records not used, each with where it was read and why (no letter file)."""
     recipients_written: int | None
     eml_written: int | None
     eml_waiting_for: list[str]
@@ -227,10 +229,12 @@ class DraftService:
                         sender=sender if sender is not None else settings.organisation.dpo_email,
                     )
                 total, missing = members.count(), members.missing_from_directory()
+                problems = [str(p) for p in members.problems()]
         return MemberLetters(
             incident=incident_id,
             members=total,
             missing_from_directory=missing,
+            directory_problems=problems,
             recipients_written=rows,
             eml_written=written,
             eml_waiting_for=waiting,
@@ -299,9 +303,7 @@ def _recipients(path: Path, members: AffectedMembers, letters: dict[tuple[str, s
     """The mail-merge list, created readable by its owner only (it holds personal data)."""
     fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".json") else "csv"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
+        with open_private(path, "w", encoding="utf-8", newline="") as handle:
             return write_recipients(handle, members, letters, fmt)
     except OSError as exc:
         raise Invalid(f"cannot write {path}: {exc.strerror}") from None

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from sentinel.events import TIMESTAMP, Event, epoch_ms, format_timestamp, from_epoch_ms
+from sentinel.private_files import keep_private
 from sentinel.store.base import (
     ConflictError,
     DeadLetter,
@@ -134,7 +135,7 @@ class SQLiteStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                keep_private(self.path)
                 conn = sqlite3.connect(
                     self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
                 )

@@ -177,9 +177,6 @@ def test_a_directory_that_keeps_failing_is_refused_naming_the_url_without_its_qu
     [
         ({"name": "No Id"}, r"not a member record \(member_id: Field required\)"),
         ({"member_id": ["M003"]}, r"not a member record \(member_id: Input should be"),
-        ({"member_id": "M003", "language": "fr"}, r"language 'fr' for member M003 is not nl"),
-        ({"member_id": "M001"}, r"member M001 is listed twice"),
-        ({"member_id": " "}, r"empty member_id"),
     ],
 )
 def test_a_malformed_record_is_refused_with_its_page_and_item(
@@ -206,6 +203,50 @@ def test_a_malformed_record_is_refused_with_its_page_and_item(
 
     # Pages 1 and 2 answered M001 and M002; the bad record is the first item of page 3.
     assert str(caught.value).startswith(f"GET {httpserver.url_for('/v1/members')} page 3 item 1: ")
+
+
+@pytest.mark.parametrize(
+    ("record", "member", "reason"),
+    [
+        (
+            {"member_id": "M003", "language": "fr"},
+            "M003",
+            "language 'fr' for member M003 is not nl",
+        ),
+        ({"member_id": "M001"}, "M001", "member M001 is listed twice; neither record is used"),
+        ({"member_id": " "}, "", "empty member_id"),
+        ({"member_id": "M003", "email": "chris@"}, "M003", "email 'chris@' of member M003 is not"),
+    ],
+)
+def test_an_unusable_record_is_reported_with_its_page_and_item(
+    drafts: DraftService,
+    insider_incident: str,
+    httpserver: HTTPServer,
+    clock: ManualClock,
+    sleeps: Sleeps,
+    record: dict[str, Any],
+    member: str,
+    reason: str,
+) -> None:
+    serve_members = DirectoryServer({**DIRECTORY, "M003": record})
+
+    def handler(request: Request) -> Response:
+        if request.args.getlist("id") == ["M003", "M004"] and "offset" not in request.args:
+            return Response(json.dumps({"members": [record]}), content_type="application/json")
+        return serve_members(request)
+
+    httpserver.expect_request("/v1/members").respond_with_handler(handler)
+
+    with drafts.affected(insider_incident, directory=api(httpserver, clock, sleeps)) as members:
+        [problem] = members.problems()
+        statuses = {r.member_id: r.status for r in members.recipients()}
+
+    # Pages 1 and 2 answered M001 and M002; the bad record is the first item of page 3.
+    assert problem.where == f"GET {httpserver.url_for('/v1/members')} page 3 item 1"
+    assert (problem.member_id, problem.reason[: len(reason)]) == (member, reason)
+    if member:
+        assert statuses[member] == "directory_problem"
+    assert statuses["M002"] == "ok"
 
 
 def test_a_body_that_is_not_a_page_of_members_is_refused(

@@ -168,22 +168,69 @@ def test_an_incident_without_evidence_gets_one_general_letter(
     assert "[TO COMPLETE: what happened — not yet known]" in letter.content
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("id,name\nM1,A\n", r"members.csv:1: no member_id column \(columns: id, name\)"),
-        ("member_id,language\nM1,nl\nM2,fr\n", r"members.csv:3: language 'fr' for member M2"),
-        ("member_id\nM1\nM1\n", r"members.csv:3: member M1 is listed twice"),
-        ("member_id\nM1\n,\n", r"members.csv:3: empty member_id"),
-    ],
-)
-def test_a_broken_directory_is_refused_with_file_line_and_reason(
-    drafts: DraftService, insider_incident: str, tmp_path: Path, content: str, message: str
+def test_a_directory_without_member_ids_is_refused_with_file_line_and_reason(
+    drafts: DraftService, insider_incident: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "members.csv"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(DirectoryError, match=message):
+    path.write_text("id,name\nM1,A\n", encoding="utf-8")
+    with pytest.raises(
+        DirectoryError, match=r"members.csv:1: no member_id column \(columns: id, name\)"
+    ):
         drafts.affected(insider_incident, directory=path)
+
+
+BAD_RECORDS = """member_id,name,email,language,partner_name
+M001,Anna de Boer,not-an-email,nl,Garage Jansen
+M002,"Ben
+Smith",ben@example.com,en,Garage Jansen
+M003,Chris Peeters,chris@example.be,fr,Autobedrijf Noord
+,Nobody,nobody@example.nl,nl,
+M004,"=HYPERLINK(""http://evil.example"")",dirk@Example.NL,nl,@Autobedrijf Noord
+M005,Eva,eva@example.nl,nl,Garage Jansen
+M005,Eva Again,eva2@example.nl,nl,Garage Jansen
+"""
+
+
+def test_bad_directory_records_are_reported_by_line_and_every_other_letter_is_made(
+    drafts: DraftService, incidents: Incidents, insider_incident: str, tmp_path: Path
+) -> None:
+    incidents.update_facts(insider_incident, full_facts(), by="frank")
+    path = tmp_path / "members.csv"
+    path.write_text(BAD_RECORDS, encoding="utf-8")
+    with drafts.affected(insider_incident, directory=path) as members:
+        problems = [str(p) for p in members.problems()]
+        made = drafts.member_letters(insider_incident, members, by="fenna")
+        letters = {key: m.draft for key, m in made.items()}
+        for draft in letters.values():
+            drafts.versions.approve(draft.id, by="fenna")
+        letters = {key: drafts.versions.get(d.id) for key, d in letters.items()}
+        out = tmp_path / "recipients.csv"
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            write_recipients(handle, members, {k: d.id for k, d in letters.items()}, "csv")
+        written = write_eml(tmp_path / "eml", members, letters, sender="dpo@example.nl")
+
+    assert problems == [
+        f"{path}:2: email 'not-an-email' of member M001 is not an address: An email address "
+        "must have an @-sign.",
+        f"{path}:3: name of member M002 holds a line break or control character",
+        f"{path}:5: language 'fr' for member M003 is not nl or en (the letters exist in Dutch "
+        "and English)",
+        f"{path}:6: empty member_id",
+        f"{path}:9: member M005 is listed twice; neither record is used",
+    ]
+    rows = {r["member_id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "M001": "directory_problem",
+        "M002": "directory_problem",
+        "M003": "directory_problem",
+        "M004": "ok",
+        "M005": "directory_problem",
+    }
+    assert rows["M001"]["problem"].endswith("An email address must have an @-sign.")
+    # A spreadsheet shows the name as text instead of running it; the address is normalised.
+    assert rows["M004"]["name"] == '\'=HYPERLINK("http://evil.example")'
+    assert rows["M004"]["email"] == "dirk@example.nl"
+    assert written == 1 and [p.name for p in (tmp_path / "eml").iterdir()] == ["M004.eml"]
 
 
 def test_thousands_of_members_are_streamed_in_batches_without_losing_or_doubling_one(
@@ -229,5 +276,9 @@ def test_thousands_of_members_are_streamed_in_batches_without_losing_or_doubling
 
     rows.insert(2300, "M01234,Again,again@example.nl,nl")  # a duplicate past the first batch
     directory.write_text("member_id,name,email,language\n" + "\n".join(rows) + "\n")
-    with pytest.raises(DirectoryError, match=r"members.csv:2302: member M01234 is listed twice"):
-        drafts.affected(inc, directory=directory)
+    with drafts.affected(inc, directory=directory) as members:
+        assert [str(p) for p in members.problems()] == [
+            f"{directory}:2302: member M01234 is listed twice; neither record is used"
+        ]
+        statuses = {r.member_id: r.status for r in members.recipients()}
+    assert statuses["M01234"] == "directory_problem" and statuses["M01233"] == "ok"
