@@ -73,7 +73,7 @@ class Retry:
             try:
                 return fn()
             except StoreUnavailable as exc:
-                if attempt == self.attempts - 1:
+                if exc.lasting or attempt == self.attempts - 1:
                     raise
                 delay = min(self.cap, self.base * 2**attempt)
                 log.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
@@ -96,6 +96,8 @@ class IngestReport:
     error: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     """Records understood and deliberately not kept, per what they were (a syslog program)."""
+    store_fault: StoreUnavailable | None = None
+    """The store fault that stopped the run (it resumes from the checkpoint)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -263,7 +265,7 @@ def ingest(
                 break
     except StoreUnavailable as exc:
         report.error = f"store unavailable: {exc}"
-        log.error("ingest of %s stopped: %s; the next run resumes from the checkpoint", source, exc)
+        report.store_fault = exc
     except SourceError as exc:
         report.error = f"source unavailable: {exc}"
         log.error("ingest of %s stopped: %s; the next run resumes from the checkpoint", source, exc)

@@ -39,8 +39,9 @@ from sentinel.incidents.deadline import send_due_reminders
 from sentinel.ingest import ingest_source
 from sentinel.job_runs import get_run, record_run
 from sentinel.notify.deliver import Deliverer
-from sentinel.store.base import Store, StoreError
+from sentinel.store.base import Store, StoreError, StoreUnavailable
 from sentinel.store.fencing import Fence, FencedOff
+from sentinel.store_watch import StoreWatch
 from sentinel.watchdog import DELIVERY, REMINDERS, Watchdog, Watched
 
 log = logging.getLogger("sentinel.jobs")
@@ -87,6 +88,7 @@ class Service:
     ) -> None:
         self.clock = clock
         self.store = store
+        self.store_watch = StoreWatch(clock)
         self.lease = lease
         self.heartbeat = heartbeat
         self.worker = worker
@@ -114,12 +116,17 @@ class Service:
         def run() -> None:
             if self.stopping.is_set():
                 return
-            if job.after_pulls and not self._pulls_done():
+            if not self.store_watch.may_run():
                 return
-            with coordinator.running(job.id) as fence:
-                if fence is None:
+            try:
+                if job.after_pulls and not self._pulls_done():
                     return
-                self._run(job, coordinator, fence)
+                with coordinator.running(job.id) as fence:
+                    if fence is None:
+                        return
+                    self._run(job, coordinator, fence)
+            except StoreUnavailable as exc:
+                self.store_watch.failed(job.id, exc)
 
         return run
 
@@ -134,6 +141,9 @@ class Service:
         except FencedOff as exc:
             log.warning("%s stopped: %s", job.id, exc)
             return
+        except StoreUnavailable:
+            metrics.job_failures.labels(job.id).inc()
+            raise
         except RunFailed as exc:
             error = str(exc)
             metrics.job_failures.labels(job.id).inc()
@@ -143,6 +153,7 @@ class Service:
             metrics.job_failures.labels(job.id).inc()
             log.exception("%s failed; it runs again at its next interval", job.id)
         else:
+            self.store_watch.answered()
             took = time.monotonic() - started
             metrics.job_seconds.labels(job.id).observe(took)
             log.info("%s: %s (%.1fs)", job.id, summary, took)
@@ -155,6 +166,8 @@ class Service:
                 finished=self.clock.now(),
                 error=error,
             )
+        except StoreUnavailable:
+            raise
         except StoreError as exc:
             log.warning("could not record the run of %s: %s", job.id, exc)
         if job.pull:
@@ -196,6 +209,8 @@ class Service:
         while not self.stopping.wait(self.heartbeat.total_seconds()):
             try:
                 self.coordinator.tick()
+            except StoreUnavailable as exc:
+                self.store_watch.failed("heartbeat", exc)
             except StoreError as exc:
                 log.warning("heartbeat failed (%s); the leases run out unless it recovers", exc)
             if not self._pulled.is_set():
@@ -254,9 +269,11 @@ def ingest_jobs(settings: Settings, store: Store, clock: Clock) -> list[JobSpec]
             r = ingest_source(
                 settings, config, store, clock, should_stop=claim.should_stop, fence=claim.fence
             )
+            if r.store_fault is not None:
+                raise r.store_fault
             figures = (
                 f"read {r.read:,}, stored {r.stored:,}, duplicates {r.duplicates:,}, "
-                f"dead letters {r.dead_letters:,}"
+                f"skipped {sum(r.skipped.values()):,}, dead letters {r.dead_letters:,}"
             )
             if r.error:
                 raise RunFailed(f"{figures}; stopped: {r.error}")

@@ -82,7 +82,7 @@ def styled(*parts: str | tuple[str, str | Style]) -> Text:
 
 
 def fail(message: str, code: Exit = Exit.USAGE) -> NoReturn:
-    errors.print(styled(("error:", "bold red"), " ", message))
+    errors.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(int(code))
 
 

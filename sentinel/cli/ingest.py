@@ -18,6 +18,7 @@ from sentinel.cli.common import (
     context,
     emit,
     emit_json,
+    errors,
     fail,
     opened_store,
     services,
@@ -46,9 +47,24 @@ def _report_table(reports: list[IngestReport]) -> Table:
             f"{r.duplicates:,}",
             _skipped(r),
             f"{r.dead_letters:,}",
-            styled((r.error, "red")) if r.error else styled(("ok", "green")),
+            styled((_stopped(r.error), "red")) if r.error else styled(("ok", "green")),
         )
     return table
+
+
+def _stopped(error: str) -> str:
+    """The table's short word for why a source stopped; the whole reason follows the table."""
+    what, _, _ = error.partition(":")
+    return f"stopped: {what}"
+
+
+def _show_reports(reports: list[IngestReport], again: str) -> None:
+    console.print(_report_table(reports))
+    for r in reports:
+        if r.error:
+            errors.print(
+                styled(("error:", "bold red"), f" {r.source}: {r.error}. {again}"), soft_wrap=True
+            )
 
 
 def _skipped(report: IngestReport) -> str:
@@ -85,7 +101,7 @@ def ingest_command(
     if as_json:
         emit_json([r.as_dict() for r in reports])
     else:
-        console.print(_report_table(reports))
+        _show_reports(reports, "Nothing was lost: the next ingest resumes from the checkpoint.")
     raise typer.Exit(int(_exit_code(reports)))
 
 
@@ -150,7 +166,7 @@ def import_command(
     if as_json:
         emit_json(report.as_dict())
     else:
-        console.print(_report_table([report]))
+        _show_reports([report], "Importing the file again stores nothing twice.")
     raise typer.Exit(int(_exit_code([report])))
 
 

@@ -18,7 +18,7 @@ from sentinel.clock import Clock
 from sentinel.detection.evaluate import Detection, Span, evaluate, quiet_groups
 from sentinel.detection.model import Rule, RuleSet
 from sentinel.events import format_timestamp, parse_timestamp
-from sentinel.store.base import Store, StoreError
+from sentinel.store.base import Store, StoreError, StoreUnavailable
 from sentinel.store.budget import Budget, metered
 from sentinel.store.fencing import Fence, fenced_update, raise_fence
 
@@ -144,6 +144,8 @@ class Engine:
                 self._save(rule, chunk_end, now, None, fence, result.budget)
                 result.windows += 1
                 cursor = chunk_end
+        except StoreUnavailable:
+            raise  # the rule is fine; it resumes from its saved place once the store answers
         except (StoreError, ValueError, TypeError, KeyError) as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             log.warning("rule %s failed: %s", rule.name, result.error)
@@ -207,6 +209,8 @@ class Engine:
                         result.detections += len(detections)
                     result.windows += 1
                     cursor = chunk_end
+            except StoreUnavailable:
+                raise
             except (StoreError, ValueError, TypeError, KeyError) as exc:
                 result.error = f"{type(exc).__name__}: {exc}"
             runs.append(result)

@@ -29,7 +29,15 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """The store cannot be reached right now; the caller may retry later."""
+    """The store cannot be reached or written right now; the caller may retry later.
+
+    ``lasting`` marks a fault that does not clear within seconds (a full disk, a read-only
+    file): retrying at once is pointless, a later run may succeed once someone fixed it.
+    """
+
+    def __init__(self, message: str, *, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 class ConflictError(StoreError):

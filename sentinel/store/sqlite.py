@@ -8,6 +8,7 @@ while the ingest job writes.
 from __future__ import annotations
 
 import base64
+import os
 import sqlite3
 import threading
 import time
@@ -94,6 +95,46 @@ _SPANS_PER_STATEMENT = 200
 """Group spans asked for in one statement (SQLite binds at most 32,766 parameters)."""
 
 
+_WRITABLE = "make the file and its folder writable for this user, on a read-write filesystem"
+_FAULTS = {
+    sqlite3.SQLITE_FULL: ("its disk is full", "free space on it", True),
+    sqlite3.SQLITE_READONLY: ("it is read-only", _WRITABLE, True),
+    sqlite3.SQLITE_PERM: ("permission denied", "give this user access to it", True),
+    sqlite3.SQLITE_CANTOPEN: ("it cannot be opened", _WRITABLE, True),
+    sqlite3.SQLITE_CORRUPT: ("it is damaged", "restore it from a backup", True),
+    sqlite3.SQLITE_NOTADB: ("it is not an SQLite database", "check store_url", True),
+    sqlite3.SQLITE_IOERR: ("reading or writing it failed", "check the disk", False),
+    sqlite3.SQLITE_BUSY: ("another process holds its lock", "try again", False),
+    sqlite3.SQLITE_LOCKED: ("another connection holds its lock", "try again", False),
+}
+
+
+def store_fault(path: Path, exc: sqlite3.Error) -> StoreUnavailable:
+    """One line naming the store file, the cause in words, SQLite's own words and the fix."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    cause, fix, lasting = _FAULTS.get(code, (None, None, False))
+    if cause is None:
+        return StoreUnavailable(f"SQLite store {path}: {exc}")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+        cause = _unwritable(path) or cause
+    return StoreUnavailable(f"SQLite store {path}: {cause} ({exc}); {fix}", lasting=lasting)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why the file's folder cannot take the store's writes (its journal lives there too)."""
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "its filesystem is mounted read-only"
+    except OSError:
+        return f"its folder {folder} does not exist or cannot be read"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is not writable for this user"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only for this user"
+    return None
+
+
 def path_from_url(url: str) -> Path:
     """``sqlite:///var/x.db`` is relative to the working directory; ``sqlite:////abs`` absolute."""
     if not url.startswith("sqlite:///"):
@@ -139,12 +180,18 @@ class SQLiteStore:
                 conn = sqlite3.connect(
                     self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
                 )
-            except (OSError, sqlite3.Error) as exc:
+            except OSError as exc:
                 raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA cache_size=-65536")
-            conn.execute("PRAGMA temp_store=MEMORY")
+            except sqlite3.Error as exc:
+                raise store_fault(self.path, exc) from exc
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA cache_size=-65536")
+                conn.execute("PRAGMA temp_store=MEMORY")
+            except sqlite3.Error as exc:
+                conn.close()
+                raise store_fault(self.path, exc) from exc
             conn.create_function("regexp", 2, regexp, deterministic=True)
             conn.create_function("cidr_match", 2, cidr_match, deterministic=True)
             self._local.conn = conn
@@ -156,7 +203,7 @@ class SQLiteStore:
         try:
             return self._conn().execute(sql, params)
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+            raise store_fault(self.path, exc) from exc
 
     def _select(self, sql: str, params: Sequence[Any] = (), *, hits: bool = False) -> Iterator[Any]:
         """Rows of an event query, fetched in pages and charged to the open budget.
@@ -177,17 +224,22 @@ class SQLiteStore:
                 rows += len(batch)
                 yield from batch
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+            raise store_fault(self.path, exc) from exc
         finally:
             ms = round(spent * 1000)
             charge(buckets=0 if hits else rows, hits=rows if hits else 0, took_ms=ms)
 
     def _tx(self) -> _Transaction:
-        return _Transaction(self._conn())
+        return _Transaction(self._conn(), self.path)
 
     def init(self) -> list[str]:
         before = self._tables()
-        self._conn().executescript(SCHEMA)
+        try:
+            self._conn().executescript(SCHEMA)
+        except sqlite3.OperationalError as exc:
+            if set(_EXPECTED) - before or exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_READONLY:
+                raise store_fault(self.path, exc) from exc
+            # A complete store on a read-only file still answers reads; writes say why not.
         created = sorted(set(_EXPECTED) - before)
         return [f"created table {t}" for t in created] or ["nothing to do: schema is complete"]
 
@@ -522,22 +574,33 @@ def _after_key(value: str, key: tuple[Any, str], descending: bool) -> tuple[str,
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on error; the writer lock is taken up front."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on error; the writer lock is taken up front.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    A write SQLite cannot make (full disk, read-only file) leaves the store as it was
+    and is raised as a ``StoreUnavailable`` naming the file and the cause.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
+        self.path = path
 
     def __enter__(self) -> None:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"cannot start a write: {exc}") from exc
+            raise store_fault(self.path, exc) from exc
 
-    def __exit__(self, exc_type: object, *_: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
         if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.OperationalError as failed:
+                exc = failed
+        if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):
+            raise store_fault(self.path, exc) from exc
 
 
 def _encode_cursor(ts: int, rowid: int) -> str:
