@@ -1,12 +1,17 @@
-"""The JSON API under /api: sign-in and users here; resource routes add their routers."""
+"""The JSON API under /api: sign-in and users, and the resources the services serve."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sentinel.web.api import auth, users
+from sentinel.web.api import alerts, auth, drafts, incidents, oversight, users
 
 
 def mount_api(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(users.router)
+    app.include_router(alerts.router)
+    app.include_router(incidents.facts_router)
+    app.include_router(incidents.router)
+    app.include_router(drafts.router)
+    app.include_router(oversight.router)
