@@ -69,6 +69,8 @@ class ClockView(BaseModel):
     notified: Time | None
     late: bool | None
     text: str
+    running: bool
+    """Still counting: the AP neither notified nor decided against, and not closed."""
 
 
 class Advice(BaseModel):
@@ -325,6 +327,7 @@ class IncidentService:
             notified=state.notified,
             late=state.late,
             text=state.describe(self.ctx.zone),
+            running=incident.clock_running,
         )
 
     def advise(self, facts: Facts) -> AssessmentView:
