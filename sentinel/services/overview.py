@@ -1,0 +1,138 @@
+"""The overview: what needs attention now, on one page.
+
+Open incidents with their clocks come from the incident service; this module adds
+alerts per rule per day, each source's ingest lag, the rules whose last run
+failed and the notifications that could not be delivered. Each part asks for the
+permission of what it shows, so a viewer sees the parts a viewer may see.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel
+
+from sentinel.events import format_timestamp
+from sentinel.incidents.facts import Time
+from sentinel.ingest import source_stats
+from sentinel.services.actor import Actor, require
+from sentinel.services.context import ServiceContext
+
+PAGE = 1000
+
+
+class RuleDay(BaseModel):
+    rule_name: str
+    days: list[int]
+    """Alerts first seen on each day of ``AlertsPerDay.days``, oldest first."""
+    total: int
+
+
+class AlertsPerDay(BaseModel):
+    days: list[date]
+    rules: list[RuleDay]
+
+
+class SourceLag(BaseModel):
+    source: str
+    events: int
+    newest: Time | None
+    lag_seconds: float | None
+    dead_letters: int
+
+
+class FailingRule(BaseModel):
+    rule: str
+    last_run: Time | None
+    error: str
+
+
+class FailedNotification(BaseModel):
+    id: str
+    title: str
+    created: Time
+    channels: dict[str, str]
+    """Channel → its last error."""
+
+
+class OverviewService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def alerts_per_day(self, actor: Actor, days: int = 14) -> AlertsPerDay:
+        """Alerts by the local day they first saw an event, per rule, over the last ``days``."""
+        require(actor, "alerts:read")
+        zone = self.ctx.zone
+        today = self.ctx.clock.now().astimezone(zone).date()
+        first = today - timedelta(days=days - 1)
+        since = format_timestamp(datetime.combine(first, datetime.min.time(), tzinfo=zone))
+        counts: Counter[tuple[str, date]] = Counter()
+        after: tuple[str, str] | None = None
+        while True:
+            page = self.ctx.store.find_records(
+                "alert", order_by="last_seen", descending=True, limit=PAGE, after=after
+            )
+            for rec in page:
+                if rec.data["last_seen"] < since:
+                    break
+                seen = datetime.fromisoformat(rec.data["first_seen"].replace("Z", "+00:00"))
+                day = seen.astimezone(zone).date()
+                if day >= first:
+                    counts[(rec.data["rule_name"], day)] += 1
+            else:
+                if len(page) == PAGE:
+                    after = (page[-1].data["last_seen"], page[-1].id)
+                    continue
+            break
+        span = [first + timedelta(days=n) for n in range(days)]
+        names = sorted({name for name, _ in counts})
+        rules = [
+            RuleDay(
+                rule_name=name,
+                days=[counts[(name, d)] for d in span],
+                total=sum(counts[(name, d)] for d in span),
+            )
+            for name in names
+        ]
+        rules.sort(key=lambda r: (-r.total, r.rule_name))
+        return AlertsPerDay(days=span, rules=rules)
+
+    def sources(self, actor: Actor) -> list[SourceLag]:
+        require(actor, "sources:read")
+        configured = [s.name for s in self.ctx.settings.sources]
+        return [
+            SourceLag.model_validate(s.as_dict())
+            for s in source_stats(self.ctx.store, configured, self.ctx.clock.now())
+        ]
+
+    def failing_rules(self, actor: Actor) -> list[FailingRule]:
+        require(actor, "rules:read")
+        found = self.ctx.store.find_records("rule_state", {"status": "failing"}, limit=500)
+        return [
+            FailingRule(
+                rule=rec.data.get("name") or rec.id,
+                last_run=rec.data.get("last_run"),
+                error=rec.data.get("error") or "",
+            )
+            for rec in found
+        ]
+
+    def failed_notifications(self, actor: Actor, limit: int = 50) -> list[FailedNotification]:
+        require(actor, "alerts:read")
+        found = self.ctx.store.find_records(
+            "notification", {"status": "failed"}, order_by="created", descending=True, limit=limit
+        )
+        return [
+            FailedNotification(
+                id=rec.id,
+                title=str(rec.data.get("title", "")),
+                created=rec.data["created"],
+                channels={
+                    name: str(d.get("error") or d.get("status", ""))
+                    for name, d in (rec.data.get("deliveries") or {}).items()
+                    if d.get("status") != "sent"
+                },
+            )
+            for rec in found
+        ]
