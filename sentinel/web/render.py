@@ -50,6 +50,7 @@ def environment(zone: ZoneInfo) -> Environment:
     )
     env.filters["local"] = lambda ts, seconds=False: local_time(ts, zone, seconds=seconds)
     env.filters["span"] = duration
+    env.globals["lag"] = lambda seconds: span(timedelta(seconds=seconds))
     env.globals["escape"] = escape
     return env
 

@@ -20,9 +20,11 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from sentinel.access.service import Access
 from sentinel.config import Settings
 from sentinel.store.sqlite import SQLiteStore
 from sentinel.web.app import create_app
+from tests.access.conftest import ADMIN, PASSWORD, Phone, cheap_access, enrolled
 from tests.conftest import ManualClock
 from tests.test_demo_detection import END, run_demo, settings_for
 
@@ -58,6 +60,20 @@ class Console:
     store: SQLiteStore
     settings: Settings
     clock: ManualClock
+    access: Access
+    phones: dict[str, Phone]
+    """The authenticator of each user who has one."""
+
+
+USERS = {
+    "anna": "analyst",
+    "victor": "viewer",
+    "ida": "incident_commander",
+    "pia": "privacy_officer",
+    "adam": "admin",
+}
+"""The console's people: analyst and viewer sign in with a password; the others with 2FA."""
+ENROLLED = ("ida", "pia", "adam")
 
 
 @pytest.fixture
@@ -70,9 +86,16 @@ def demo_console(demo_db: Path, tmp_path: Path) -> Iterator[Console]:
     store = SQLiteStore(settings.store_url)
     store.init()
     clock = ManualClock(END + timedelta(hours=1))
-    app = create_app(settings, store, clock)
+    access = cheap_access(store, clock)
+    phones = {}
+    for username, role in USERS.items():
+        if username in ENROLLED:
+            phones[username], _ = enrolled(access, clock, username, role)
+        else:
+            access.users.add(username, role, password=PASSWORD, by=ADMIN)
+    app = create_app(settings, store, clock, access=access)
     with serving(app) as url:
-        yield Console(url, app, store, settings, clock)
+        yield Console(url, app, store, settings, clock, access, phones)
     store.close()
 
 
@@ -143,3 +166,16 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Page, console: Console, username: str, path: str = "/alerts") -> None:
+    """Password, then the authenticator's code when the user has one; ends on ``path``."""
+    page.goto(f"{console.url}{path}")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    phone = console.phones.get(username)
+    if phone is not None:
+        page.get_by_label("Code").fill(phone.next_code())
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{console.url}{path}")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sentinel.web.pages import signin
+from sentinel.web.pages import alerts, incidents, overview, signin
 from sentinel.web.render import Pages
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -19,3 +19,6 @@ def mount_pages(app: FastAPI, zone: ZoneInfo) -> None:
     app.state.pages = Pages(zone)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin.router)
+    app.include_router(alerts.router)
+    app.include_router(incidents.router)
+    app.include_router(overview.router)

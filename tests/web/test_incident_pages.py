@@ -1,0 +1,158 @@
+"""The incident pages: the demo insider walked through, who may see and decide, the clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sentinel.services.actor import Caller
+from sentinel.services.alerts import AlertService
+from sentinel.services.context import ServiceContext
+from sentinel.services.incidents import IncidentService
+from tests.web.conftest import Console, screenshot, serious_violations, sign_in
+
+pytestmark = pytest.mark.browser
+CLI = Caller("ops")
+
+
+def services(console: Console) -> ServiceContext:
+    return ServiceContext(console.settings, console.store, console.clock)
+
+
+def insider(console: Console, **kwargs: object) -> str:
+    """The demo's planted insider (s.visser's bulk viewing) opened as an incident."""
+    ctx = services(console)
+    page = AlertService(ctx).list(CLI, rule="bulk_member_views")
+    opened = IncidentService(ctx).open(CLI, None, alerts=[page.items[0].id], **kwargs)  # type: ignore[arg-type]
+    return opened.id
+
+
+INSIDER_FACTS = {
+    "Approximate number of people": "150",
+    "Approximate number of records": "150",
+}
+
+
+def test_commander_walks_the_insider_through_facts_assessment_and_decision(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console, commander="ida")
+    sign_in(page, demo_console, "ida", f"/incidents/{incident}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(incident)
+    facts = page.locator("#facts")
+    expect(facts).to_contain_text("facts still unknown")
+    before = int(re.search(r"(\d+) of \d+ facts", facts.inner_text())[1])  # type: ignore[index]
+    assert serious_violations(page) == []
+    screenshot(page, "incident")
+
+    page.locator("#fact-subjects-people").fill("150")
+    page.locator("#fact-subjects-records").fill("150")
+    page.locator("#fact-breach-personal_data").select_option("yes")
+    page.locator("#fact-breach-confidentiality").select_option("yes")
+    page.locator("#fact-breach-integrity").select_option("no")
+    page.locator("#fact-breach-availability").select_option("no")
+    page.locator("#fact-cause-kind").select_option("insider_misuse")
+    page.locator("#fact-cause-malicious").select_option("yes")
+    page.get_by_role("button", name="Save facts").click()
+    expect(page.get_by_role("status")).to_have_text("8 fact(s) changed.")
+    after = int(re.search(r"(\d+) of \d+ facts", page.locator("#facts").inner_text())[1])  # type: ignore[index]
+    assert after == before - 8
+    expect(page.locator("#fact-subjects-people")).to_have_value("150")
+
+    assessment = page.locator("#assessment")
+    expect(assessment).to_contain_text("AP notification yes")
+
+    # deciding asks for a fresh second factor: the sign-in's code is older than the window
+    demo_console.clock.advance(timedelta(minutes=11))
+    page.reload()
+    decision = page.get_by_role("form", name="Record the decision")
+    decision.get_by_label("Notify the AP (Art. 33)").select_option("yes")
+    decision.get_by_label("Inform the members (Art. 34)").select_option("yes")
+    decision.get_by_label("Reason").fill(
+        "150 members' contact and identity data read by an insider"
+    )
+    decision.get_by_label(re.compile("Code from your authenticator")).fill("000000")
+    decision.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("alert")).to_contain_text("second factor not accepted")
+    page.go_back()
+    decision = page.get_by_role("form", name="Record the decision")
+    decision.get_by_label("Notify the AP (Art. 33)").select_option("yes")
+    decision.get_by_label("Inform the members (Art. 34)").select_option("yes")
+    decision.get_by_label("Reason").fill(
+        "150 members' contact and identity data read by an insider"
+    )
+    decision.get_by_label(re.compile("Code from your authenticator")).fill(
+        demo_console.phones["ida"].next_code()
+    )
+    decision.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("status")).to_have_text("Decision recorded.")
+    expect(page.locator("#decision")).to_contain_text("decided by ida")
+    expect(page.locator("#timeline")).to_contain_text("decision")
+
+
+def test_viewer_sees_the_incident_but_not_the_decision_form(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console)
+    sign_in(page, demo_console, "victor", f"/incidents/{incident}")
+    expect(page.get_by_role("heading", name="Decision")).to_be_visible()
+    expect(page.get_by_role("form", name="Record the decision")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save facts")).to_have_count(0)
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    answer = page.request.post(
+        f"{demo_console.url}/incidents/{incident}/decision",
+        form={
+            "csrf": csrf or "",
+            "authority": "no",
+            "members": "no",
+            "reason": "x",
+            "version": "1",
+        },
+    )
+    assert answer.status == 403
+    assert "decisions:record" in answer.text()
+
+
+def test_restricted_incident_is_invisible_to_an_analyst_who_is_not_a_participant(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console, commander="ida")
+    IncidentService(services(demo_console)).incidents.update(incident, by="ida", restricted=True)
+    sign_in(page, demo_console, "anna", "/incidents")
+    expect(page.get_by_role("region", name="Incidents")).not_to_contain_text(incident)
+    answer = page.goto(f"{demo_console.url}/incidents/{incident}")
+    assert answer is not None and answer.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    sign_in(page, demo_console, "pia", "/incidents")
+    expect(page.get_by_role("region", name="Incidents")).to_contain_text(incident)
+
+
+def test_countdown_shows_the_time_left_across_the_dst_change_and_turns_red(
+    page: Page, demo_console: Console
+) -> None:
+    aware = datetime(2026, 3, 27, 10, 0, tzinfo=UTC)  # Friday 11:00 CET
+    demo_console.clock.set(datetime(2026, 3, 29, 12, 30, tzinfo=UTC))  # Sunday, CEST since 03:00
+    incident = insider(demo_console, aware_at=aware, aware_reason="logs read")
+    sign_in(page, demo_console, "anna", "/incidents")
+    row = page.get_by_role("row").filter(has_text=incident)
+    expect(row.locator(".countdown")).to_have_text("21h 30m left")
+    expect(row.locator(".countdown")).to_have_attribute("data-tone", "amber")
+    expect(row.locator("time")).to_have_text("2026-03-30 12:00 +02:00")
+    screenshot(page, "incidents")
+    assert serious_violations(page) == []
+
+    demo_console.clock.advance(timedelta(minutes=20))
+    page.evaluate("htmx.trigger('#incidents', 'refresh')")
+    expect(row.locator(".countdown")).to_have_text("21h 10m left")
+
+    # the next morning the session has ended: the next refresh sends the page to sign-in
+    demo_console.clock.advance(timedelta(hours=15, minutes=55))
+    page.evaluate("htmx.trigger('#incidents', 'refresh')")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    sign_in(page, demo_console, "anna", "/incidents")
+    expect(row.locator(".countdown")).to_have_text("5h 15m left")
+    expect(row.locator(".countdown")).to_have_attribute("data-tone", "red")
