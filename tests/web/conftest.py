@@ -21,7 +21,8 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from sentinel.access.service import Access
-from sentinel.config import Settings
+from sentinel.config import Organisation, Settings
+from sentinel.demo.member_directory import write_member_directory
 from sentinel.store.sqlite import SQLiteStore
 from sentinel.web.app import create_app
 from tests.access.conftest import ADMIN, PASSWORD, Phone, cheap_access, enrolled
@@ -50,6 +51,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("demo")
     run = run_demo(where)
     assert run.errors == []
+    write_member_directory(where / "members.csv")
     return where
 
 
@@ -82,7 +84,18 @@ def demo_console(demo_db: Path, tmp_path: Path) -> Iterator[Console]:
     for name in ("sentinel.db", "sentinel.db-wal"):
         if (demo_db / name).exists():
             shutil.copy(demo_db / name, tmp_path / name)
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path).model_copy(
+        update={
+            "member_directory": demo_db / "members.csv",
+            "organisation": Organisation(
+                name="Voertuigcodering Nederland B.V.",
+                address="Stationsplein 1, 3511 ED Utrecht",
+                dpo_name="M. de Wit",
+                dpo_email="privacy@example.nl",
+                dpo_phone="+31 30 000 0000",
+            ),
+        }
+    )
     store = SQLiteStore(settings.store_url)
     store.init()
     clock = ManualClock(END + timedelta(hours=1))

@@ -69,11 +69,11 @@ def test_filter_by_user_then_close_one_with_a_reason_and_escalate_the_rest(
 def test_one_click_from_an_alert_to_its_evidence_paged(page: Page, demo_console: Console) -> None:
     sign_in(page, demo_console, "victor", "/alerts?rule=bulk_member_views")
     expect(page.get_by_role("checkbox")).to_have_count(0)  # a viewer does not triage
-    page.get_by_role("link", name=re.compile("148 distinct sentinel.member.id")).click()
+    page.get_by_role("row").filter(has_text="bulk_member_views").get_by_role("link").click()
     expect(page.get_by_role("heading", name="What fired and why")).to_be_visible()
     expect(page.get_by_text("user.name=s.visser").first).to_be_visible()
     evidence = page.get_by_role("region", name="Evidence events")
-    expect(evidence.get_by_role("caption")).to_contain_text("25 of 150 event(s)")
+    expect(evidence.get_by_role("caption")).to_contain_text(re.compile(r"25 of \d{3} event\(s\)"))
     first = evidence.get_by_role("row").nth(1).inner_text()
     page.get_by_role("link", name="Next 25 events").click()
     expect(evidence.get_by_role("caption")).to_contain_text("a later page")

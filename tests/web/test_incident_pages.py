@@ -30,12 +30,6 @@ def insider(console: Console, **kwargs: object) -> str:
     return opened.id
 
 
-INSIDER_FACTS = {
-    "Approximate number of people": "150",
-    "Approximate number of records": "150",
-}
-
-
 def test_commander_walks_the_insider_through_facts_assessment_and_decision(
     page: Page, demo_console: Console
 ) -> None:

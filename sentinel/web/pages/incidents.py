@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sentinel.incidents.deadline import ClockState
-from sentinel.incidents.facts import FACTS, UNKNOWN
+from sentinel.incidents.facts import FACTS, TRANSLATED, UNKNOWN, FactSpec, path_of
 from sentinel.incidents.model import STATUSES
 from sentinel.localtime import parse_when
 from sentinel.services.actor import require
@@ -101,24 +101,43 @@ def _fact_text(value: Any, kind: str, zone: ZoneInfo) -> str:
     return str(value)
 
 
-def _flat(facts: dict[str, Any]) -> dict[str, Any]:
+def _form_facts(other: str) -> list[tuple[str, FactSpec]]:
+    """Every fact in the form, each description followed by its translation into ``other``."""
+    out: list[tuple[str, FactSpec]] = []
+    for name, spec in FACTS.items():
+        out.append((name, spec))
+        if name in TRANSLATED:
+            out.append((f"{name}@{other}", spec))
+    return out
+
+
+def _flat(facts: dict[str, Any], names: list[tuple[str, FactSpec]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in FACTS:
+    for name, _ in names:
         node: Any = facts
-        for part in FACTS[name].path:
+        for part in path_of(name):
             node = node.get(part, UNKNOWN) if isinstance(node, dict) else UNKNOWN
         out[name] = node
     return out
 
 
-def _fact_groups(facts: dict[str, Any], zone: ZoneInfo) -> list[dict[str, Any]]:
-    values = _flat(facts)
+def _other_language(request: Request) -> str:
+    return "en" if request.app.state.settings.incidents.text_language == "nl" else "nl"
+
+
+_LANGUAGE = {"en": "English", "nl": "Dutch"}
+
+
+def _fact_groups(facts: dict[str, Any], zone: ZoneInfo, other: str) -> list[dict[str, Any]]:
+    names = _form_facts(other)
+    values = _flat(facts, names)
     groups: dict[str, list[dict[str, Any]]] = {}
-    for name, spec in FACTS.items():
+    for name, spec in names:
+        label = spec.en if "@" not in name else f"{spec.en} ({_LANGUAGE[other]})"
         groups.setdefault(spec.path[0], []).append(
             {
                 "name": name,
-                "label": spec.en,
+                "label": label,
                 "kind": spec.kind,
                 "choices": spec.choices,
                 "text": _fact_text(values[name], spec.kind, zone),
@@ -146,7 +165,7 @@ def incident_page(request: Request, user: User, incident_id: str) -> Response:
             "i": incident,
             "clock": clock_countdown(incident.clock, now),
             "facts": facts,
-            "fact_groups": _fact_groups(facts.facts, zone),
+            "fact_groups": _fact_groups(facts.facts, zone, _other_language(request)),
             "timeline": service.timeline(actor, incident_id),
             "members": service.members(actor, incident_id),
             "steps_version": _steps_version(service, actor, incident_id),
@@ -222,17 +241,22 @@ async def update_facts(request: Request, user: User, incident_id: str) -> Respon
     """Only what changed is sent to the service: an emptied field makes a fact unknown again."""
     form = await request.form()
     service = _service(request)
-    current = _flat(service.facts(user.actor, incident_id).facts)
+    names = _form_facts(_other_language(request))
+    current = _flat(service.facts(user.actor, incident_id).facts, names)
     zone = service.ctx.zone
     assignments: list[tuple[str, str]] = []
     unknown: list[str] = []
-    for name, spec in FACTS.items():
+    for name, spec in names:
         key = f"fact:{name}"
         if key not in form:
             continue
         values = [str(v) for v in form.getlist(key)]
         text = ", ".join(v.strip() for v in "\n".join(values).splitlines() if v.strip())
-        before = _fact_text(current[name], spec.kind, zone).replace("\n", ", ")
+        if spec.kind == "text":
+            text = "\n".join(values).strip()
+        before = _fact_text(current[name], spec.kind, zone)
+        if spec.kind != "text":
+            before = before.replace("\n", ", ")
         if text == before:
             continue
         if text == "" or text == "unknown":
