@@ -30,6 +30,8 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_FILE = Path("sentinel.toml")
+SHIPPED_PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
+"""The playbooks that come with Sentinel, next to its package (as its templates are)."""
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -260,7 +262,8 @@ class IncidentSettings(_Strict):
     """Channels for reminders; empty means default_channels."""
     reminder_interval: Duration = timedelta(minutes=1)
     """How often ``sentinel run`` looks for reminders that have come due."""
-    playbooks_dir: Path = Path("playbooks")
+    playbooks_dir: Path = SHIPPED_PLAYBOOKS
+    """The playbooks shipped with Sentinel unless set (a relative path is from where it runs)."""
     large_scale: int = Field(default=100, gt=0)
     """From this many affected people the assessment calls a breach large-scale."""
     short_outage: Duration = timedelta(hours=24)

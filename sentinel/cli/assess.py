@@ -12,7 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from sentinel.cli.common import ConfigOption, JsonOption, context, emit, fail
+from sentinel.cli.common import ConfigOption, JsonOption, UnusedStoreOption, context, emit, fail
 from sentinel.cli.incidents import print_assessment
 from sentinel.services.errors import Invalid
 from sentinel.services.incidents import assess_document
@@ -24,9 +24,10 @@ def assess_command(
     ],
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
     """Severity (ENISA) and whether to notify the AP and inform the people, with reasons."""
-    ctx = context(config)
+    ctx = context(config, store_url)
     try:
         data = orjson.loads(facts.read_bytes())
     except OSError as exc:

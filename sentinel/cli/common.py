@@ -47,6 +47,13 @@ StoreOption = Annotated[
     str | None,
     typer.Option("--store", help="Store URL, overriding settings (sqlite:///… or https://…)."),
 ]
+UnusedStoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store URL, checked like every command's; this command does not use the store.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sentinel.cli.common import JsonOption, console, emit_json, fail
+from sentinel.cli.common import (
+    ConfigOption,
+    JsonOption,
+    UnusedStoreOption,
+    console,
+    context,
+    emit_json,
+    fail,
+)
 from sentinel.demo import generate as generate_logs
 from sentinel.demo.member_directory import write_member_directory
 from sentinel.demo.worktime import ZONE
@@ -37,8 +45,15 @@ def generate(
         ),
     ] = None,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
-    """Write a period of access logs for the company's tools, with planted incidents."""
+    """Write a period of access logs for the company's tools, with planted incidents.
+
+    The output depends on the options only; --config and --store are checked when given.
+    """
+    if config is not None or store_url is not None:
+        context(config, store_url)
     try:
         until = datetime.fromisoformat(end) if end else None
     except ValueError:

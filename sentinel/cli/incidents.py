@@ -460,6 +460,8 @@ def notified_command(
         + ")",
         highlight=False,
     )
+    for step in recorded.completed_steps:
+        console.print(f"{incident_id}: playbook step {step} done")
 
 
 @app.command("playbook")

@@ -14,6 +14,7 @@ from sentinel.cli.common import (
     Exit,
     JsonOption,
     StoreOption,
+    UnusedStoreOption,
     console,
     context,
     emit_json,
@@ -154,9 +155,10 @@ def retry(
 def test_channel(
     channel: Annotated[str, typer.Argument(help="A channel name from settings.")],
     config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
     """Send a test message to one channel now and say what its server answered."""
-    ctx = context(config)
+    ctx = context(config, store_url)
     senders = senders_from_settings(ctx.settings)
     sender = senders.get(channel)
     if sender is None:

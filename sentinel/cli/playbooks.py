@@ -8,18 +8,40 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sentinel.cli.common import Exit, JsonOption, console, emit_json, errors, fail, styled
+from sentinel.cli.common import (
+    ConfigOption,
+    Exit,
+    JsonOption,
+    UnusedStoreOption,
+    console,
+    context,
+    emit_json,
+    errors,
+    fail,
+    styled,
+)
 from sentinel.incidents.playbooks import load_playbooks
 
 app = typer.Typer(help="Incident playbooks: check, list, show.", no_args_is_help=True)
 
-FolderArgument = Annotated[Path, typer.Argument(help="Playbooks folder.")]
+FolderArgument = Annotated[
+    Path | None, typer.Argument(help="Playbooks folder (default: incidents.playbooks_dir).")
+]
+
+
+def _folder(folder: Path | None, config: Path | None, store_url: str | None) -> Path:
+    return folder or context(config, store_url).settings.incidents.playbooks_dir
 
 
 @app.command()
-def check(folder: FolderArgument = Path("playbooks"), as_json: JsonOption = False) -> None:
+def check(
+    folder: FolderArgument = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
+) -> None:
     """Load every playbook; name each refused one with file, line and reason (exit 1)."""
-    books, problems = load_playbooks(folder)
+    books, problems = load_playbooks(_folder(folder, config, store_url))
     if as_json:
         emit_json(
             {
@@ -36,8 +58,14 @@ def check(folder: FolderArgument = Path("playbooks"), as_json: JsonOption = Fals
 
 
 @app.command("list")
-def list_playbooks(folder: FolderArgument = Path("playbooks"), as_json: JsonOption = False) -> None:
-    books, _problems = load_playbooks(folder)
+def list_playbooks(
+    folder: FolderArgument = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
+) -> None:
+    """The playbooks and their number of steps."""
+    books, _problems = load_playbooks(_folder(folder, config, store_url))
     if as_json:
         emit_json([{"id": b.id, "title": b.title, "steps": len(b.steps)} for b in books.values()])
         return
@@ -52,12 +80,16 @@ def list_playbooks(folder: FolderArgument = Path("playbooks"), as_json: JsonOpti
 @app.command()
 def show(
     name: Annotated[str, typer.Argument(help="Playbook id.")],
-    folder: Annotated[Path, typer.Option("--playbooks", help="Playbooks folder.")] = Path(
-        "playbooks"
-    ),
+    folder: Annotated[
+        Path | None,
+        typer.Option("--playbooks", help="Playbooks folder (default: incidents.playbooks_dir)."),
+    ] = None,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
     """The steps of one playbook with owner, due time, asked facts and actions."""
+    folder = _folder(folder, config, store_url)
     books, _problems = load_playbooks(folder)
     book = books.get(name)
     if book is None:

@@ -20,6 +20,7 @@ from sentinel.cli.common import (
     Exit,
     JsonOption,
     StoreOption,
+    UnusedStoreOption,
     console,
     context,
     emit,
@@ -70,10 +71,13 @@ def loaded_rules(ctx: Context, rules_dir: Path | None) -> LoadResult:
 
 @app.command()
 def validate(
-    rules_dir: RulesDirOption = None, as_json: JsonOption = False, config: ConfigOption = None
+    rules_dir: RulesDirOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
     """Load every rule; list the refused ones with file, line and reason (exit 1 if any)."""
-    ctx = context(config)
+    ctx = context(config, store_url)
     result, _ = load(ctx, rules_dir)
     if as_json:
         emit_json(
@@ -98,10 +102,13 @@ def validate(
 
 @app.command("list")
 def list_rules(
-    rules_dir: RulesDirOption = None, as_json: JsonOption = False, config: ConfigOption = None
+    rules_dir: RulesDirOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
     """The loaded rules: kind, severity, window, categories."""
-    ctx = context(config)
+    ctx = context(config, store_url)
     result = loaded_rules(ctx, rules_dir)
     rules = sorted(result.ruleset.rules.values(), key=lambda r: r.name)
     if as_json:
@@ -135,9 +142,13 @@ def test(
     rules_dir: RulesDirOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
 ) -> None:
-    """Run every rule's example events through a real store and the engine (exit 1 on failure)."""
-    ctx = context(config)
+    """Run every rule's example events through a real store and the engine (exit 1 on failure).
+
+    The examples run in a scratch SQLite store of their own, never in the configured one.
+    """
+    ctx = context(config, store_url)
     result, folder = load(ctx, rules_dir)
     if rule and result.ruleset.get(rule) is None:
         fail(f"no loaded rule named {rule!r} in {folder}; see `sentinel rules validate`")

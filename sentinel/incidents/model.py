@@ -42,7 +42,7 @@ class IncidentError(Exception):
 
 
 class IncidentNotFound(IncidentError):
-    """No incident (or playbook run) with that id."""
+    """No incident (or playbook run, or alert to open one from) with that id."""
 
 
 class _Doc(BaseModel):

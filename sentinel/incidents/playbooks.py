@@ -130,6 +130,8 @@ class Step:
     when: Condition | None
     actions: tuple[Action, ...]
     line: int
+    done_when_notified: str | None = None
+    """``authority``, ``members`` or ``public``: recording that notification completes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,10 @@ class _DueSpec(_Strict):
     _duration = field_validator("within", mode="before")(parse_duration)
 
 
+class _DoneWhenSpec(_Strict):
+    notified: Literal["authority", "members", "public"]
+
+
 class _StepSpec(_Strict):
     id: str = Field(pattern=_ID.pattern)
     title: str = Field(min_length=1)
@@ -171,6 +177,7 @@ class _StepSpec(_Strict):
     asks: list[str] = Field(default_factory=list)
     when: dict[str, Any] | None = None
     actions: list[dict[str, Any]] = Field(default_factory=list)
+    done_when: _DoneWhenSpec | None = None
 
 
 class _PlaybookSpec(_Strict):
@@ -278,6 +285,7 @@ def _build(spec: _PlaybookSpec, path: Path, node: Node) -> Playbook:
                 when=when,
                 actions=actions,
                 line=_line(node, *where),
+                done_when_notified=s.done_when.notified if s.done_when else None,
             )
         )
     _check_due_references(steps, ids)

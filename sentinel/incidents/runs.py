@@ -126,6 +126,27 @@ class Runs:
             known = ", ".join(sorted(self.playbooks)) or "none loaded"
             raise IncidentError(f"no playbook {playbook_id!r} (playbooks: {known})") from None
 
+    def complete_notified(self, incident_id: str, to: str, *, by: str, note: str) -> list[str]:
+        """Complete the open steps that recording a notification to ``to`` finishes.
+
+        Those are the steps with ``done_when: {notified: …}``; a step whose condition rules
+        it out, or that is already done or skipped, is left as it is.
+        """
+        found = self.get(incident_id)
+        if found is None or found[0].playbook not in self.playbooks:
+            return []
+        run, _version = found
+        done = []
+        for step in self.playbooks[run.playbook].steps:
+            if step.done_when_notified != to or step.id in run.steps:
+                continue
+            try:
+                self.complete(incident_id, step.id, by=by, note=note)
+            except IncidentError:
+                continue
+            done.append(step.id)
+        return done
+
     def view(self, incident_id: str) -> list[StepView]:
         run, _version = self.require(incident_id)
         incident = self.incidents.get(incident_id).incident

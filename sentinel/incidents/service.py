@@ -222,7 +222,7 @@ class Incidents:
     def _alert(self, alert_id: str) -> Record:
         rec = self.store.get_record(ALERT_KIND, alert_id)
         if rec is None:
-            raise IncidentError(f"no alert {alert_id}; see `sentinel alerts list`")
+            raise IncidentNotFound(f"no alert {alert_id}; see `sentinel alerts list`")
         if "evidence" not in rec.data:
             raise IncidentError(f"alert {alert_id} has no evidence query to take along")
         return rec

@@ -198,6 +198,8 @@ class NotificationRecorded(BaseModel):
     incident: str
     version: str
     notification: NotificationRecord
+    completed_steps: list[str] = []
+    """Playbook steps this notification completed (their ``done_when: {notified: …}``)."""
 
 
 class TimelineEntry(BaseModel):
@@ -560,10 +562,20 @@ class IncidentService:
                 zone=self.ctx.zone,
                 version=version,
             )
+        notification = loaded.incident.notifications[-1]
+        with domain_errors():
+            completed = self.playbooks.runs().complete_notified(
+                incident_id,
+                to,
+                by=actor.name,
+                note=f"{kind} notification recorded"
+                + (f", reference {notification.reference}" if notification.reference else ""),
+            )
         return NotificationRecorded(
             incident=incident_id,
-            version=loaded.version,
-            notification=loaded.incident.notifications[-1],
+            version=self.incidents.get(incident_id).version if completed else loaded.version,
+            notification=notification,
+            completed_steps=completed,
         )
 
     def add_note(

@@ -152,6 +152,9 @@ def test_the_incident_workflow(store_url: str, tmp_path: Path) -> None:
         incident_cli.app, store_url, "notified", inc, "--kind", "initial", "--reference", "AP-123"
     )
     assert "reference AP-123" in said(noted)
+    assert f"{inc}: playbook step notify_ap done" in said(noted)  # done_when: notified authority
+    steps = as_json(run(incident_cli.app, store_url, "step", inc, "--json"))
+    assert {s["id"]: (s["state"], s["by"]) for s in steps}["notify_ap"] == ("done", "tester")
 
     detail = as_json(
         run(incident_cli.app, store_url, "show", inc, "--json", "--playbooks", PLAYBOOKS)
@@ -400,3 +403,22 @@ def test_facts_that_contradict_each_other_are_reported(store_url: str) -> None:
     assert [c["facts"] for c in listed["contradictions"]] == [["dates.started", "dates.ended"]]
     fixed = run(incident_cli.app, store_url, "facts", inc, "--set", "dates.ended=unknown", "--json")
     assert as_json(fixed)["contradictions"] == []
+
+
+def test_outside_the_project_folder_the_shipped_playbooks_are_used(store_url: str) -> None:
+    # The fixture runs in an empty folder: no sentinel.toml, no ./playbooks.
+    opened = as_json(
+        run(
+            incident_cli.app, store_url, "open", "Insider", "--playbook", "insider_misuse", "--json"
+        )
+    )
+    shown = run(incident_cli.app, store_url, "show", opened["id"])
+    assert "playbook steps" in said(shown) and "notify_ap" in said(shown)
+    assert "warning" not in said(shown)
+    listed = as_json(run(playbooks_cli.app, store_url, "list", "--json"))
+    assert "insider_misuse" in [b["id"] for b in listed]
+
+
+def test_opening_from_an_alert_that_does_not_exist_is_not_found(store_url: str) -> None:
+    refused = run(incident_cli.app, store_url, "open", "--alert", "AL-nope", code=4)
+    assert "no alert AL-nope" in said(refused)
