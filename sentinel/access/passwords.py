@@ -19,7 +19,7 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher or PasswordHasher()
-        self._dummy = self.hasher.hash("sentinel: no such user")
+        self._dummy: str | None = None
 
     def check_policy(self, username: str, password: str) -> None:
         if len(password) < MIN_LENGTH:
@@ -36,8 +36,10 @@ class Passwords:
         """True when ``password`` matches; an unknown user (None) costs as much as a known one."""
         if len(password) > MAX_LENGTH:
             return False
+        if stored is None and self._dummy is None:
+            self._dummy = self.hasher.hash("sentinel: no such user")
         try:
-            return self.hasher.verify(stored or self._dummy, password) and stored is not None
+            return self.hasher.verify(stored or self._dummy or "", password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -6,6 +6,7 @@ the secret key that seals TOTP secrets is read here and nowhere else.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -18,10 +19,12 @@ from sentinel.access.second_factor import SecondFactor
 from sentinel.access.secretbox import LazyBox, SecretBox, key_file
 from sentinel.access.sessions import Sessions
 from sentinel.access.tokens import Token, TokenNotFound, TokenRefused, Tokens
-from sentinel.access.users import UserRecords, Users
+from sentinel.access.users import UserError, UserRecords, Users
 from sentinel.clock import Clock
 from sentinel.config import AccessSettings, Settings
 from sentinel.store.base import Store
+
+FIRST_ADMIN = "admin"
 
 
 class Access:
@@ -60,6 +63,20 @@ class Access:
         path = key_file(settings)
         box = LazyBox(lambda: SecretBox.from_settings(settings.access, path))
         return cls(store, clock, settings.access, box)
+
+    def first_admin(self, by: Principal) -> str | None:
+        """On a store with no users, an ``admin`` with a fresh password (returned, never kept).
+
+        None when there are users already, or another process made the first one just now.
+        """
+        if self.users.any():
+            return None
+        password = secrets.token_urlsafe(18)
+        try:
+            self.users.add(FIRST_ADMIN, "admin", password=password, by=by, name="First admin")
+        except UserError:
+            return None
+        return password
 
     def create_token(
         self,

@@ -18,8 +18,10 @@ from sentinel.cli import (
     playbooks,
     register,
     rules,
+    serve,
     service,
     store,
+    users,
     workers,
 )
 from sentinel.ingest import tune_gc_for_batches
@@ -33,6 +35,7 @@ app = typer.Typer(
 app.command("ingest")(ingest.ingest_command)
 app.command("import")(ingest.import_command)
 app.command("run")(service.run_command)
+app.command("serve")(serve.serve_command)
 app.command("detect")(rules.detect_command)
 app.add_typer(events.app, name="events")
 app.add_typer(ingest.dead_letters_app, name="dead-letters")
@@ -50,6 +53,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(register.app, name="register")
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(workers.app, name="workers")
+app.add_typer(users.app, name="users")
 
 
 def main() -> None:

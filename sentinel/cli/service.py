@@ -12,6 +12,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+import uvicorn
 from rich.logging import RichHandler
 from rich.text import Text
 
@@ -26,6 +27,7 @@ from sentinel.cli.common import (
     opened_store,
 )
 from sentinel.cli.rules import loaded_rules
+from sentinel.cli.serve import HostOption, PortOption, web_server
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
 from sentinel.plaintext import one_line
@@ -76,18 +78,40 @@ def _log_handler(zone: ZoneInfo) -> logging.Handler:
     return handler
 
 
+class Background:
+    """The web server in a thread beside the scheduler; stopped after the jobs are."""
+
+    def __init__(self, server: uvicorn.Server) -> None:
+        self.server = server
+        self.thread = threading.Thread(target=server.run, name="web", daemon=True)
+        self.thread.start()
+        waiting = threading.Event()
+        while not server.started and self.thread.is_alive():
+            waiting.wait(0.05)
+        where = f"http://{server.config.host}:{server.config.port}"
+        if not server.started:
+            fail(f"could not serve the web app on {where} (in use? settings web.host, web.port)")
+        logging.getLogger("sentinel").info("serving the web app on %s", where)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
 def run_command(
     no_web: Annotated[
         bool,
         typer.Option(
             "--no-web",
-            help="Only run the jobs; do not serve the web console (for extra workers).",
+            help="Only run the jobs; do not serve the web app and API (for extra workers).",
         ),
     ] = False,
+    host: HostOption = None,
+    port: PortOption = None,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
-    """Run the scheduled jobs until SIGTERM or Ctrl-C, logging one line per job run.
+    """Run the scheduled jobs and serve the web app until SIGTERM or Ctrl-C.
 
     Several workers on one store share the jobs through leases (docs/scale-out.md).
     """
@@ -146,6 +170,7 @@ def run_command(
                 "channel is configured"
             )
         service.add([watchdog_job(service, alerts, ctx.clock, lease=workers.lease, zone=ctx.zone)])
+        web = None if no_web else Background(web_server(ctx, store, host, port))
         if not done.is_set():
             try:
                 coordinator = service.start()
@@ -161,4 +186,6 @@ def run_command(
             )
             done.wait()
             service.stop()
+        if web is not None:
+            web.stop()
     log.info("stopped cleanly")

@@ -121,3 +121,12 @@ def test_the_key_file_is_made_once_and_private(tmp_path) -> None:  # type: ignor
 def test_a_bad_key_setting_is_named() -> None:
     with pytest.raises(SecretKeyError, match=r"access\.secret_key must hold 32 bytes"):
         SecretBox.from_settings(AccessSettings(secret_key="c2hvcnQ="))
+
+
+def test_the_key_lives_beside_the_sqlite_store_unless_set(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sentinel.access.secretbox import key_file
+    from sentinel.config import Settings
+
+    assert key_file(Settings(store_url=f"sqlite:///{tmp_path}/s.db")) == tmp_path / "secret.key"
+    chosen = tmp_path / "keys" / "sentinel.key"
+    assert key_file(Settings(access=AccessSettings(secret_key_file=chosen))) == chosen

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -70,7 +71,14 @@ def workdir(tmp_path: Path) -> Path:
 def environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENTINEL_")}
     env["SENTINEL_DETECTION__RULES_DIR"] = str(REPO / "rules")
+    env["SENTINEL_WEB__PORT"] = str(free_port())
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class Output:
@@ -148,6 +156,7 @@ def test_run_pulls_says_it_is_running_and_stops_cleanly_on_sigterm(
     messages = [logged(line) for line in output.lines]
     assert any(m.startswith("ingest app: read 3, stored 3, duplicates 0") for m in messages)
     assert any(m.startswith("Sentinel running on sqlite:///sentinel.db with") for m in messages)
+    assert any(m.startswith("serving the web app on http://127.0.0.1:") for m in messages)
     assert "SIGTERM received: finishing the current batch, then stopping" in messages
     assert messages[-1] == "stopped cleanly"
     store = SQLiteStore(f"sqlite:///{workdir / 'sentinel.db'}")
