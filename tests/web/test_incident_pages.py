@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,6 +29,16 @@ def insider(console: Console, **kwargs: object) -> str:
     page = AlertService(ctx).list(CLI, rule="bulk_member_views")
     opened = IncidentService(ctx).open(CLI, None, alerts=[page.items[0].id], **kwargs)  # type: ignore[arg-type]
     return opened.id
+
+
+LETTER_FACTS = {
+    "summary": "Een medewerker heeft buiten werktijd de gegevens van 150 leden bekeken.",
+    "summary-en": "A staff member viewed 150 members' records outside working hours.",
+    "consequences-description": "Uw naam en contactgegevens zijn ingezien.",
+    "consequences-description-en": "Your name and contact details were seen.",
+    "measures-taken": "Het account van de medewerker is geblokkeerd.",
+    "measures-taken-en": "The staff member's account was blocked.",
+}
 
 
 def test_commander_walks_the_insider_through_facts_assessment_and_decision(
@@ -85,6 +96,65 @@ def test_commander_walks_the_insider_through_facts_assessment_and_decision(
     expect(page.get_by_role("status")).to_have_text("Decision recorded.")
     expect(page.locator("#decision")).to_contain_text("decided by ida")
     expect(page.locator("#timeline")).to_contain_text("decision")
+
+    # the AP draft, question by question, approved with the fresh second factor
+    page.get_by_role("link", name="The AP notification and the member letters").click()
+    make = page.get_by_role("form", name="Make the AP draft")
+    make.get_by_label("Format").select_option("txt")
+    make.get_by_role("button", name="Make the draft from the facts now").click()
+    draft = page.locator("#draft")
+    expect(draft.get_by_role("heading", level=3)).to_contain_text("open question(s)")
+    expect(page.get_by_label("Draft text")).to_contain_text("AANVULLEN")
+    assert serious_violations(page) == []
+    screenshot(page, "drafts")
+    with page.expect_download() as txt:
+        draft.get_by_role("link", name="Download .txt").click()
+    assert "Meldformulier" in txt.value.path().read_text() or "1." in txt.value.path().read_text()
+    page.get_by_role("button", name=re.compile("Approve version 1")).click()
+    expect(page.get_by_role("status")).to_contain_text("Approved")
+    expect(draft).to_contain_text("Approved by ida")
+
+    # the descriptions the letters need, in Dutch with the English beside them
+    page.goto(f"{demo_console.url}/incidents/{incident}")
+    for name, text in LETTER_FACTS.items():
+        page.locator(f"#fact-{name}").fill(text)
+    page.get_by_role("button", name="Save facts").click()
+    expect(page.get_by_role("status")).to_have_text(f"{len(LETTER_FACTS)} fact(s) changed.")
+
+    # new facts make a version 2 of the AP draft; the page shows what changed
+    page.goto(f"{demo_console.url}/incidents/{incident}/drafts")
+    make = page.get_by_role("form", name="Make the AP draft")
+    make.get_by_label("Format").select_option("txt")
+    make.get_by_role("button", name="Make the draft from the facts now").click()
+    expect(page.get_by_role("status")).to_have_text("Made version 2.")
+    page.get_by_role("button", name="Show the differences").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("From version 1 to version 2")
+    expect(page.locator("pre.diff ins").first).to_be_visible()
+    expect(page.locator("pre.diff")).to_contain_text("+")
+    assert any("buiten werktijd" in line for line in page.locator("pre.diff ins").all_inner_texts())
+
+    page.goto(f"{demo_console.url}/incidents/{incident}/drafts")
+    page.get_by_role("button", name="Make the letters from the facts now").click()
+    expect(page.get_by_role("status")).to_contain_text("for 150 member(s)")
+    letters = page.get_by_role("region", name="Letters per partner and language")
+    rows = letters.get_by_role("row")
+    assert rows.count() >= 3  # header, Dutch and English letters
+    expect(letters).to_contain_text("Garage Willems")
+    languages = {row.get_by_role("cell").nth(2).inner_text() for row in rows.all()[1:]}
+    assert languages == {"nl", "en"}
+    open_questions = {row.get_by_role("cell").nth(5).inner_text() for row in rows.all()[1:]}
+    assert open_questions == {"0"}
+    for box in letters.get_by_role("checkbox").all():
+        box.check()
+    page.get_by_role("button", name="Approve the selected letters").click()
+    expect(page.get_by_role("status")).to_contain_text("letter(s) approved.")
+    with page.expect_download() as zipped:
+        page.get_by_role("button", name="Download the .eml files (zip)").click()
+    with zipfile.ZipFile(zipped.value.path()) as archive:
+        names = archive.namelist()
+        assert len(names) == 150
+        assert all(n.endswith(".eml") for n in names)
+        assert b"X-Unsent: 1" in archive.read(names[0])
 
 
 def test_viewer_sees_the_incident_but_not_the_decision_form(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sentinel.web.pages import alerts, incidents, overview, signin
+from sentinel.web.pages import alerts, drafts, incidents, overview, signin
 from sentinel.web.render import Pages
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -22,3 +22,4 @@ def mount_pages(app: FastAPI, zone: ZoneInfo) -> None:
     app.include_router(alerts.router)
     app.include_router(incidents.router)
     app.include_router(overview.router)
+    app.include_router(drafts.router)
