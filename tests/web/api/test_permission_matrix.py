@@ -81,3 +81,51 @@ def test_each_role_gets_exactly_the_routes_its_permissions_allow(
             if through != allowed:
                 problems.append(f"{role} {route.method} {route.path}: {status}")
     assert problems == []
+
+
+def test_a_restricted_incident_answers_like_one_that_does_not_exist(
+    sqlite_api: Api, people: dict[str, Person]
+) -> None:
+    """For everyone with the route's permission but outside the incident, every incident route
+    answers exactly as it does for an id nobody has (so its existence does not leak); the
+    privacy officer gets through to it."""
+    from sentinel.incidents.service import Incidents
+
+    incidents = Incidents(sqlite_api.store, sqlite_api.clock)
+    secret = incidents.open("Insider export", by="someone.else", commander="someone.else").incident
+    incidents.update(secret.id, by="someone.else", restricted=True)
+    missing = "INC-2026-9999"
+    leaks = []
+    for route in routes(sqlite_api.app):
+        rule = route.rule
+        assert rule is not None
+        if "{incident_id}" not in route.path or rule.kind != "permission":
+            continue
+        for role, person in people.items():
+            if rule.permission not in ROLE_PERMISSIONS[role]:
+                continue
+            answers = {}
+            for incident_id in (secret.id, missing):
+                person.sign_in()
+                values = {**EXAMPLES.get((route.method, route.path), {}).get("path", {})}
+                url = _PARAM.sub(
+                    lambda m, i=incident_id, v=values: (
+                        i if m.group(1) == "incident_id" else str(v.get(m.group(1), "placeholder"))
+                    ),
+                    route.path,
+                )
+                body = EXAMPLES.get((route.method, route.path), {}).get("json")
+                answer = person.client.request(
+                    route.method, url, json=body, headers=person.headers()
+                )
+                shown = answer.json() if answer.content else {}
+                detail = shown.get("detail", "") if isinstance(shown, dict) else str(shown)
+                answers[incident_id] = (answer.status_code, detail.replace(incident_id, "ID"))
+            if "incidents:all" in ROLE_PERMISSIONS[role]:
+                status = answers[secret.id][0]
+                unseen = answers[secret.id] == answers[missing] and status != 422
+                if status in (401, 403) or unseen:
+                    leaks.append(f"{role} cannot reach {route.method} {route.path}")
+            elif answers[secret.id] != answers[missing] or answers[secret.id][0] < 400:
+                leaks.append(f"{role} {route.method} {route.path}: {answers}")
+    assert leaks == []
