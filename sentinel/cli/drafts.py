@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -33,7 +34,7 @@ from sentinel.localtime import show
 from sentinel.plaintext import printable
 from sentinel.private_files import write_private
 from sentinel.services.actor import command_line
-from sentinel.services.drafts import DraftService, MadeDraft
+from sentinel.services.drafts import DraftDetail, DraftService, MadeDraft
 
 app = typer.Typer(
     help="Drafts: the AP notification, member letters, public notice, management summary.",
@@ -145,8 +146,9 @@ def members_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Folder for both: recipients.csv, and one .eml per member once the letters "
-            "are approved and complete (until then it says what they wait for).",
+            help="Folder for recipients.csv, each letter's text (<draft id>.txt, to read "
+            "before approving), and one .eml per member once the letters are approved and "
+            "complete (until then it says what they wait for).",
         ),
     ] = None,
     eml: Annotated[
@@ -175,6 +177,7 @@ def members_command(
             eml=eml,
             sender=sender,
             explain_waiting=out is not None,
+            texts=out,
         )
     if as_json:
         emit(result)
@@ -206,6 +209,8 @@ def members_command(
         )
     if rows is not None:
         errors.print(f"{rows} recipient(s) written to {recipients}", highlight=False)
+    if result.texts_written:
+        errors.print(f"{len(result.texts_written)} letter text(s) written to {out}, to read")
     if written is not None:
         errors.print(f"{written} .eml file(s) written to {eml}", highlight=False)
     if waiting:
@@ -348,18 +353,42 @@ def show_command(
 
 @app.command("approve")
 def approve_command(
-    draft_id: Annotated[str, typer.Argument(help="The draft id (from `sentinel drafts list`).")],
+    draft_id: Annotated[
+        str,
+        typer.Argument(
+            help="The draft id (from `sentinel drafts list`), or the incident id with --kind."
+        ),
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Approve the newest version of every draft of this kind of the incident "
+            "(e.g. member_letters: every letter at once).",
+        ),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note with the approval.")] = None,
     by: ByOption = "",
+    as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
     """Approve a version: it is frozen (its hash kept); new facts make a new version."""
+    if kind is not None:
+        _approve_set(draft_id, kind, note, by, as_json, config, store_url)
+        return
     with services(config, store_url) as ctx:
         draft = DraftService(ctx).approve(command_line(by), draft_id, note=note)
+    if as_json:
+        emit(draft)
+        return
+    _approved(draft, ctx.zone)
+
+
+def _approved(draft: DraftDetail, zone: ZoneInfo) -> None:
     assert draft.approved is not None
     console.print(
-        f"{draft.id} approved by {draft.approved.by} at {show(draft.approved.at, ctx.zone)} "
+        f"{draft.id} approved by {draft.approved.by} at {show(draft.approved.at, zone)} "
         f"(sha256 {draft.content_hash})",
         highlight=False,
     )
@@ -367,10 +396,47 @@ def approve_command(
         errors.print(
             styled(
                 ("note:", "yellow"),
-                f" it still has {len(draft.open_questions)} open question(s); "
+                f" {draft.id} still has {len(draft.open_questions)} open question(s); "
                 "send a follow-up when they are answered",
             )
         )
+
+
+def _approve_set(
+    incident_id: str,
+    kind: str,
+    note: str | None,
+    by: str,
+    as_json: bool,
+    config: Path | None,
+    store_url: str | None,
+) -> None:
+    with services(config, store_url) as ctx:
+        result = DraftService(ctx).approve_set(command_line(by), incident_id, kind, note=note)
+    if as_json:
+        emit(result)
+    else:
+        for draft in result.approved:
+            _approved(draft, ctx.zone)
+        for draft_id in result.already:
+            console.print(f"{draft_id} was approved before")
+        for reason in result.refused:
+            errors.print(styled(("not approved:", "red"), f" {reason}"))
+        if result.earlier_facts:
+            errors.print(
+                styled(
+                    ("note:", "yellow"),
+                    f" {', '.join(result.earlier_facts)} were made before the facts last "
+                    "changed; `sentinel drafts members` makes a new version where that shows "
+                    "in the text",
+                )
+            )
+        console.print(
+            f"{incident_id} {kind}: {len(result.approved)} approved, "
+            f"{len(result.already)} approved before, {len(result.refused)} not approved"
+        )
+    if result.refused:
+        raise typer.Exit(int(Exit.FAILED))
 
 
 @app.command("pending")

@@ -21,17 +21,17 @@ from sentinel.drafts.directory_api import directory_source
 from sentinel.drafts.eml import check_sendable, unsendable, write_eml
 from sentinel.drafts.members import AffectedMembers, write_recipients
 from sentinel.drafts.model import Approval, Draft, Question
+from sentinel.drafts.service import FORMATS, Made
 from sentinel.drafts.service import DraftService as Drafting
-from sentinel.drafts.service import Made
 from sentinel.drafts.versions import facts_hash
 from sentinel.incidents.facts import Time
 from sentinel.incidents.runs import Runs
 from sentinel.incidents.service import Incidents
-from sentinel.private_files import open_private
+from sentinel.private_files import open_private, write_private
 from sentinel.services.access import load_incident
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
-from sentinel.services.errors import Invalid, Stale, domain_errors
+from sentinel.services.errors import Invalid, NotFound, Stale, domain_errors
 
 RENDERED = ("ap_initial", "ap_follow_up", "ap_withdrawal", "public_communication")
 """Drafts made from the incident alone (member letters also need the member directory)."""
@@ -85,7 +85,23 @@ class MemberLetters(BaseModel):
     eml_written: int | None
     eml_waiting_for: list[str]
     """Why no .eml files could be written yet (letters not approved, incomplete)."""
+    texts_written: list[str] = []
+    """Each letter's text as a file named after its draft id, to read before approving."""
     letters: list[MadeDraft]
+
+
+class SetApproval(BaseModel):
+    """The newest version of each draft of one kind, approved at once."""
+
+    incident: str
+    kind: str
+    approved: list[DraftDetail] = []
+    already: list[str] = []
+    """Newest versions that were approved before."""
+    refused: list[str] = []
+    """Newest versions not approved, each with why (text altered after it was stored)."""
+    earlier_facts: list[str] = []
+    """Approved versions made before the facts last changed (render again to be sure)."""
 
 
 class PendingDraft(BaseModel):
@@ -196,11 +212,12 @@ class DraftService:
         eml: Path | None = None,
         sender: str | None = None,
         explain_waiting: bool = False,
+        texts: Path | None = None,
     ) -> MemberLetters:
         """One letter per partner, data touched and language; optionally the mail-merge list
         (``recipients``, .csv or .jsonl) and one .eml per member (``eml``, approved letters
         only). ``explain_waiting`` says why the .eml files cannot be written yet instead of
-        refusing."""
+        refusing. ``texts`` is a folder for each letter's text (``<draft id>.txt``)."""
         load_incident(self.incidents, actor, incident_id, "drafts:write")
         if eml is not None:
             require(actor, "letters:export")
@@ -218,6 +235,7 @@ class DraftService:
                 )
                 drafts = {key: m.draft for key, m in letters.items()}
                 ids = {key: m.draft.id for key, m in letters.items()}
+                written_texts = _texts(texts, list(drafts.values())) if texts else []
                 rows = _recipients(recipients, members, ids) if recipients else None
                 waiting = unsendable(drafts) if explain_waiting else []
                 written = None
@@ -235,6 +253,7 @@ class DraftService:
             members=total,
             missing_from_directory=missing,
             directory_problems=problems,
+            texts_written=written_texts,
             recipients_written=rows,
             eml_written=written,
             eml_waiting_for=waiting,
@@ -288,6 +307,40 @@ class DraftService:
         with domain_errors():
             return detail(self.drafting.versions.approve(draft_id, by=actor.name, note=note))
 
+    def approve_set(
+        self, actor: Actor, incident_id: str, kind: str, *, note: str | None = None
+    ) -> SetApproval:
+        """Approve the newest version of each draft of one kind (every member letter at once).
+
+        A version whose text no longer matches its hash is not approved. One made before the
+        facts last changed is approved and named in ``earlier_facts``: rendering again makes
+        a new version only where the change shows in its text, so it is often still current.
+        """
+        incident = load_incident(self.incidents, actor, incident_id, "drafts:approve").incident
+        if kind not in FORMATS:
+            raise Invalid(f"--kind must be one of {', '.join(FORMATS)}")
+        current = facts_hash(incident.facts)
+        with domain_errors():
+            newest: dict[str, Draft] = {}
+            for d in self.drafting.versions.of_incident(incident_id):
+                if d.kind == kind:
+                    newest[d.series] = d
+        if not newest:
+            raise NotFound(f"incident {incident_id} has no {kind} drafts yet; make them first")
+        result = SetApproval(incident=incident_id, kind=kind)
+        for draft in newest.values():
+            if draft.approved is not None:
+                result.already.append(draft.id)
+            elif not draft.intact:
+                result.refused.append(f"{draft.id} was changed after it was stored")
+            else:
+                with domain_errors():
+                    approved = self.drafting.versions.approve(draft.id, by=actor.name, note=note)
+                result.approved.append(detail(approved))
+                if draft.facts_hash != current:
+                    result.earlier_facts.append(draft.id)
+        return result
+
     def pending(self, actor: Actor) -> list[PendingDraft]:
         """Make the drafts that completed playbook steps asked for (render_draft actions)."""
         require(actor, "drafts:write")
@@ -297,6 +350,19 @@ class DraftService:
             PendingDraft(incident=r.incident, step=r.step, draft=r.draft, ok=r.ok, result=r.result)
             for r in resolved
         ]
+
+
+def _texts(folder: Path, drafts: list[Draft]) -> list[str]:
+    """Each letter's text next to the recipients, named after its draft id (version and all)."""
+    paths = []
+    for draft in drafts:
+        path = folder / f"{draft.id}.txt"
+        try:
+            write_private(path, draft.content)
+        except OSError as exc:
+            raise Invalid(f"cannot write {path}: {exc.strerror}") from None
+        paths.append(str(path))
+    return paths
 
 
 def _recipients(path: Path, members: AffectedMembers, letters: dict[tuple[str, str], str]) -> int:

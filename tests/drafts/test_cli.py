@@ -137,7 +137,13 @@ def test_member_letters_and_the_recipient_list(store_url: str, tmp_path: Path) -
         "--out",
         str(folder),
     )
-    assert sorted(p.name for p in folder.iterdir()) == ["recipients.csv"]  # no .eml before approval
+    # no .eml before approval; each letter's text to read, named after its draft
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{inc}.member_letters.all.en.v1.txt",
+        f"{inc}.member_letters.all.nl.v1.txt",
+        "recipients.csv",
+    ]
+    assert (folder / f"{inc}.member_letters.all.nl.v1.txt").read_text().startswith("Onderwerp:")
     assert (
         "no .eml files yet: 2 of 2 letter(s) not approved, 2 of 2 letter(s) with open"
         in " ".join(waiting.output.split())
@@ -188,7 +194,9 @@ def test_out_writes_one_eml_per_reachable_member_once_every_letter_is_approved(
     assert first["members"] == 5 and first["missing_from_directory"] == 1  # M005
     assert first["eml_written"] is None
     assert len(first["letters"]) == 4
-    assert sorted(p.name for p in folder.iterdir()) == ["recipients.csv"]
+    texts = sorted(f"{x['id']}.txt" for x in first["letters"])
+    assert sorted(p.name for p in folder.iterdir()) == [*texts, "recipients.csv"]
+    assert first["texts_written"] == [str(folder / f"{x['id']}.txt") for x in first["letters"]]
     # The descriptions are in English: the Dutch letters wait for their translation.
     dutch = [w for w in first["eml_waiting_for"] if ".nl.v1 still has open questions" in w]
     assert len(dutch) == 3 and all("wat er is gebeurd (in het Nederlands)" in w for w in dutch)
@@ -211,8 +219,12 @@ def test_out_writes_one_eml_per_reachable_member_once_every_letter_is_approved(
     translated = as_json(run(drafts_cli.app, store_url, *args))
     assert all(x["version"] == 2 for x in translated["letters"] if x["lang"] == "nl")
     assert [w for w in translated["eml_waiting_for"] if "open questions" in w] == []
-    for letter in translated["letters"]:
-        run(drafts_cli.app, store_url, "approve", letter["id"], "--by", "fenna")
+    approved = run(
+        drafts_cli.app, store_url, "approve", inc, "--kind", "member_letters", "--by", "fenna"
+    )
+    assert f"{inc} member_letters: 4 approved, 0 approved before, 0 not approved" in " ".join(
+        approved.stdout.split()
+    )
 
     second = as_json(run(drafts_cli.app, store_url, *args))
     assert second["eml_waiting_for"] == [] and second["eml_written"] == 3
@@ -224,12 +236,8 @@ def test_out_writes_one_eml_per_reachable_member_once_every_letter_is_approved(
     )
     assert "ledengegevens geëxporteerd" in anna and "exported member records" not in anna
     assert "exported member records" in ben and "ledengegevens" not in ben
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "M001.eml",
-        "M002.eml",
-        "M003.eml",
-        "recipients.csv",
-    ]
+    emls = sorted(p.name for p in folder.glob("*.eml"))
+    assert emls == ["M001.eml", "M002.eml", "M003.eml"]
     rows = {r["member_id"]: r["status"] for r in csv.DictReader((folder / "recipients.csv").open())}
     assert rows == {
         "M001": "ok",
@@ -261,3 +269,35 @@ def test_the_plain_text_ap_draft_carries_every_question_in_both_languages(
         assert f"\n{reason}\n" in why
         sector = text[text.index("\n3.1.2 ") : text.index("\n3.2.1 ")]
         assert "\nAutomotive: remote vehicle coding\n" in sector
+
+
+def test_approving_every_letter_at_once(store_url: str, tmp_path: Path) -> None:
+    inc = _incident(store_url, tmp_path, {"subjects": {"people": 3}})
+    run(drafts_cli.app, store_url, "members", inc)  # the general letter, nl and en, v1
+    run(drafts_cli.app, store_url, "approve", f"{inc}.member_letters.all.nl.v1")
+    run(incident_cli.app, store_url, "facts", inc, "--set", "subjects.people=4")
+
+    result = as_json(
+        run(drafts_cli.app, store_url, "approve", inc, "--kind", "member_letters", "--json")
+    )
+    en, nl = f"{inc}.member_letters.all.en", f"{inc}.member_letters.all.nl"
+    assert [d["id"] for d in result["approved"]] == [f"{en}.v1"]
+    assert (result["already"], result["earlier_facts"]) == ([f"{nl}.v1"], [f"{en}.v1"])
+    again = run(drafts_cli.app, store_url, "approve", inc, "--kind", "member_letters")
+    assert "0 approved, 2 approved before, 0 not approved" in " ".join(again.stdout.split())
+
+    run(incident_cli.app, store_url, "facts", inc, "--set", "summary=A laptop was stolen.")
+    run(drafts_cli.app, store_url, "members", inc)  # the summary shows: v2 of both
+    store = SQLiteStore(store_url)
+    draft = store.get_record("draft", f"{en}.v2")
+    assert draft is not None
+    store.update_record("draft", draft.id, {**draft.data, "content": "edited"}, draft.version)
+    store.close()
+    altered = run(drafts_cli.app, store_url, "approve", inc, "--kind", "member_letters", code=1)
+    told = " ".join(altered.output.split())
+    assert f"{nl}.v2 approved by fenna" in told
+    assert f"not approved: {en}.v2 was changed after it was stored" in told
+    assert "1 approved, 0 approved before, 1 not approved" in told
+
+    run(drafts_cli.app, store_url, "approve", "INC-2026-0099", "--kind", "member_letters", code=4)
+    run(drafts_cli.app, store_url, "approve", inc, "--kind", "letters", code=2)

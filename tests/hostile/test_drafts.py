@@ -139,10 +139,12 @@ def test_letters_report_bad_directory_records_and_write_every_other_one_privatel
     assert shown(VALUES["markup"]) in eml.get_body().get_content()
 
     assert mode(tmp_path / "out") == mode(letters) == 0o700
+    texts = {f"{x['id']}.txt": 0o600 for x in made["letters"]}
     assert {p.name: mode(p) for p in letters.iterdir()} == {
         "recipients.csv": 0o600,
         "M001.eml": 0o600,
         "M005.eml": 0o600,
+        **texts,
     }
     assert mode(tmp_path / "var") == 0o700
     assert {p.name: mode(p) for p in (tmp_path / "var").iterdir()} == {"sentinel.db": 0o600}
