@@ -205,9 +205,14 @@ class Alerts:
             else (f"{d.summary} ({len(occurrences)} windows folded)")
         )
         evidence = EventQuery.from_dict(data["evidence"])
-        data["evidence"] = EventQuery(
+        union = EventQuery(
             evidence.filter, _ts(data["window"]["start"]), _ts(data["window"]["end"])
-        ).to_dict()
+        )
+        data["evidence"] = union.to_dict()
+        if len(occurrences) > 1:
+            # Folded windows overlap: their counts would count shared events twice. The alert
+            # counts what its evidence holds, as `alerts show` lists it.
+            data["count"] = self.store.count_events(union)
         data["updated"] = format_timestamp(self.clock.now())
         self.store.update_record(KIND, rec.id, data, rec.version)
 

@@ -96,6 +96,8 @@ class IngestReport:
     error: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     """Records understood and deliberately not kept, per what they were (a syslog program)."""
+    with_events: int = 0
+    """Records that gave one event or more (a "message repeated 3 times" line gives three)."""
     store_fault: StoreUnavailable | None = None
     """The store fault that stopped the run (it resumes from the checkpoint)."""
 
@@ -113,7 +115,19 @@ class IngestReport:
             "batches": self.batches,
             "error": self.error,
             "skipped": dict(sorted(self.skipped.items())),
+            "with_events": self.with_events,
         }
+
+    def accounting(self) -> str:
+        """Where every record read went: ``read = with events + skipped + dead letters``."""
+        skipped = sum(self.skipped.values())
+        per = ", ".join(f"{what} {n:,}" for what, n in sorted(self.skipped.items()))
+        parsed_dead = self.dead_letters - self.rejected
+        return (
+            f"{self.read:,} read: {self.with_events:,} gave {self.events:,} event(s), "
+            f"{skipped:,} skipped" + (f" ({per})" if per else "") + f", {parsed_dead:,} dead "
+            "letter(s)"
+        )
 
 
 @dataclass(slots=True)
@@ -127,13 +141,18 @@ class Pipeline:
     dead_letter_max_bytes: int = 4096
     _dead: list[DeadLetter] = field(default_factory=list)
     _skipped: dict[str, int] = field(default_factory=dict)
+    _with_events: int = 0
 
     def events(self, record: RawRecord) -> list[Event]:
         try:
             docs = self.parser.parse(record)
-            if isinstance(docs, Skipped):
-                self._skipped[docs.what] = self._skipped.get(docs.what, 0) + 1
-            return [self._event(record, i, len(docs), doc) for i, doc in enumerate(docs)]
+            events = [self._event(record, i, len(docs), doc) for i, doc in enumerate(docs)]
+            if events:
+                self._with_events += 1
+            else:
+                what = docs.what if isinstance(docs, Skipped) else "no event"
+                self._skipped[what] = self._skipped.get(what, 0) + 1
+            return events
         except (ParseError, ValueError, TypeError, KeyError) as exc:
             raw = record.data if isinstance(record.data, str) else repr(record.data)
             reason = str(exc) or type(exc).__name__
@@ -175,9 +194,11 @@ class Pipeline:
         dead, self._dead = self._dead, []
         return dead
 
-    def take_skipped(self) -> dict[str, int]:
+    def take_skipped(self) -> tuple[dict[str, int], int]:
+        """Records skipped per what they were, and records that gave events, since last asked."""
         skipped, self._skipped = self._skipped, {}
-        return skipped
+        with_events, self._with_events = self._with_events, 0
+        return skipped, with_events
 
 
 def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
@@ -225,7 +246,7 @@ def ingest(
         for batch in _batches(reader.records(), batch_size):
             events = [e for record in batch for e in pipeline.events(record)]
             dead = pipeline.take_dead_letters()
-            skipped = pipeline.take_skipped()
+            skipped, with_events = pipeline.take_skipped()
             result = retry.run(
                 f"writing {len(events)} events", lambda events=events: store.write_events(events)
             )
@@ -251,6 +272,7 @@ def ingest(
                     ),
                 )
             report.read += len(batch)
+            report.with_events += with_events
             report.events += len(events)
             report.stored += result.stored
             report.duplicates += result.duplicates

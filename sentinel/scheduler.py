@@ -275,6 +275,8 @@ def ingest_jobs(settings: Settings, store: Store, clock: Clock) -> list[JobSpec]
                 f"read {r.read:,}, stored {r.stored:,}, duplicates {r.duplicates:,}, "
                 f"skipped {sum(r.skipped.values()):,}, dead letters {r.dead_letters:,}"
             )
+            if r.events != r.with_events:
+                figures += f" ({r.accounting()})"
             if r.error:
                 raise RunFailed(f"{figures}; stopped: {r.error}")
             return figures

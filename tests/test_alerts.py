@@ -10,6 +10,7 @@ import pytest
 from sentinel.alerts import AlertError, Alerts, alert_id
 from sentinel.detection.evaluate import Detection
 from sentinel.detection.model import Meta, Rule, Throttle
+from sentinel.events import Event
 from sentinel.notify.outbox import pending
 from sentinel.store.query import EventQuery, Match
 
@@ -145,3 +146,35 @@ def test_queue_filters_by_the_account_or_address_grouped_on_and_by_time(store, c
     ]
     assert users(user="m.bakker", limit=1) == ["M.Bakker"]
     assert users(user="nobody") == []
+
+
+def test_folded_windows_count_each_event_once(store, clock) -> None:
+    store.write_events(
+        [
+            Event(
+                id=f"e{minute}",
+                timestamp=T0 + timedelta(minutes=minute),
+                source="app",
+                fields={"user.name": "m.bakker", "sentinel.account.inactive": True},
+            )
+            for minute in (10, 40, 70)
+        ]
+    )
+    alerts = Alerts(store, clock)
+    first = replace(detection(count=2), last=T0 + timedelta(minutes=40))
+    later = replace(
+        detection(count=2),
+        start=T0 + timedelta(minutes=30),
+        end=T0 + timedelta(minutes=90),
+        first=T0 + timedelta(minutes=40),
+        last=T0 + timedelta(minutes=70),
+        evidence=EventQuery(RULE.filter, T0 + timedelta(minutes=30), T0 + timedelta(minutes=90)),
+        key=(T0 + timedelta(minutes=30)).isoformat(),
+    )
+    [aid] = alerts.record([first]).new
+    assert alerts.record([later]).folded == 1
+
+    data = alerts.require(aid).data
+    evidence = EventQuery.from_dict(data["evidence"])
+    assert data["count"] == store.count_events(evidence) == 3  # not 2 + 2
+    assert "(2 windows folded)" in data["summary"]

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
 
 from sentinel.ingest import Pipeline, Retry, ingest, load_cursor, source_stats
 from sentinel.parsers.base import ParseError
+from sentinel.parsers.sshd import SshdParser
 from sentinel.sources.base import RawRecord, SourceError
 from sentinel.store.base import StoreUnavailable
 from sentinel.store.fencing import Fence, FencedOff, raise_fence
 from sentinel.store.query import EventQuery
 from sentinel.store.sqlite import SQLiteStore
+from tests.conftest import ManualClock
 
 
 class ListReader:
@@ -291,3 +294,28 @@ def test_source_stats_reports_events_newest_lag_and_dead_letters(sqlite_store, c
     assert app.newest == datetime(2026, 3, 10, 8, 0, 2, tzinfo=UTC)
     assert app.lag is not None and app.lag.total_seconds() == pytest.approx(3598)
     assert (quiet.events, quiet.newest, quiet.lag) == (0, None, None)
+
+
+def test_every_record_read_is_accounted_for(sqlite_store: SQLiteStore, clock: ManualClock) -> None:
+    lines = [
+        "Nov 25 03:24:13 gw1 sshd[14724]: Invalid user git from 112.85.42.206 port 47835",
+        "Nov 25 03:24:14 gw1 sshd[14724]: pam_unix(sshd:auth): check pass; user unknown",
+        "Nov 25 03:51:50 gw1 sshd[27044]: message repeated 3 times: [ Failed password for "
+        "invalid user git from 222.186.30.145 port 30961 ssh2]",
+        "Nov 25 03:52:00 gw1 CRON[99]: (root) CMD (run-parts /etc/cron.hourly)",
+        "not a syslog line at all",
+    ]
+    pipeline = Pipeline(
+        source="gw",
+        parser=SshdParser(ZoneInfo("Europe/Amsterdam"), year=2026),
+        enrich=None,
+        clock=clock,
+    )
+    report = ingest(ListReader(lines, None), pipeline, sqlite_store, batch_size=2)
+
+    assert (report.read, report.with_events, report.events, report.stored) == (5, 2, 4, 4)
+    assert (sum(report.skipped.values()), report.dead_letters) == (2, 1)
+    assert report.read == report.with_events + sum(report.skipped.values()) + report.dead_letters
+    assert report.accounting() == (
+        "5 read: 2 gave 4 event(s), 2 skipped (cron 1, sshd 1), 1 dead letter(s)"
+    )

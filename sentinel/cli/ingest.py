@@ -6,7 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from sentinel.cli.common import (
@@ -61,6 +70,9 @@ def _stopped(error: str) -> str:
 def _show_reports(reports: list[IngestReport], again: str) -> None:
     console.print(_report_table(reports))
     for r in reports:
+        if r.events != r.with_events:  # some records gave several events: say how it adds up
+            console.print(f"{r.source}: {r.accounting()}")
+    for r in reports:
         if r.error:
             errors.print(
                 styled(("error:", "bold red"), f" {r.source}: {r.error}. {again}"), soft_wrap=True
@@ -82,6 +94,19 @@ def _exit_code(reports: list[IngestReport]) -> Exit:
     return Exit.FAILED if any(r.error for r in reports) else Exit.OK
 
 
+def _progress(wanted: bool) -> Progress:
+    """A line per source while it is read, on a terminal only; gone once the table shows."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}", style="bold", markup=False),
+        TextColumn("{task.fields[figures]}", markup=False),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not (wanted and console.is_terminal),
+    )
+
+
 def ingest_command(
     source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
     as_json: JsonOption = False,
@@ -96,8 +121,16 @@ def ingest_command(
         fail(str(exc))
     if not sources:
         fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
-    with opened_store(ctx) as store:
-        reports = [ingest_source(ctx.settings, s, store, ctx.clock) for s in sources]
+    with opened_store(ctx) as store, _progress(not as_json) as bar:
+        reports = []
+        for s in sources:
+            task = bar.add_task(s.name, total=None, figures="starting")
+
+            def advance(r: IngestReport, task: TaskID = task) -> None:
+                bar.update(task, figures=f"{r.read:,} read, {r.stored:,} stored")
+
+            reports.append(ingest_source(ctx.settings, s, store, ctx.clock, on_batch=advance))
+            bar.remove_task(task)
     if as_json:
         emit_json([r.as_dict() for r in reports])
     else:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sentinel.events import TIMESTAMP, parse_timestamp
-from sentinel.parsers.base import ParseError
+from sentinel.parsers.base import ParseError, Skipped
 from sentinel.parsers.fields import check_field_map, source_field
 from sentinel.sources.base import RawRecord
 
@@ -98,7 +98,7 @@ class CsvParser:
         if head is None:
             raise ParseError("no header line known for this CSV stream")
         if line == head:
-            return []
+            return Skipped("header")
         layout = self._layouts.get(head) or self._layout(head)
         if layout.timestamp is None:
             raise ParseError(

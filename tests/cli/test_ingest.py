@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import pty
+import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -281,3 +284,35 @@ def test_import_of_an_unknown_format_lists_the_known_ones(store_url: str, tmp_pa
     refused = run(app, store_url, "import", str(path), "--format", "xml", code=2)
 
     assert all(fmt in said(refused) for fmt in ("jsonl", "combined", "sshd", "csv"))
+
+
+def test_a_long_ingest_shows_its_progress_on_a_terminal(tmp_path: Path) -> None:
+    """Run in a pseudo-terminal, as a person would: a line per source counts up while it reads."""
+    (tmp_path / "sentinel.toml").write_text(
+        'batch_size = 500\n[[sources]]\nname = "app"\nkind = "file"\npath = "app.jsonl"\n'
+        'format = "jsonl"\n'
+    )
+    (tmp_path / "app.jsonl").write_text("".join(APP_LINES[1] + "\n" for _ in range(20_000)))
+    sentinel = str(Path(sys.executable).parent / "sentinel")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTINEL_")}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: run the command with the terminal as its output
+        os.chdir(tmp_path)
+        os.execve(sentinel, [sentinel, "ingest"], {**env, "COLUMNS": "100"})
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    shown = output.decode(errors="replace")
+
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert os.waitstatus_to_exitcode(status) == 0, plain
+    counts = [int(n.replace(",", "")) for n in re.findall(r"app ([\d,]+) read, \1 stored", plain)]
+    assert counts and all(0 < n < 20_000 for n in counts), plain[:2000]  # counted up while read
+    assert "20,000" in plain  # the table at the end
