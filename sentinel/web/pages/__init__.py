@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sentinel.web.pages import alerts, drafts, incidents, overview, signin
+from sentinel.web.pages import admin, alerts, drafts, incidents, overview, register, signin
 from sentinel.web.render import Pages
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -23,3 +23,5 @@ def mount_pages(app: FastAPI, zone: ZoneInfo) -> None:
     app.include_router(incidents.router)
     app.include_router(overview.router)
     app.include_router(drafts.router)
+    app.include_router(register.router)
+    app.include_router(admin.router)

@@ -1,0 +1,85 @@
+"""The overview, the breach register and the admin page, as the people who use them see them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import PHONE, Console, screenshot, serious_violations, sign_in
+from tests.web.test_incident_pages import insider
+
+pytestmark = pytest.mark.browser
+
+
+def test_overview_shows_open_clocks_alerts_per_rule_and_sources(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console)
+    sign_in(page, demo_console, "anna", "/")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.locator("#open-h + p, section").filter(has_text=incident).first).to_contain_text(
+        "72h 00m left"
+    )
+    expect(
+        page.get_by_role("img", name=re.compile(r"^bulk_member_views per day: 1 in all"))
+    ).to_be_visible()
+    sources = page.get_by_role("table").filter(has_text="Newest event")
+    expect(sources).to_contain_text("portal-web")
+    assert serious_violations(page) == []
+    screenshot(page, "overview")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_privacy_officer_filters_the_register_and_exports_it(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console)
+    sign_in(page, demo_console, "pia", "/register")
+    entries = page.get_by_role("region", name="Register entries")
+    expect(entries).to_contain_text(incident)
+    page.get_by_label("AP notified").select_option("yes")
+    page.get_by_role("button", name="Filter").click()
+    expect(entries).not_to_contain_text(incident)
+    page.get_by_label("AP notified").select_option("no")
+    page.get_by_role("button", name="Filter").click()
+    expect(entries).to_contain_text(incident)
+    assert serious_violations(page) == []
+    screenshot(page, "register")
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="Export").click()
+    text = csv.value.path().read_text()
+    assert incident in text and csv.value.suggested_filename == "breach-register.csv"
+
+
+def test_an_analyst_is_told_the_register_is_not_for_them(page: Page, demo_console: Console) -> None:
+    sign_in(page, demo_console, "anna")
+    answer = page.goto(f"{demo_console.url}/register")
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("alert")).to_contain_text("register:read")
+
+
+def test_admin_changes_a_role_and_sees_rules_and_sources(
+    page: Page, demo_console: Console, chromium
+) -> None:
+    other = chromium.new_context()
+    anna = other.new_page()
+    sign_in(anna, demo_console, "anna")
+    sign_in(page, demo_console, "adam", "/admin")
+    users = page.get_by_role("region", name="Users table")
+    expect(users).to_contain_text("anna")
+    expect(page.get_by_role("region", name="Rules table")).to_contain_text("bulk_member_views")
+    expect(page.get_by_role("region", name="Sources table")).to_contain_text("gateway-ssh")
+    assert serious_violations(page) == []
+    screenshot(page, "admin")
+    role = page.get_by_role("form", name="Role of anna")
+    role.get_by_label("New role for anna").select_option("viewer")
+    role.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "anna is now viewer; their sessions have ended."
+    )
+    anna.goto(f"{demo_console.url}/alerts")
+    expect(anna.get_by_role("heading", name="Sign in")).to_be_visible()
+    other.close()
