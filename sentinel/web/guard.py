@@ -35,7 +35,7 @@ from sentinel.access.model import Principal
 from sentinel.access.permissions import PERMISSIONS
 from sentinel.access.sessions import Session
 from sentinel.services.actor import Actor
-from sentinel.web.problems import ApiError
+from sentinel.web.problems import PROBLEM_RESPONSES, ApiError
 from sentinel.web.refusals import record_refusal
 
 Kind = Literal["permission", "signed_in", "signing_in", "public"]
@@ -161,6 +161,7 @@ class ApiRouter(APIRouter):
             raise TypeError("a public route takes no path parameters")
         kwargs["dependencies"] = [Depends(check_rule(rule)), *(kwargs.get("dependencies") or [])]
         kwargs["openapi_extra"] = {**(kwargs.get("openapi_extra") or {}), EXTRA: rule.as_extra()}
+        kwargs["responses"] = {**PROBLEM_RESPONSES, **(kwargs.get("responses") or {})}
         super().add_api_route(path, endpoint, **kwargs)
 
     def api_route(  # type: ignore[override]

@@ -45,6 +45,17 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {
+        "model": Problem,
+        "description": "A problem (RFC 9457): what went wrong and what to do about it",
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for code in ("4XX", "5XX")
+}
+"""How every API route documents its errors; they replace FastAPI's own 422 shape."""
+
+
 class ApiError(Exception):
     """Raised by routes and guards: becomes a problem answer with this status."""
 

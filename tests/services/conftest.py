@@ -83,3 +83,15 @@ def raise_alert(
     )
     [alert] = Alerts(ctx.store, ctx.clock).record([detection], notify=False).new
     return alert
+
+
+def nested(flat: dict[str, object]) -> dict[str, object]:
+    """A facts document from dotted names (``{"subjects.people": 3}`` → ``{"subjects": …}``)."""
+    tree: dict[str, object] = {}
+    for name, value in flat.items():
+        node = tree
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        node[leaf] = value
+    return tree

@@ -17,6 +17,7 @@ from sentinel.services.errors import Forbidden, Invalid, NotFound, Stale
 from sentinel.services.incidents import IncidentService
 from tests.conftest import ManualClock
 from tests.drafts.conftest import full_facts, write_touched
+from tests.services.conftest import nested
 
 EVERYTHING = Caller("olga", permissions=None)
 COMMANDER = Caller(
@@ -52,19 +53,8 @@ def english(ctx: ServiceContext, tmp_path: Path) -> ServiceContext:
 def insider(ctx: ServiceContext, clock: ManualClock) -> str:
     write_touched(ctx.store, clock.now() - timedelta(hours=30))
     inc = IncidentService(ctx).open(EVERYTHING, None, alerts=["AL-1"]).id
-    IncidentService(ctx).update_facts(EVERYTHING, inc, document=_nested(full_facts()))
+    IncidentService(ctx).update_facts(EVERYTHING, inc, document=nested(full_facts()))
     return inc
-
-
-def _nested(flat: dict[str, object]) -> dict[str, object]:
-    tree: dict[str, object] = {}
-    for name, value in flat.items():
-        node = tree
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})  # type: ignore[assignment]
-        node[leaf] = value  # type: ignore[index]
-    return tree
 
 
 def test_render_list_and_approve_only_the_text_read(
