@@ -32,6 +32,7 @@ from jinja2 import (
 
 from sentinel.events import parse_timestamp
 from sentinel.localtime import show
+from sentinel.plaintext import one_line, printable
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notify"
 PARTS = ("subject.txt", "text.txt", "html", "slack.json", "teams.json")
@@ -109,6 +110,37 @@ def mrkdwn(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def plain(text: Any, **style: Any) -> dict[str, Any]:
+    """An Adaptive Card block that shows ``text`` as typed.
+
+    A TextBlock (and a FactSet value) reads Markdown, so ``[click](http://…)`` in a user
+    name would become a link in Teams; a TextRun inside a RichTextBlock never does.
+    """
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": str(text), **style}]}
+
+
+def plain_facts(facts: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """A FactSet's title/value pairs as plain text runs (FactSet values read Markdown)."""
+    return {
+        "type": "Container",
+        "items": [
+            {
+                "type": "RichTextBlock",
+                "inlines": [
+                    {"type": "TextRun", "text": f"{f['title']}: ", "weight": "Bolder"},
+                    {"type": "TextRun", "text": str(f["value"])},
+                ],
+            }
+            for f in facts
+        ],
+    }
+
+
+def _printable(value: Any) -> Any:
+    """A value's control characters shown as escapes in mail text and HTML (Markup kept)."""
+    return printable(value) if type(value) is str else value
+
+
 def _json_value(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
@@ -129,6 +161,7 @@ class Renderer:
         }
         self._env = Environment(
             autoescape=select_autoescape(["html"], default_for_string=False, default=False),
+            finalize=_printable,
             **common,
         )
         self._json_env = Environment(autoescape=False, finalize=_json_value, **common)
@@ -137,6 +170,8 @@ class Renderer:
             "who": who,
             "categories": categories,
             "mrkdwn": mrkdwn,
+            "plain": plain,
+            "plain_facts": plain_facts,
         }
         for env in (self._env, self._json_env):
             env.filters.update(filters)
@@ -165,7 +200,7 @@ class Renderer:
             "link": link,
             "timezone": self.zone.key,
         }
-        subject = " ".join(self._part(family, "subject.txt", variables).split())
+        subject = one_line(" ".join(self._part(family, "subject.txt", variables).split()))
         return Message(
             id=notification_id,
             template=family,
@@ -175,7 +210,7 @@ class Renderer:
             created=data["created"],
             context=dict(data["context"]),
             subject=subject,
-            text=self._part(family, "text.txt", variables).strip() + "\n",
+            text=printable(self._part(family, "text.txt", variables).strip()) + "\n",
             html=self._part(family, "html", variables),
             slack=self._json(family, "slack.json", variables),
             teams=self._json(family, "teams.json", variables),

@@ -89,12 +89,16 @@ def test_teams_gets_an_adaptive_card_message(
     assert attachment["contentType"] == ADAPTIVE_CARD == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert card["body"][1] == {
-        "type": "TextBlock",
-        "text": "Bulk viewing of member records by one account",
-        "size": "Large",
-        "weight": "Bolder",
-        "wrap": True,
+    assert card["body"][1] == {  # a text run: Teams reads no Markdown in it
+        "type": "RichTextBlock",
+        "inlines": [
+            {
+                "type": "TextRun",
+                "text": "Bulk viewing of member records by one account",
+                "size": "Large",
+                "weight": "Bolder",
+            }
+        ],
     }
     assert card["actions"][0]["url"] == alert_message.link
 
