@@ -536,7 +536,7 @@ def ssh_bruteforce(ctx: Ctx, d: date) -> Incident:
         s,
         "ssh_bruteforce",
         "60 root passwords tried on the coding gateways in four minutes",
-        {"source.ip": SSH_BRUTE_IP},
+        {"source.address": SSH_BRUTE_IP},
         user="root",
         ip=SSH_BRUTE_IP,
     )
@@ -553,7 +553,7 @@ def ssh_break_in(ctx: Ctx, d: date) -> Incident:
         s,
         "ssh_success_after_failures",
         "14 wrong passwords for coder on a coding gateway, then one worked",
-        {"source.ip": SSH_BREAK_IN_IP},
+        {"source.address": SSH_BREAK_IN_IP},
         user="coder",
         ip=SSH_BREAK_IN_IP,
     )
