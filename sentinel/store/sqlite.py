@@ -79,7 +79,13 @@ CREATE TABLE IF NOT EXISTS records (
     data TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
-"""
+""" + "".join(
+    f"CREATE INDEX IF NOT EXISTS records_{key} "
+    f"ON records(kind, json_extract(data, '$.\"{key}\"'), id);\n"
+    for key in ("last_seen", "created")
+)
+"""Lists people page through (the alert queue by last seen, incidents and notifications by
+creation) read their page from an index instead of sorting every record of the kind."""
 
 _EXPECTED = {
     "events": {"id", "ts", "source", "doc", *(c for _, c in _HOT)},
