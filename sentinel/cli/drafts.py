@@ -188,7 +188,7 @@ def members_command(
     rows, written, waiting = result.recipients_written, result.eml_written, result.eml_waiting_for
     table = Table(title=f"{incident_id}: {total} affected member(s), {len(made)} letter(s)")
     for col in ("letter", "segment", "lang", "members", "version", "open questions"):
-        table.add_column(col, overflow="fold", no_wrap=col == "letter")
+        table.add_column(col, overflow="fold")
     for d in made:
         table.add_row(
             d.id,
@@ -308,7 +308,7 @@ def list_command(
         return
     table = Table(title=f"{incident_id}: {len(drafts)} draft version(s)")
     for col in ("draft", "version", "made", "by", "approved", "facts", "open"):
-        table.add_column(col, overflow="fold", no_wrap=col == "draft")
+        table.add_column(col, overflow="fold")
     for d in drafts:
         approved = f"{d.approved.by} {show(d.approved.at, ctx.zone)}" if d.approved else "—"
         if not d.intact:

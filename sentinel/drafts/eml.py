@@ -42,7 +42,7 @@ def unsendable(letters: Mapping[tuple[str, str], Draft]) -> list[str]:
 
 FIX = (
     "Complete the facts, render the letters again and approve them "
-    "(`sentinel drafts approve DRAFT_ID`)"
+    "(`sentinel drafts approve INC --kind member_letters`, or one `DRAFT_ID` at a time)"
 )
 
 
