@@ -24,7 +24,7 @@ from sentinel.enrich import build_enricher
 from sentinel.events import EVENT_ID, SOURCE_NAME, TIMESTAMP, Event, event_id
 from sentinel.parsers import make_parser
 from sentinel.parsers.base import ParseError, Parser, Skipped
-from sentinel.sources.base import RawRecord, SourceError, SourceReader
+from sentinel.sources.base import RawRecord, SourceDamaged, SourceError, SourceReader
 from sentinel.store.base import DeadLetter, Store, StoreUnavailable
 from sentinel.store.fencing import Fence, fenced_update, raise_fence
 from sentinel.store.query import Aggregation, EventQuery
@@ -144,6 +144,12 @@ class Pipeline:
     _with_events: int = 0
 
     def events(self, record: RawRecord) -> list[Event]:
+        if record.refused is not None:
+            raw = record.data if isinstance(record.data, str) else repr(record.data)
+            self._dead.append(
+                self.dead_letter(record.position, record.label, raw, record.refused, whole=True)
+            )
+            return []
         try:
             docs = self.parser.parse(record)
             events = [self._event(record, i, len(docs), doc) for i, doc in enumerate(docs)]
@@ -156,6 +162,8 @@ class Pipeline:
         except (ParseError, ValueError, TypeError, KeyError) as exc:
             raw = record.data if isinstance(record.data, str) else repr(record.data)
             reason = str(exc) or type(exc).__name__
+            if record.not_utf8:
+                reason = f"{record.not_utf8}; {reason}"
             self._dead.append(self.dead_letter(record.position, record.label, raw, reason))
             return []
 
@@ -176,10 +184,13 @@ class Pipeline:
             id=event_id(self.source, position), timestamp=ts, source=self.source, fields=doc
         )
 
-    def dead_letter(self, key: str, label: str, raw: str, reason: str) -> DeadLetter:
-        """A dead letter whose id is stable for ``key``, with ``raw`` cut to the configured size."""
+    def dead_letter(
+        self, key: str, label: str, raw: str, reason: str, *, whole: bool = False
+    ) -> DeadLetter:
+        """A dead letter whose id is stable for ``key``, with ``raw`` cut to the configured size
+        (or kept ``whole``: a line too long to parse is kept so it can be fed in again)."""
         encoded = raw.encode("utf-8", "backslashreplace")
-        if len(encoded) > self.dead_letter_max_bytes:
+        if not whole and len(encoded) > self.dead_letter_max_bytes:
             raw = encoded[: self.dead_letter_max_bytes].decode("utf-8", "ignore") + " …[cut]"
         return DeadLetter(
             id=event_id(self.source, f"dead:{key}"),
@@ -203,11 +214,16 @@ class Pipeline:
 
 def _batches(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
     batch: list[RawRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
+    try:
+        for record in records:
+            batch.append(record)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except SourceDamaged:
+        if batch:
+            yield batch  # what was read before the damage is kept
+        raise
     if batch:
         yield batch
 
@@ -288,9 +304,16 @@ def ingest(
     except StoreUnavailable as exc:
         report.error = f"store unavailable: {exc}"
         report.store_fault = exc
+    except SourceDamaged as exc:
+        report.error = f"source damaged: {exc}"
     except SourceError as exc:
         report.error = f"source unavailable: {exc}"
         log.error("ingest of %s stopped: %s; the next run resumes from the checkpoint", source, exc)
+    if report.error is None and report.read and report.dead_letters == report.read:
+        report.error = (
+            f"every record read ({report.read:,}) was refused: is the source's format right? "
+            f"See `sentinel dead-letters list --source {source}`"
+        )
     report.finished = pipeline.clock.now()
     return report
 

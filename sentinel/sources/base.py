@@ -28,6 +28,11 @@ class RawRecord:
     stream: str
     reference_time: datetime | None = None
     head: str | None = None
+    refused: str | None = None
+    """Why the source could not hand this record over whole (a line too long): it becomes a
+    dead letter with all of ``data`` kept, without being parsed."""
+    not_utf8: str | None = None
+    """Where the line is not UTF-8 (its bytes are in ``data`` as ``\\xff`` escapes)."""
 
 
 class SourceReader(Protocol):
@@ -43,3 +48,7 @@ class SourceReader(Protocol):
 
 class SourceError(Exception):
     """The source cannot be read now (missing path, HTTP failure after retries)."""
+
+
+class SourceDamaged(SourceError):
+    """The source was read up to a point past which it is broken (a truncated ``.gz``)."""

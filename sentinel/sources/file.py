@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sentinel.clock import Clock
 from sentinel.config import FileSourceConfig
-from sentinel.sources.base import RawRecord, SourceError
+from sentinel.sources.base import RawRecord, SourceDamaged, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ HEAD_MAX = 1024
 MAX_ENTRIES = 100
 """Files the cursor remembers, beyond those the pattern matches now."""
 MAX_LINE = 1 << 20
-"""Longer lines are cut into pieces this long, so one runaway line cannot exhaust memory."""
+"""Longer lines are not parsed: each becomes one dead letter saying it is too long."""
+MAX_KEPT = 16 << 20
+"""Of a line too long, this much is kept in its dead letter (all of it, up to 16 MiB)."""
 
 _GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 """A ``.gz`` still being written, or not gzip at all."""
@@ -261,6 +263,11 @@ class FileReader:
         except FileNotFoundError:
             log.info("%s was moved away while reading; it is read under its new name", target.path)
         except _GZIP_ERRORS as exc:
+            if self._final:
+                raise SourceDamaged(
+                    f"{target.path}: the compressed data is cut short or damaged ({exc}); "
+                    "the lines before that point were read"
+                ) from exc
             log.warning("%s: cannot decompress (%s); the rest is read next time", target.path, exc)
         except OSError as exc:
             raise SourceError(f"{target.path}: {exc.strerror or exc}") from exc
@@ -280,8 +287,16 @@ class FileReader:
         offset = t.start
         while line := f.readline(MAX_LINE):
             end = offset + len(line)
-            cut = len(line) == MAX_LINE and not line.endswith(b"\n")
-            if not line.endswith(b"\n") and not cut and not self._complete(t, raw):
+            refused = None
+            if len(line) == MAX_LINE and not line.endswith(b"\n"):
+                line, length = _long_line(line, f)
+                end = offset + length
+                size = length - line.endswith(b"\n")
+                refused = (
+                    f"line too long: {size:,} bytes, over the {MAX_LINE:,}-byte limit; not "
+                    "parsed" + (f", its first {MAX_KEPT:,} bytes kept" if size > MAX_KEPT else "")
+                )
+            if not line.endswith(b"\n") and not self._complete(t, raw):
                 return
             content = _strip(line)
             if head is None:
@@ -292,13 +307,16 @@ class FileReader:
             if not t.gz and entry.head_len < HEAD_MAX and end > entry.head_len:
                 entry.set_head(os.pread(raw.fileno(), HEAD_MAX, 0))
             if content and not content.isspace():
+                text, not_utf8 = _decode(content)
                 yield RawRecord(
-                    data=content.decode("utf-8", "backslashreplace"),
+                    data=text,
                     position=f"{file_id}:{offset}:{_short(content)}",
                     label=f"{t.path}:{offset}",
                     stream=file_id,
                     reference_time=t.mtime,
                     head=head_text,
+                    refused=refused,
+                    not_utf8=not_utf8,
                 )
             offset = end
         if t.gz:
@@ -325,6 +343,29 @@ def _digest(data: bytes) -> str:
 
 def _short(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _long_line(start: bytes, f: IO[bytes]) -> tuple[bytes, int]:
+    """The rest of a line longer than MAX_LINE, read in pieces: up to MAX_KEPT of it (and its
+    ``\\n`` if it has one yet), and its length on disk."""
+    kept, size, length = [start], len(start), len(start)
+    ended = False
+    while not ended and (piece := f.readline(MAX_LINE)):
+        length += len(piece)
+        ended = piece.endswith(b"\n")
+        if size < MAX_KEPT:
+            kept.append(piece[: MAX_KEPT - size].removesuffix(b"\n"))
+            size += len(kept[-1])
+    return b"".join(kept).removesuffix(b"\n") + (b"\n" if ended else b""), length
+
+
+def _decode(content: bytes) -> tuple[str, str | None]:
+    """The line as text; where it is not UTF-8, its bytes as escapes and where that is."""
+    try:
+        return content.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        where = f"not UTF-8: byte 0x{content[exc.start]:02x} at column {exc.start + 1}"
+        return content.decode("utf-8", "backslashreplace"), where
 
 
 def _strip(line: bytes) -> bytes:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import pty
+import random
 import re
 import sys
 from datetime import UTC, datetime
@@ -316,3 +318,54 @@ def test_a_long_ingest_shows_its_progress_on_a_terminal(tmp_path: Path) -> None:
     counts = [int(n.replace(",", "")) for n in re.findall(r"app ([\d,]+) read, \1 stored", plain)]
     assert counts and all(0 < n < 20_000 for n in counts), plain[:2000]  # counted up while read
     assert "20,000" in plain  # the table at the end
+
+
+def test_a_file_of_nothing_but_noise_is_not_reported_ok(store_url: str, tmp_path: Path) -> None:
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(random.Random(7).randbytes(200_000))
+
+    refused = run(app, store_url, "import", str(noise), "--format", "jsonl", code=1)
+
+    report = as_json(
+        run(app, store_url, "import", str(noise), "--format", "jsonl", "--json", code=1)
+    )
+    assert report["read"] > 500 and report["dead_letters"] == report["read"]
+    assert report["error"].startswith(f"every record read ({report['read']:,}) was refused")
+    assert "is the source's format right?" in said(refused)
+    letters = as_json(run(app, store_url, "dead-letters", "list", "--limit", "10000", "--json"))
+    assert len(letters) == report["read"]
+    assert sum(d["reason"].startswith("not UTF-8: byte 0x") for d in letters) > len(letters) // 2
+
+
+def test_a_line_too_long_is_one_dead_letter_kept_whole(store_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "app.jsonl"
+    long_line = orjson.loads(APP_LINES[1])
+    long_line["user"]["name"] = "x" * (3 << 20)
+    line = orjson.dumps(long_line)
+    log.write_bytes(line + b"\n" + APP_LINES[0].encode() + b"\n")
+
+    report = as_json(run(app, store_url, "import", str(log), "--format", "jsonl", "--json"))
+
+    assert (report["read"], report["stored"], report["dead_letters"]) == (2, 1, 1)
+    [letter] = as_json(run(app, store_url, "dead-letters", "list", "--json"))
+    assert letter["reason"] == (
+        f"line too long: {len(line):,} bytes, over the 1,048,576-byte limit; not parsed"
+    )
+    assert orjson.loads(letter["raw"]) == long_line  # whole, so it can be fed in again
+
+
+def test_a_cut_gz_import_says_so_and_exits_1(store_url: str, tmp_path: Path) -> None:
+    body = "".join(
+        APP_LINES[1].replace("12:05:00", f"12:{i // 60:02d}:{i % 60:02d}") + "\n"
+        for i in range(3000)
+    )
+    whole = gzip.compress(body.encode())
+    cut = tmp_path / "app.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+
+    report = as_json(run(app, store_url, "import", str(cut), "--format", "jsonl", "--json", code=1))
+
+    assert report["error"].startswith(f"source damaged: {cut}: the compressed data is cut short")
+    assert 0 < report["stored"] == report["read"] < 3000  # what came before the cut is in
+    again = as_json(run(app, store_url, "import", str(cut), "--format", "jsonl", "--json", code=1))
+    assert (again["stored"], again["duplicates"]) == (0, report["read"])

@@ -107,6 +107,9 @@ def test_dead_letters_are_listed_as_text(store_url: str) -> None:
     assert len(letters) == len(RAW_LINES)
     table = run(store_url, "dead-letters", "list").stdout
     assert_shown(table, [letter["raw"][:100] for letter in letters])
+    # Invalid UTF-8 and binary are said to be so, whatever the parser then made of them.
+    reasons = [letter["reason"] for letter in letters]
+    assert sum(r.startswith("not UTF-8: byte 0x") for r in reasons) == 2, reasons
 
 
 def test_an_error_message_keeps_its_brackets(store_url: str, tmp_path: Path) -> None:

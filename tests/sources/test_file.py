@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sentinel.config import FileSourceConfig
-from sentinel.sources.base import RawRecord, SourceError
+from sentinel.sources.base import RawRecord, SourceDamaged, SourceError
 from sentinel.sources.file import MAX_ENTRIES, MAX_LINE, FileReader, open_file_reader
 from tests.conftest import ManualClock
 
@@ -374,7 +374,7 @@ def test_crlf_endings_and_blank_lines(tmp_path: Path, clock: ManualClock) -> Non
     assert cursor["files"][0]["offset"] == log.stat().st_size
 
 
-def test_invalid_utf8_is_kept_escaped_and_reading_goes_on(
+def test_invalid_utf8_is_kept_escaped_said_where_and_reading_goes_on(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     log = tmp_path / "access.log"
@@ -383,19 +383,58 @@ def test_invalid_utf8_is_kept_escaped_and_reading_goes_on(
     records, _ = read(log, None, clock)
 
     assert lines(records) == ["user=j\\xf6rg", "user=anna €"]
+    assert [r.not_utf8 for r in records] == ["not UTF-8: byte 0xf6 at column 7", None]
 
 
-def test_overlong_line_is_cut_into_pieces_that_lose_nothing(
+def test_a_line_too_long_is_one_record_refused_whole_and_reading_goes_on(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     log = tmp_path / "access.log"
     huge = b"x" * (2 * MAX_LINE + 10)
     put(log, b"before\n" + huge + b"\nafter\n", clock.now())
 
-    records, _ = read(log, None, clock)
+    records, cursor = read(log, None, clock)
 
-    assert [len(r.data) for r in records] == [6, MAX_LINE, MAX_LINE, 10, 5]
-    assert "".join(lines(records[1:4])) == huge.decode()
+    assert [len(r.data) for r in records] == [6, len(huge), 5]
+    assert records[1].data == huge.decode()  # kept whole: it can be fed in again
+    assert records[1].refused == (
+        f"line too long: {len(huge):,} bytes, over the {MAX_LINE:,}-byte limit; not parsed"
+    )
+    assert [r.refused for r in (records[0], records[2])] == [None, None]
+    assert records[2].label == f"{log}:{7 + len(huge) + 1}"
+    assert cursor["files"][0]["offset"] == log.stat().st_size
+
+
+def test_a_line_too_long_still_being_written_waits_for_its_end(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    log = tmp_path / "access.log"
+    put(log, b"before\n" + b"x" * (MAX_LINE + 5), clock.now())
+    first, cursor = read(log, None, clock)
+    with log.open("ab") as f:
+        f.write(b"yz\n")
+
+    rest, _ = read(log, cursor, clock)
+
+    assert lines(first) == ["before"]
+    assert [(len(r.data), r.refused is not None) for r in rest] == [(MAX_LINE + 7, True)]
+
+
+def test_a_cut_gz_given_to_import_is_reported_as_damaged(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    body = b"".join(b"%05d %s\n" % (i, os.urandom(30).hex().encode()) for i in range(2000))
+    whole = gzip.compress(body)
+    gz = tmp_path / "export.log.gz"
+    put(gz, whole[: len(whole) // 2], clock.now())
+    reader = FileReader(str(gz), None, clock=clock, final=True)
+    got: list[RawRecord] = []
+
+    with pytest.raises(SourceDamaged, match=r"export.log.gz: the compressed data is cut short"):
+        got.extend(reader.records())
+
+    assert 0 < len(got) < 2000
+    assert lines(got) == body.decode().splitlines()[: len(got)]
 
 
 def test_files_with_the_same_header_keep_distinct_positions(
