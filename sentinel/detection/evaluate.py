@@ -212,7 +212,7 @@ def _sliding(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detec
     parts, minimum = _parts(rule, rules, cond.minimum)
     reach: dict[tuple[tuple[Any, ...], datetime], int] = defaultdict(int)
     for flt, fields in parts:
-        query = EventQuery(_keyed(flt, fields), first - size, span.end)
+        query = EventQuery(flt, first - size, span.end)
         for row in store.dense_windows(query, Windows(fields, size, minimum, counted)):
             assert row.bucket is not None
             reach[(row.key, row.bucket + size)] += (row.distinct or 0) if counted else row.count
@@ -229,7 +229,7 @@ def _sliding(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detec
     ]
     times: dict[tuple[Any, ...], list[tuple[datetime, Any]]] = defaultdict(list)
     for flt, fields in parts:
-        for t in store.event_times(EventQuery(_keyed(flt, fields)), fields, spans, counted):
+        for t in store.event_times(EventQuery(flt), fields, spans, counted):
             times[t.key].append((t.at, t.value))
     out = []
     sources = _sources(rule, rules)
@@ -505,12 +505,14 @@ def _new_terms(rule: Rule, store: Store, span: Span) -> list[Detection]:
     assert nt is not None
     fields = (*nt.group_by, *nt.fields)
     history_start = span.start - nt.history
-    earliest = _earliest(store, rule.filter)
+    rows = list(
+        store.first_seen(EventQuery(rule.filter, span.start, span.end), fields, history_start)
+    )
+    earliest = _earliest(store, rule.filter) if rows else None
     if earliest is None:
         return []
     learned = earliest + min(nt.history, LEARNING_PERIOD)
     out = []
-    rows = store.first_seen(EventQuery(rule.filter, span.start, span.end), fields, history_start)
     for row in rows:
         if row.first < learned:
             continue
@@ -623,19 +625,16 @@ def _flatline(rule: Rule, store: Store, span: Span) -> list[Detection]:
     assert f is not None
     history_start = span.end - f.history
     recent_start = floor(span.start - f.span, f.span)
-    scope = all_of(rule.filter, _any_of([Match(f.group_by[0], "eq", v) for v in f.expected]))
-    scope = scope if f.expected else rule.filter
+    groups = [(value,) for value in f.expected]
     times: dict[tuple[Any, ...], list[tuple[datetime, datetime]]] = defaultdict(list)
-    for key, last in _last_before(rule, store, Span(history_start, recent_start)).items():
-        times[key].append((last, last))
-    for row in _rows(store, scope, f.group_by, Span(recent_start, span.end), bucket=f.span):
+    query = EventQuery(rule.filter, history_start, span.end)
+    for row in store.activity(query, f.group_by, f.span, recent_start, groups):
         times[_expected_key(f.expected, row.key)].append((row.first, row.last))
-    seen = {key for key, ts in times.items() if ts}
-    never = [(value,) for value in f.expected if (value,) not in seen]
+    never = [key for key in groups if key not in times]
     # An expected group never seen is silent only if something else was heard meanwhile:
     # before the first event reaches the store (a new install, a backfill from before
     # the logs begin) there is no evidence of silence, only of no data yet.
-    if never and not seen and _latest(store, None, Span(history_start, span.end - f.span)) is None:
+    if never and not times and _latest(store, None, Span(history_start, span.end - f.span)) is None:
         never = []
     out = [_silence(rule, key, None, None, span) for key in never]
     for key, ts in times.items():
@@ -647,21 +646,6 @@ def _flatline(rule: Rule, store: Store, span: Span) -> list[Detection]:
         if span.end - last >= f.span:
             out.append(_silence(rule, key, last, None, span))
     return out
-
-
-def _last_before(rule: Rule, store: Store, history: Span) -> dict[tuple[Any, ...], datetime]:
-    """Each group's last event within ``history``: one probe per expected group, else one
-    aggregate."""
-    f = rule.flatline
-    assert f is not None
-    if not f.expected:
-        return {row.key: row.last for row in _rows(store, rule.filter, f.group_by, history)}
-    found = {}
-    for value in f.expected:
-        last = _latest(store, all_of(rule.filter, *_eqs(f.group_by, (value,))), history)
-        if last is not None:
-            found[(value,)] = last
-    return found
 
 
 def _expected_key(expected: tuple[str, ...], key: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from sentinel.events import Event
@@ -147,7 +147,25 @@ class Store(Protocol):
         """Each group's windows (see ``Windows``) that hold the minimum.
 
         Only windows starting at or after ``query.start`` are reported; ``row.bucket``
-        is the window's start and the row's figures count the whole window.
+        is the window's start and the row's figures count the whole window. An
+        event without one of the group's fields belongs to no group.
+        """
+
+    def activity(
+        self,
+        query: EventQuery,
+        group_by: tuple[str, ...],
+        bucket: timedelta,
+        since: datetime,
+        groups: Sequence[tuple[Any, ...]] = (),
+    ) -> Iterator[AggRow]:
+        """When each group was active: its last event before ``since`` and its buckets after.
+
+        Per group, one row without a bucket whose ``first`` and ``last`` are its last
+        event in ``[query.start, since)``, and from ``since`` to ``query.end`` one row
+        per non-empty bucket of ``bucket`` (aligned to the epoch) with its first and
+        last event. With ``groups``, only those (matched ignoring case, as filters
+        match). An event without one of the group's fields belongs to no group.
         """
 
     def event_times(

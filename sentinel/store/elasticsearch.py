@@ -51,10 +51,16 @@ from sentinel.store.es_mappings import (
 from sentinel.store.query import (
     Aggregation,
     AggRow,
+    And,
     EventQuery,
     EventTime,
+    Filter,
     GroupSpan,
+    Match,
+    Or,
     Windows,
+    all_of,
+    in_groups,
 )
 
 T = TypeVar("T")
@@ -63,8 +69,10 @@ COMPOSITE_PAGE = 1000
 """Groups per composite-aggregation request."""
 SEARCH_PAGE = 5000
 """Hits per request when a caller asks for more than this."""
-FIRST_SEEN_BATCH = 200
+FIRST_SEEN_BATCH = 1000
 """Window combinations looked up in history per request."""
+FIRST_SEEN_VALUES = 20
+"""A field with at most this many values among them narrows the history lookup."""
 SPANS_PER_SEARCH = 500
 """Group spans whose event times one search asks for."""
 WINDOW_BUCKETS = 20_000
@@ -432,57 +440,145 @@ class ElasticsearchStore:
                         row.bucket = from_epoch_ms(at)
                         yield row
 
-        body = event_query(query)
-        fields = windows.group_by
+        page = _window_page(query, windows.span)
+        for key, bucket in self._groups(
+            "finding dense windows",
+            query,
+            windows.group_by,
+            grids,
+            page,
+            windows.minimum,
+        ):
+            yield from rows(key, bucket)
+
+    def _groups(
+        self,
+        what: str,
+        query: EventQuery,
+        fields: tuple[str, ...],
+        aggs: dict[str, Any],
+        page: int,
+        minimum: int = 1,
+    ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """Each group (with at least ``minimum`` events) with its sub-aggregations ``aggs``.
+
+        One field: a bounded ``terms`` aggregation, so groups below the minimum never
+        come back, and the filter's equalities on that field become the values it
+        includes (read from the field's terms, not matched against every event).
+        When a page is full or the cluster reports a possible count error (several
+        shards), or with several fields, a composite aggregation pages through every
+        group instead. No fields: one bucket for everything.
+        """
         if not fields:
             response = self._search(
                 self.names.events,
-                "finding dense windows",
+                what,
                 size=0,
-                query=body,
-                aggs=grids,
+                query=event_query(query),
+                aggs=aggs,
                 track_total_hits=False,
             )
-            yield from rows((), response.get("aggregations", {}))
+            yield (), response.get("aggregations", {})
             return
-        page = _window_page(query, windows.span)
         if len(fields) == 1 and field_type(fields[0]) in ("keyword", "ip"):
-            groups = self._dense_groups(body, fields[0], windows.minimum, grids, page)
-            if groups is not None:
-                for bucket in groups:
-                    yield from rows((bucket["key"],), bucket)
+            rest, include = _values_of(query.filter, fields[0])
+            terms: dict[str, Any] = {"field": fields[0], "size": page, "min_doc_count": minimum}
+            if include is not None:
+                terms["include"] = include
+            response = self._search(
+                self.names.events,
+                what,
+                size=0,
+                query=event_query(EventQuery(rest, query.start, query.end)),
+                aggs={"groups": {"terms": terms, "aggs": aggs}},
+                track_total_hits=False,
+            )
+            result = response.get("aggregations", {}).get("groups", {})
+            buckets = result.get("buckets", [])
+            exact = int(result.get("doc_count_error_upper_bound") or 0) == 0
+            if len(buckets) < page and exact:
+                for bucket in buckets:
+                    yield (bucket["key"],), bucket
                 return
         sources = [{f"g{i}": {"terms": {"field": name}}} for i, name in enumerate(fields)]
-        for bucket in self._composite(body, sources, grids, page=page):
-            yield from rows(tuple(bucket["key"][f"g{i}"] for i in range(len(fields))), bucket)
+        for bucket in self._composite(event_query(query), sources, aggs, page=page):
+            if int(bucket["doc_count"]) >= minimum:
+                yield tuple(bucket["key"][f"g{i}"] for i in range(len(fields))), bucket
 
-    def _dense_groups(
+    def activity(
         self,
-        query: dict[str, Any],
-        field: str,
-        minimum: int,
-        grids: dict[str, Any],
-        page: int,
-    ) -> list[dict[str, Any]] | None:
-        """Groups with at least ``minimum`` events and their windows; None if not exact."""
-        response = self._search(
-            self.names.events,
-            "finding dense windows",
-            size=0,
-            query=query,
-            aggs={
-                "groups": {
-                    "terms": {"field": field, "size": page, "min_doc_count": minimum},
-                    "aggs": grids,
-                }
+        query: EventQuery,
+        group_by: tuple[str, ...],
+        bucket: timedelta,
+        since: datetime,
+        groups: Sequence[tuple[Any, ...]] = (),
+    ) -> Iterator[AggRow]:
+        """One request over ``[since - bucket, end)``: per group a ``max`` before ``since``
+        and a ``date_histogram`` after it.
+
+        Aggregating reads every event in range, so the history before that is read
+        only where needed: a named group with no event in the bucket before ``since``
+        (silent then) gets one newest-first search for its last event; without
+        named groups, one more aggregation finds every group's last event.
+        """
+        if groups:
+            narrowed = all_of(query.filter, in_groups(group_by, groups))
+            query = EventQuery(narrowed, query.start, query.end)
+        near = since - bucket if query.start is None else max(query.start, since - bucket)
+        size = _ms(bucket)
+        times = {"first": {"min": {"field": TIMESTAMP}}, "last": {"max": {"field": TIMESTAMP}}}
+        cut = epoch_ms(since)
+        aggs = {
+            "before": {
+                "filter": {"range": {TIMESTAMP: {"lt": cut, "format": "epoch_millis"}}},
+                "aggs": {"last": times["last"]},
             },
-            track_total_hits=False,
-        )
-        result = response.get("aggregations", {}).get("groups", {})
-        buckets: list[dict[str, Any]] = result.get("buckets", [])
-        if len(buckets) >= page or int(result.get("doc_count_error_upper_bound") or 0) > 0:
-            return None
-        return buckets
+            "after": {
+                "filter": {"range": {TIMESTAMP: {"gte": cut, "format": "epoch_millis"}}},
+                "aggs": {
+                    "buckets": {
+                        "date_histogram": {
+                            "field": TIMESTAMP,
+                            "fixed_interval": f"{size}ms",
+                            "min_doc_count": 1,
+                        },
+                        "aggs": times,
+                    }
+                },
+            },
+        }
+        recent = EventQuery(query.filter, near, query.end)
+        page = _window_page(recent, bucket)
+        last: dict[tuple[Any, ...], datetime] = {}
+        for key, found in self._groups("following activity", recent, group_by, aggs, page):
+            if int(found["before"]["doc_count"]):
+                last[key] = from_epoch_ms(int(found["before"]["last"]["value"]))
+            for b in found["after"]["buckets"]["buckets"]:
+                yield AggRow(
+                    key,
+                    int(b["doc_count"]),
+                    from_epoch_ms(int(b["first"]["value"])),
+                    from_epoch_ms(int(b["last"]["value"])),
+                    bucket=from_epoch_ms(int(b["key"])),
+                )
+        earlier = EventQuery(query.filter, query.start, near)
+        if groups:
+            heard = {_folded(key) for key in last}
+            for group in groups:
+                if _folded(group) in heard:
+                    continue
+                one = all_of(query.filter, in_groups(group_by, [group]))
+                newest = self.search_events(EventQuery(one, query.start, near), limit=1)
+                if newest.events:
+                    last[group] = newest.events[0].timestamp
+        else:
+            found_last = {"last": times["last"]}
+            for key, found in self._groups(
+                "finding last events", earlier, group_by, found_last, COMPOSITE_PAGE
+            ):
+                last.setdefault(key, from_epoch_ms(int(found["last"]["value"])))
+        for key, at in last.items():
+            yield AggRow(key, 1, at, at)
 
     def event_times(
         self,
@@ -550,45 +646,48 @@ class ElasticsearchStore:
     def first_seen(
         self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
     ) -> Iterator[AggRow]:
-        """Combinations in the window, then one history lookup per batch of them.
+        """Combinations in the window, then one history request for all of them.
 
-        Each lookup asks which of up to FIRST_SEEN_BATCH combinations occur in
-        ``[history_start, query.start)``, grouped so the answer is at most one
-        bucket per combination (per spelling, as strings match ignoring case).
+        The history request groups the history by combination, keeping only events
+        whose fields take the window's values where those are few (a filter per
+        such field), and answers which of the window's combinations occurred
+        before (per spelling, folded, as strings match ignoring case). Past
+        FIRST_SEEN_BATCH combinations, one request per batch.
         """
         if query.start is None or query.end is None:
             raise StoreError("first_seen needs a window with a start and an end")
+        rows = list(self.aggregate(query, Aggregation(group_by=fields)))
         history = EventQuery(filter=query.filter, start=history_start, end=query.start)
-        batch: list[AggRow] = []
-        for row in self.aggregate(query, Aggregation(group_by=fields)):
-            batch.append(row)
-            if len(batch) >= FIRST_SEEN_BATCH:
-                yield from self._unseen(history, fields, batch)
-                batch = []
-        if batch:
-            yield from self._unseen(history, fields, batch)
+        for i in range(0, len(rows), FIRST_SEEN_BATCH):
+            yield from self._unseen(history, fields, rows[i : i + FIRST_SEEN_BATCH])
 
     def _unseen(
         self, history: EventQuery, fields: tuple[str, ...], rows: list[AggRow]
     ) -> Iterator[AggRow]:
-        combos = [
-            {"bool": {"filter": [equals(f, v) for f, v in zip(fields, row.key, strict=True)]}}
-            for row in rows
-        ]
-        query = {
-            "bool": {
-                "filter": [event_query(history)],
-                "should": combos,
-                "minimum_should_match": 1,
+        values: list[dict[Any, Any]] = [{} for _ in fields]
+        for row in rows:
+            for i, value in enumerate(row.key):
+                values[i].setdefault(_folded((value,)), value)
+        # a field with few values in the window narrows the history cheaply; matching
+        # hundreds of values ignoring case costs the cluster more than the buckets saved
+        narrowing = [
+            {
+                "bool": {
+                    "should": [equals(f, v) for v in vals.values()],
+                    "minimum_should_match": 1,
+                }
             }
-        }
+            for f, vals in zip(fields, values, strict=True)
+            if len(vals) <= FIRST_SEEN_VALUES
+        ]
+        query = {"bool": {"filter": [event_query(history), *narrowing]}}
         sources = [
             {f"g{i}": {"terms": {"field": name, "missing_bucket": True}}}
             for i, name in enumerate(fields)
         ]
         seen = {
             _folded(tuple(b["key"][f"g{i}"] for i in range(len(fields))))
-            for b in self._composite(query, sources, page=len(rows))
+            for b in self._composite(query, sources)
         }
         for row in rows:
             if _folded(row.key) not in seen:
@@ -851,6 +950,39 @@ class ElasticsearchStore:
             ),
         )
         return int(response.get("deleted", 0))
+
+
+def _values_of(flt: Filter | None, field: str) -> tuple[Filter | None, str | list[str] | None]:
+    """The filter without its equalities on ``field``, and what they allow as a terms
+    ``include``: one top-level clause naming values of the field (an equality, or
+    equalities joined by "or"), as a pattern that ignores case unless it is cased."""
+    clauses = list(flt.items) if isinstance(flt, And) else [flt] if flt is not None else []
+    for i, clause in enumerate(clauses):
+        options = list(clause.items) if isinstance(clause, Or) else [clause]
+        if options and all(
+            isinstance(m, Match) and m.field == field and m.op == "eq" and isinstance(m.value, str)
+            for m in options
+        ):
+            matches = [m for m in options if isinstance(m, Match)]
+            rest = all_of(*clauses[:i], *clauses[i + 1 :])
+            if all(m.cased for m in matches):
+                return rest, [m.value for m in matches]
+            if not any(m.cased for m in matches):
+                return rest, "|".join(_any_case(m.value) for m in matches)
+    return flt, None
+
+
+def _any_case(text: str) -> str:
+    """A Lucene regular expression matching ``text`` in any case."""
+    out = []
+    for ch in text:
+        if ch.lower() != ch.upper():
+            out.append(f"[{ch.lower()}{ch.upper()}]")
+        elif ch.isalnum():
+            out.append(ch)
+        else:
+            out.append("\\" + ch)
+    return "".join(out)
 
 
 def _ms(delta: timedelta) -> int:

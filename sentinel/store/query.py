@@ -9,6 +9,7 @@ String matching is case-insensitive unless ``cased`` is set, as in Sigma.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -96,6 +97,16 @@ def all_of(*items: Filter | None) -> Filter | None:
     if not kept:
         return None
     return kept[0] if len(kept) == 1 else And(kept)
+
+
+def in_groups(fields: tuple[str, ...], groups: Iterable[tuple[Any, ...]]) -> Filter:
+    """Events of any of ``groups`` (values of ``fields``), matched as filters match."""
+    return Or(
+        tuple(
+            And(tuple(Match(f, "eq", v) for f, v in zip(fields, group, strict=True)))
+            for group in groups
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ from sentinel.store.query import (
     Windows,
     all_of,
     check_field,
+    in_groups,
 )
 from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field_sql, regexp
 
@@ -365,6 +366,7 @@ class SQLiteStore:
 
     def dense_windows(self, query: EventQuery, windows: Windows) -> Iterator[AggRow]:
         """The two grids of windows (starting at even and at odd multiples of the span)."""
+        query = _grouped(query, windows.group_by)
         for offset in (timedelta(0), windows.span):
             agg = Aggregation(
                 group_by=windows.group_by,
@@ -377,6 +379,32 @@ class SQLiteStore:
             for row in self.aggregate(query, agg):
                 if query.start is None or (row.bucket is not None and row.bucket >= query.start):
                     yield row
+
+    def activity(
+        self,
+        query: EventQuery,
+        group_by: tuple[str, ...],
+        bucket: timedelta,
+        since: datetime,
+        groups: Sequence[tuple[Any, ...]] = (),
+    ) -> Iterator[AggRow]:
+        """Named groups: one probe each for the last event before ``since`` (it stops at
+        the first it meets, newest first), instead of aggregating their whole history."""
+        query = _grouped(query, group_by)
+        if groups:
+            for group in groups:
+                one = all_of(query.filter, in_groups(group_by, [group]))
+                found = self.search_events(EventQuery(one, query.start, since), limit=1)
+                if found.events:
+                    at = found.events[0].timestamp
+                    yield AggRow(group, 1, at, at)
+            scope = all_of(query.filter, in_groups(group_by, groups))
+        else:
+            before = EventQuery(query.filter, query.start, since)
+            yield from self.aggregate(before, Aggregation(group_by=group_by))
+            scope = query.filter
+        after = EventQuery(scope, since, query.end)
+        yield from self.aggregate(after, Aggregation(group_by=group_by, bucket=bucket))
 
     def event_times(
         self,
@@ -408,30 +436,38 @@ class SQLiteStore:
     def first_seen(
         self, query: EventQuery, fields: tuple[str, ...], history_start: datetime
     ) -> Iterator[AggRow]:
-        """Combinations in the window, then one bounded probe into history for each.
+        """One statement: the window's combinations without an earlier occurrence.
 
-        The window is short, so it holds few combinations; each probe stops at the
-        first earlier occurrence, which for anything familiar is found quickly.
+        The window is short, so it holds few combinations; for each, SQLite looks
+        into the history only until it meets one earlier occurrence, which for
+        anything familiar it meets quickly.
         """
         if query.start is None or query.end is None:
             raise StoreError("first_seen needs a window with a start and an end")
-        for row in self.aggregate(query, Aggregation(group_by=fields)):
-            params: list[Any] = []
-            seen_before = compile_filter(
-                all_of(
-                    query.filter, *(Match(f, "eq", v) for f, v in zip(fields, row.key, strict=True))
-                ),
-                params,
+        params: list[Any] = []
+        window = self._where(query, params)
+        keys = [f"{field_sql(f)} COLLATE BINARY" for f in fields]
+        named = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+        earlier = compile_filter(query.filter, params)
+        params += [epoch_ms(history_start), epoch_ms(query.start)]
+        # the same match as a filter's: a value equals ignoring case, None is a missing field
+        same = " AND ".join(
+            f"{field_sql(f)} IS w.k{i} COLLATE NOCASE" for i, f in enumerate(fields)
+        )
+        sql = (
+            f"SELECT * FROM (SELECT {named}, COUNT(*) AS n, MIN(ts) AS lo, MAX(ts) AS hi "
+            f"FROM events WHERE {window} GROUP BY {', '.join(keys)}) AS w "
+            f"WHERE NOT EXISTS (SELECT 1 FROM events WHERE {earlier} AND ts >= ? AND ts < ? "
+            f"AND {same})"
+        )
+        n = len(fields)
+        for row in self._select(sql, params):
+            yield AggRow(
+                key=tuple(row[:n]),
+                count=row[n],
+                first=from_epoch_ms(row[n + 1]),
+                last=from_epoch_ms(row[n + 2]),
             )
-            params += [epoch_ms(history_start), epoch_ms(query.start)]
-            hit = list(
-                self._select(
-                    f"SELECT 1 FROM events WHERE {seen_before} AND ts >= ? AND ts < ? LIMIT 1",
-                    params,
-                )
-            )
-            if not hit:
-                yield row
 
     # dead letters ------------------------------------------------------------
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> int:
@@ -607,6 +643,12 @@ class _Transaction:
             self.conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.OperationalError):
             raise store_fault(self.path, exc) from exc
+
+
+def _grouped(query: EventQuery, group_by: tuple[str, ...]) -> EventQuery:
+    """Only events that have every group field: the others belong to no group."""
+    keyed = all_of(query.filter, *(Match(f, "exists", True) for f in group_by))
+    return EventQuery(keyed, query.start, query.end)
 
 
 def _encode_cursor(ts: int, rowid: int) -> str:

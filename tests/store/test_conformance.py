@@ -395,6 +395,21 @@ def test_dense_windows_come_from_both_grids_and_hold_the_minimum(store: Store) -
     assert later == {}
 
 
+def test_dense_windows_of_the_groups_a_filter_names_in_any_case(store: Store) -> None:
+    for i, user in enumerate(["JDoe", "jdoe", "a.b+c(d)*", "p.bakker"]):
+        store.write_events([ev(f"f{i}", minutes(i), **{"user.name": user})])
+    windows = Windows(("user.name",), timedelta(minutes=10))
+    query = EventQuery(
+        Or((Match("user.name", "eq", "jDOE"), Match("user.name", "eq", "A.B+C(D)*"))),
+        start=minutes(-10),
+        end=minutes(60),
+    )
+    named = {r.key[0] for r in store.dense_windows(query, windows)}
+    assert named == {"JDoe", "jdoe", "a.b+c(d)*"}
+    cased = EventQuery(Match("user.name", "eq", "jdoe", cased=True), minutes(-10), minutes(60))
+    assert {r.key[0] for r in store.dense_windows(cased, windows)} == {"jdoe"}
+
+
 def test_dense_windows_count_distinct_values(store: Store) -> None:
     users = ["a", "b", "a", "c", "a"]
     store.write_events(
