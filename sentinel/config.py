@@ -144,8 +144,11 @@ class ElasticsearchConnection(_Strict):
 
 class ElasticsearchStoreSettings(ElasticsearchConnection):
     index_prefix: str = Field(default="sentinel", pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    bulk_max_docs: int = Field(default=2000, gt=0)
-    bulk_max_bytes: int = Field(default=5_000_000, gt=0)
+    bulk_max_docs: int = Field(default=5000, gt=0)
+    bulk_max_bytes: int = Field(default=1_000_000, gt=0)
+    """Bulk requests are cut at this many bytes (or documents), whichever comes first."""
+    bulk_concurrency: int = Field(default=2, gt=0, le=16)
+    """Bulk requests of one write in flight at once."""
     precision_threshold: int = Field(default=3000, gt=0, le=40000)
 
 

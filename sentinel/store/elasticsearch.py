@@ -100,6 +100,7 @@ class ElasticsearchStore:
             self._backoff,
             max_docs=self.settings.bulk_max_docs,
             max_bytes=self.settings.bulk_max_bytes,
+            concurrency=self.settings.bulk_concurrency,
         )
         self._dirty: set[str] = set()
         self._lock = threading.Lock()
@@ -954,22 +955,38 @@ class ElasticsearchStore:
 
 def _values_of(flt: Filter | None, field: str) -> tuple[Filter | None, str | list[str] | None]:
     """The filter without its equalities on ``field``, and what they allow as a terms
-    ``include``: one top-level clause naming values of the field (an equality, or
-    equalities joined by "or"), as a pattern that ignores case unless it is cased."""
+    ``include``: top-level clauses naming values of the field (an equality, or
+    equalities joined by "or"), as exact values when cased, else as a pattern that
+    ignores case. Clauses that all ignore case (or all do not) are taken together,
+    keeping the values every one of them allows."""
     clauses = list(flt.items) if isinstance(flt, And) else [flt] if flt is not None else []
+    taken: list[int] = []
+    allowed: dict[str, str] | None = None
+    cased: bool | None = None
     for i, clause in enumerate(clauses):
         options = list(clause.items) if isinstance(clause, Or) else [clause]
-        if options and all(
-            isinstance(m, Match) and m.field == field and m.op == "eq" and isinstance(m.value, str)
+        matches = [
+            m
             for m in options
-        ):
-            matches = [m for m in options if isinstance(m, Match)]
-            rest = all_of(*clauses[:i], *clauses[i + 1 :])
-            if all(m.cased for m in matches):
-                return rest, [m.value for m in matches]
-            if not any(m.cased for m in matches):
-                return rest, "|".join(_any_case(m.value) for m in matches)
-    return flt, None
+            if isinstance(m, Match)
+            and m.field == field
+            and m.op == "eq"
+            and isinstance(m.value, str)
+        ]
+        if not matches or len(matches) != len(options):
+            continue
+        kinds = {m.cased for m in matches}
+        if len(kinds) > 1 or (cased is not None and kinds != {cased}):
+            continue
+        cased = kinds.pop()
+        these = {(m.value if cased else m.value.casefold()): m.value for m in matches}
+        allowed = these if allowed is None else {k: v for k, v in allowed.items() if k in these}
+        taken.append(i)
+    if allowed is None or not allowed:
+        return flt, None
+    rest = all_of(*(c for i, c in enumerate(clauses) if i not in taken))
+    values = sorted(allowed.values())
+    return rest, values if cased else "|".join(_any_case(v) for v in values)
 
 
 def _any_case(text: str) -> str:

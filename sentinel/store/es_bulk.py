@@ -1,4 +1,4 @@
-"""Bulk ``create`` requests sized by count and bytes, retried per document.
+"""Bulk ``create`` requests sized by bytes (and count), sent a few at a time, retried per document.
 
 A document the cluster refuses for what it is (a value that does not fit the
 mapping) is reported with the server's reason and the rest are kept; one it
@@ -6,12 +6,15 @@ refuses for being busy (429, 5xx) is sent again after a pause; one whose id
 exists already is a duplicate. A whole request that fails for being busy or
 unreachable is sent again as well. Only what is still refused after the last
 try makes the call fail, so a caller that moves a checkpoint afterwards never
-moves it past a document that was not stored.
+moves it past a document that was not stored. The requests of one write go out
+``concurrency`` at a time, so the cluster indexes one while the next is on its
+way; the write returns when every one has been answered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,12 +45,19 @@ class _Item:
 
 class BulkWriter:
     def __init__(
-        self, client: Elasticsearch, backoff: Backoff, *, max_docs: int, max_bytes: int
+        self,
+        client: Elasticsearch,
+        backoff: Backoff,
+        *,
+        max_docs: int,
+        max_bytes: int,
+        concurrency: int = 1,
     ) -> None:
         self._client = client
         self._backoff = backoff
         self._max_docs = max_docs
         self._max_bytes = max_bytes
+        self._concurrency = concurrency
 
     def create(self, docs: Sequence[tuple[str, str, dict[str, Any]]]) -> BulkOutcome:
         """Create each ``(index, id, document)`` unless a document with that id exists."""
@@ -58,8 +68,23 @@ class BulkWriter:
                 items.append(_Item(i, _lines(index, doc_id, doc)))
             except orjson.JSONEncodeError as exc:
                 outcome.rejected.append((i, f"not JSON: {exc}"))
-        for chunk in self._chunks(items):
-            self._send(chunk, outcome)
+        chunks = self._chunks(items)
+        if self._concurrency == 1 or len(chunks) == 1:
+            for chunk in chunks:
+                self._send(chunk, outcome)
+            return outcome
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="bulk") as pool:
+            parts = [pool.submit(self._sent, chunk) for chunk in chunks]
+        for part in parts:
+            done = part.result()  # raises what the chunk's last try raised
+            outcome.created += done.created
+            outcome.existing += done.existing
+            outcome.rejected += done.rejected
+        return outcome
+
+    def _sent(self, chunk: list[_Item]) -> BulkOutcome:
+        outcome = BulkOutcome()
+        self._send(chunk, outcome)
         return outcome
 
     def _chunks(self, items: list[_Item]) -> list[list[_Item]]:

@@ -101,12 +101,10 @@ def all_of(*items: Filter | None) -> Filter | None:
 
 def in_groups(fields: tuple[str, ...], groups: Iterable[tuple[Any, ...]]) -> Filter:
     """Events of any of ``groups`` (values of ``fields``), matched as filters match."""
-    return Or(
-        tuple(
-            And(tuple(Match(f, "eq", v) for f, v in zip(fields, group, strict=True)))
-            for group in groups
-        )
-    )
+    each = [
+        all_of(*(Match(f, "eq", v) for f, v in zip(fields, group, strict=True))) for group in groups
+    ]
+    return Or(tuple(g for g in each if g is not None))
 
 
 @dataclass(frozen=True, slots=True)

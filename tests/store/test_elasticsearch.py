@@ -7,7 +7,9 @@ for single documents. Backoff pauses are recorded, never slept.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -270,7 +272,7 @@ def test_ingest_turns_a_refused_document_into_a_dead_letter(
 def test_bulk_requests_are_sized_by_count_and_by_bytes(proxied: Any, plan: FaultPlan) -> None:
     store = proxied(bulk_max_docs=3)
     assert store.write_events([ev(n) for n in range(10)]).stored == 10
-    assert [b.body.count(b"\n") // 2 for b in plan.bulk_requests()] == [3, 3, 3, 1]
+    assert sorted(b.body.count(b"\n") // 2 for b in plan.bulk_requests()) == [1, 3, 3, 3]
 
     plan.seen.clear()
     store = proxied(bulk_max_bytes=700)
@@ -279,6 +281,43 @@ def test_bulk_requests_are_sized_by_count_and_by_bytes(proxied: Any, plan: Fault
     assert len(sizes) > 2
     assert max(sizes) <= 700
     assert sum(b.body.count(b"\n") // 2 for b in plan.bulk_requests()) == 10
+
+
+@dataclass
+class MeetingPlan(FaultPlan):
+    """Holds the first two bulk requests until both have arrived (or ten seconds pass)."""
+
+    met: list[bool] = field(default_factory=list)
+    meeting: threading.Barrier = field(default_factory=lambda: threading.Barrier(2))
+
+    def __call__(self, request: Seen) -> Any:
+        if request.path.split("?")[0].endswith("/_bulk") and len(self.met) < 2:
+            try:
+                self.meeting.wait(timeout=10)
+                self.met.append(True)
+            except threading.BrokenBarrierError:
+                self.met.append(False)
+        return super().__call__(request)
+
+
+def test_the_bulk_requests_of_one_write_are_in_flight_together(
+    es_target: EsTarget, es_prefix: str
+) -> None:
+    direct = ElasticsearchStore(es_target.url, es_target.settings(es_prefix))
+    direct.init()
+    direct.close()
+    plan = MeetingPlan()
+    with fault_proxy(es_target.url, plan) as url:
+        store = ElasticsearchStore(
+            url, es_target.settings(es_prefix, bulk_max_docs=3, bulk_concurrency=2)
+        )
+        try:
+            result = store.write_events([ev(n) for n in range(10)])
+            assert (result.stored, store.count_events(EventQuery())) == (10, 10)
+        finally:
+            store.close()
+    assert plan.met == [True, True]
+    assert len(plan.bulk_requests()) == 4
 
 
 def test_a_429_storm_is_waited_out_with_growing_pauses(
