@@ -35,6 +35,7 @@ from sentinel.detection.engine import Engine
 from sentinel.detection.evaluate import Detection
 from sentinel.detection.examples import example_files, run_examples, untested
 from sentinel.detection.loader import LoadResult
+from sentinel.detection.sigma_import import import_file, rule_sources, write_imported
 from sentinel.events import format_timestamp
 from sentinel.localtime import parse_when, show, span
 from sentinel.services import rules as rules_service
@@ -44,7 +45,9 @@ from sentinel.services.rules import RuleService
 from sentinel.store.base import Store
 from sentinel.store.sqlite import SQLiteStore
 
-app = typer.Typer(help="The detection rules: check, test, list, status.", no_args_is_help=True)
+app = typer.Typer(
+    help="The detection rules: check, test, list, status, import.", no_args_is_help=True
+)
 
 RulesDirOption = Annotated[
     Path | None,
@@ -123,6 +126,52 @@ def list_rules(
             r.name, kind, r.meta.severity, span(r.window), ", ".join(r.meta.categories), r.title
         )
     console.print(table)
+
+
+@app.command("import")
+def import_rules(
+    paths: Annotated[
+        list[Path], typer.Argument(exists=True, help="SigmaHQ-style rule files or folders.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="Folder for the converted rules (one file per source)."
+        ),
+    ],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: UnusedStoreOption = None,
+) -> None:
+    """Convert SigmaHQ rules to Sentinel's field names; refuse, with the reason, what cannot run.
+
+    Exit 1 when a rule was refused (the others are written), 0 when all were imported.
+    """
+    ctx = context(config, store_url)
+    try:
+        vocabulary = rules_service.vocabulary(ctx.settings)
+    except Invalid as exc:
+        fail(str(exc))
+    results = [r for path in rule_sources(paths) for r in import_file(path, vocabulary)]
+    written = write_imported(results, out)
+    refused = [r for r in results if not r.imported]
+    if as_json:
+        emit_json(
+            {
+                "imported": [{"file": r.file, "rule": r.rule} for r in results if r.imported],
+                "refused": [{"file": r.file, "rule": r.rule, "reason": r.reason} for r in refused],
+                "written": [str(p) for p in written],
+            }
+        )
+    else:
+        for r in refused:
+            console.print(styled(("refused", "red"), f" {r.file}: {r.rule}: {r.reason}"))
+        console.print(
+            f"{len(results) - len(refused)} rule(s) imported into {len(written)} file(s) in "
+            f"{out}, {len(refused)} refused; add examples before relying on them "
+            "(`sentinel rules test`)"
+        )
+    raise typer.Exit(int(Exit.FAILED if refused else Exit.OK))
 
 
 @contextmanager

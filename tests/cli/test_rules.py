@@ -167,6 +167,49 @@ def test_a_column_name_with_a_space_is_refused_not_a_traceback(
     assert "cannot be used in a rule: it has a space" in said(refused.output)
 
 
+SIGMA_WEB = """\
+title: Traversal in a web request
+id: 5e1a2b3c-0000-4000-8000-00000000000a
+status: test
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-uri-query|contains: '../../'
+    condition: selection
+level: high
+"""
+
+
+def test_import_converts_sigma_rules_and_names_what_it_refused(
+    store_url: str, tmp_path: Path
+) -> None:
+    sigma = tmp_path / "sigma" / "web"
+    sigma.mkdir(parents=True)
+    (sigma / "traversal.yml").write_text(SIGMA_WEB)
+    (sigma / "keywords.yml").write_text(
+        SIGMA_WEB.replace("    selection:\n        cs-uri-query|contains: '../../'\n", "")
+        .replace("condition: selection", "condition: words")
+        .replace("detection:\n", "detection:\n    words:\n        - whoami\n")
+    )
+    out = tmp_path / "imported"
+
+    shown = said(
+        invoke("rules", "import", str(tmp_path / "sigma"), "--out", str(out), code=1).output
+    )
+    report = as_json(
+        invoke("rules", "import", str(tmp_path / "sigma"), "--out", str(out), "--json", code=1)
+    )
+
+    assert "keywords.yml: Traversal in a web request: keyword searches" in shown
+    assert "1 rule(s) imported into 1 file(s)" in shown
+    assert [r["rule"] for r in report["imported"]] == ["Traversal in a web request"]
+    assert [Path(p).name for p in report["written"]] == ["traversal.yml"]
+    checked = as_json(invoke("rules", "validate", "--rules", str(out), "--json"))
+    assert checked["rules"] == ["traversal_in_a_web_request"]
+    assert "url.original|contains" in (out / "traversal.yml").read_text()
+
+
 def test_validate_of_a_missing_folder_is_a_usage_error(store_url: str, tmp_path: Path) -> None:
     refused = invoke("rules", "validate", "--rules", str(tmp_path / "nowhere"), code=2)
     assert "nowhere does not exist" in said(refused.output)
