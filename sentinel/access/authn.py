@@ -108,6 +108,7 @@ class Authenticator:
             self._rehash(doc.username, password)
         if replacing:
             self._end_cookie(replacing)
+        self.sessions.end_expired(doc.username)
         stage = self._stage_after_password(doc)
         secret, session = self.sessions.create(doc, stage, client=client, agent=agent)
         auditing.record(
@@ -119,6 +120,15 @@ class Authenticator:
             {"stage": stage, "client": client, "session": session.handle},
         )
         return SignedIn(secret, session, User.of(doc))
+
+    def confirm_password(self, username: str, password: str, *, client: str = "") -> None:
+        """The signed-in user's current password again (to change it): a wrong one counts
+        towards the lockout like a wrong sign-in, so a borrowed session cannot guess it."""
+        self._unless_locked(username, client)
+        doc = self.records.get(username).doc
+        if not self.passwords.verify(doc.password, password):
+            self._failed(username, client, "auth.password_check_failed", {"client": client})
+            raise AuthFailed("the current password is wrong")
 
     # second factor --------------------------------------------------------------------
     def verify_code(

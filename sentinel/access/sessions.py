@@ -71,6 +71,20 @@ class Sessions:
         rec = self.store.create_record(SESSION_KIND, sid, doc.dump())
         return secret, Session(sid, doc, rec.version)
 
+    def expired(self, doc: SessionDoc) -> str | None:
+        """Why a session has ended by time (absolute or idle), or None while it lives."""
+        now = self.clock.now()
+        if now - doc.created >= self.settings.session_absolute:
+            return "session reached its absolute timeout"
+        if now - doc.last_seen >= self.settings.session_idle:
+            return "session idle too long"
+        return None
+
+    def end_expired(self, username: str) -> int:
+        """Delete a user's sessions that have timed out (left behind by closed browsers)."""
+        gone = [s for s in self.of_user(username) if self.expired(s.doc)]
+        return sum(1 for s in gone if self.delete(s.id))
+
     def resolve(self, secret: str) -> Session:
         """The live session for a cookie; SessionInvalid (and the record gone) otherwise."""
         sid = codes.digest(secret)
@@ -78,13 +92,9 @@ class Sessions:
         if rec is None:
             raise SessionInvalid("no such session")
         doc: SessionDoc = SessionDoc.load(SESSION_KIND, sid[:HANDLE], rec.data)
-        now = self.clock.now()
-        if now - doc.created >= self.settings.session_absolute:
+        if why := self.expired(doc):
             self.store.delete_record(SESSION_KIND, sid)
-            raise SessionInvalid("session reached its absolute timeout")
-        if now - doc.last_seen >= self.settings.session_idle:
-            self.store.delete_record(SESSION_KIND, sid)
-            raise SessionInvalid("session idle too long")
+            raise SessionInvalid(why)
         return Session(sid, doc, rec.version)
 
     def touch(self, session: Session) -> Session:

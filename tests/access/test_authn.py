@@ -217,3 +217,24 @@ def test_step_up_is_fresh_for_ten_minutes(access: Access, clock: ManualClock) ->
     assert not access.auth.session_principal(full.secret)[0].fresh_second_factor(
         clock.now(), window
     )
+
+
+def test_wrong_current_passwords_count_towards_the_lockout(access: Access) -> None:
+    """A session left open on someone's desk cannot be used to guess the password."""
+    access.users.add("a.visser", "analyst", password=PASSWORD, by=ADMIN)
+    for _ in range(5):
+        with pytest.raises(AuthFailed, match="current password is wrong"):
+            access.auth.confirm_password("a.visser", "a guess at it")
+    with pytest.raises(LockedOut):
+        access.auth.confirm_password("a.visser", PASSWORD)
+
+
+def test_timed_out_sessions_are_cleared_at_the_next_sign_in(
+    access: Access, clock: ManualClock
+) -> None:
+    access.users.add("a.visser", "analyst", password=PASSWORD, by=ADMIN)
+    for _ in range(3):
+        access.auth.login("a.visser", PASSWORD)  # browsers closed without signing out
+    clock.advance(timedelta(hours=1))
+    access.auth.login("a.visser", PASSWORD)
+    assert len(access.sessions.of_user("a.visser")) == 1

@@ -14,7 +14,7 @@ from fastapi import Request, Response
 from fastapi.responses import Response as PlainResponse
 
 from sentinel.access import auditing
-from sentinel.access.authn import SignedIn
+from sentinel.access.authn import AuthFailed, SignedIn
 from sentinel.access.model import Principal
 from sentinel.access.service import Access
 from sentinel.access.sessions import Session
@@ -192,9 +192,10 @@ def me(who: Who, request: Request) -> MeOut:
 def change_password(body: PasswordIn, who: Who, request: Request) -> None:
     """A new password; your other sessions end."""
     access = _access(request)
-    doc = access.records.get(who.username).doc
-    if not access.passwords.verify(doc.password, body.current):
-        raise ApiError(403, "the current password is wrong", code="auth_failed")
+    try:
+        access.auth.confirm_password(who.username, body.current, client=client_of(request))
+    except AuthFailed as exc:
+        raise ApiError(403, str(exc), code="auth_failed") from None
     current: Session | None = request.state.session
     access.users.set_password(
         who.username, body.new, by=who, keep_session=current.id if current else None

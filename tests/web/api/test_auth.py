@@ -224,3 +224,18 @@ def test_sign_in_events_are_in_the_audit_trail(sqlite_api: Api) -> None:
     assert ("c.dekker", "auth.login_failed") in actions
     assert commander.phone is not None
     assert audit.verify(sqlite_api.store).ok
+
+
+def test_a_new_password_needs_the_current_one(sqlite_api: Api) -> None:
+    analyst = sqlite_api.person("analyst", "a.visser", enrol=False)
+    wrong = analyst.put("/api/auth/password", json={"current": "a guess", "new": "x" * 20})
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "auth_failed")
+    done = analyst.put(
+        "/api/auth/password", json={"current": PASSWORD, "new": "a new long passphrase"}
+    )
+    assert done.status_code == 204
+    assert analyst.client.get("/api/auth/me").status_code == 200, "this session stays"
+    again = sqlite_api.client().post(
+        "/api/auth/login", json={"username": "a.visser", "password": "a new long passphrase"}
+    )
+    assert again.status_code == 200
