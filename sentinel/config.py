@@ -49,6 +49,41 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
 
 
+def read_secret_file(path: Path, setting: str) -> str:
+    """A secret kept in a file (``/run/secrets/…``): its text, without the final newline.
+
+    Errors name the setting and the file, never the content.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"{setting} {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{setting} {path}: not UTF-8 text") from None
+    secret = text.rstrip("\r\n")
+    if not secret.strip():
+        raise ValueError(f"{setting} {path}: the file is empty")
+    return secret
+
+
+def secret_files(*names: str) -> Any:
+    """A validator: ``NAME_file`` (a path) gives ``NAME`` from that file; not both at once."""
+
+    def load(cls: type, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in names:
+            path = data.get(f"{name}_file")
+            if path is None:
+                continue
+            if data.get(name) is not None:
+                raise ValueError(f"give {name} or {name}_file, not both")
+            data = {**data, name: read_secret_file(Path(path), f"{name}_file")}
+        return data
+
+    return model_validator(mode="before")(classmethod(load))
+
+
 Duration = Annotated[timedelta, Field(json_schema_extra={"format": "duration"})]
 DirectoryUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 """A member directory reached over HTTP; any other string is a path to a CSV file."""
@@ -64,6 +99,10 @@ class HttpAuth(_Strict):
     header: str = "Authorization"
     scheme: str = "Bearer"
     token: SecretStr
+    token_file: Path | None = None
+    """A file holding the token (``/run/secrets/…``), instead of ``token``."""
+
+    _token_file = secret_files("token")
 
 
 class SourceBase(_Strict):
@@ -117,8 +156,12 @@ class ElasticsearchAuth(_Strict):
     """API key, or user name and password; kept out of logs and error messages."""
 
     api_key: SecretStr | None = None
+    api_key_file: Path | None = None
     username: str | None = None
     password: SecretStr | None = None
+    password_file: Path | None = None
+
+    _secret_files = secret_files("api_key", "password")
 
     @model_validator(mode="after")
     def _one_method(self) -> ElasticsearchAuth:
@@ -188,11 +231,14 @@ class EmailChannel(_Strict):
     """CA bundle for a relay whose certificate a private CA signed; system CAs otherwise."""
     username: str | None = None
     password: SecretStr | None = None
+    password_file: Path | None = None
+    """A file holding the password (``/run/secrets/…``), instead of ``password``."""
     sender: str
     recipients: list[str] = Field(min_length=1)
     timeout: Duration = timedelta(seconds=30)
 
     _check_timeout = field_validator("timeout", mode="before")(parse_duration)
+    _password_file = secret_files("password")
 
 
 class WebhookChannel(_Strict):
@@ -202,12 +248,15 @@ class WebhookChannel(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     url: SecretStr
     """Incoming-webhook URLs embed their secret, so they are kept out of logs too."""
+    url_file: Path | None = None
     secret: SecretStr | None = None
     """For kind "webhook": the key of the X-Sentinel-Signature HMAC-SHA256 header."""
+    secret_file: Path | None = None
     timeout: Duration = timedelta(seconds=10)
     verify_tls: bool = True
 
     _check_timeout = field_validator("timeout", mode="before")(parse_duration)
+    _secret_files = secret_files("url", "secret")
 
 
 ChannelConfig = Annotated[EmailChannel | WebhookChannel, Field(discriminator="kind")]
@@ -392,6 +441,7 @@ class Settings(BaseSettings):
     (docs/drafts.md); read only when letters are made."""
     member_directory_token: SecretStr | None = None
     """Sent to the directory API as ``Authorization: Bearer …``; never logged."""
+    member_directory_token_file: Path | None = None
     member_directory_timeout: Duration = timedelta(seconds=30)
     sources: list[SourceConfig] = Field(default_factory=list)
     detection: DetectionSettings = Field(default_factory=DetectionSettings)
@@ -412,6 +462,8 @@ class Settings(BaseSettings):
     keeps everything."""
     batch_size: int = Field(default=5000, gt=0, le=100_000)
     dead_letter_max_bytes: int = Field(default=4096, ge=64)
+
+    _token_file = secret_files("member_directory_token")
 
     @field_validator("retention", mode="before")
     @classmethod
@@ -500,14 +552,102 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
-        if settings_cls.model_config.get("toml_file"):
-            sources.append(TomlConfigSettingsSource(settings_cls))
-        return tuple(sources)
+        return (
+            init_settings,
+            _ListsWhole(env_settings),
+            _ListsWhole(dotenv_settings),
+            _EntryFields(settings_cls, [dotenv_settings, env_settings]),
+        )
 
 
 class SettingsError(Exception):
     """A setting is wrong; the message names it and says how to fix it."""
+
+
+_LISTS = {"channels": "channel", "sources": "source"}
+"""Settings that are lists of named entries; the environment sets a field of one entry."""
+
+
+def _env_key(name: str) -> str:
+    """How an entry's name is written in an environment variable (``soc-mail`` → ``soc_mail``)."""
+    return re.sub(r"[^a-z0-9]", "_", name.lower())
+
+
+_KINDS = {"email", "slack", "teams", "webhook", "file", "http", "elasticsearch"}
+
+
+def _env_of(loc: tuple[int | str, ...]) -> str:
+    """The environment variable that sets the setting at ``loc``, as the error proposes it."""
+    parts = [str(p) for p in loc if isinstance(p, str)]
+    if loc and loc[0] in _LISTS and len(loc) > 1 and isinstance(loc[1], int):
+        rest = [str(p) for p in loc[2:] if isinstance(p, str) and p not in _KINDS]
+        what = _LISTS[str(loc[0])]
+        field = "__".join(rest).upper() or "<key>"
+        return f"SENTINEL_{str(loc[0]).upper()}__<{what} name>__{field}"
+    return "SENTINEL_" + "__".join(parts).upper()
+
+
+class _ListsWhole(PydanticBaseSettingsSource):
+    """An environment source without ``SENTINEL_CHANNELS__…__FIELD`` style variables.
+
+    Those set one field of one entry (``_EntryFields`` applies them); read as a nested
+    mapping they would replace the whole list. ``SENTINEL_CHANNELS='[…]'`` still replaces it.
+    """
+
+    def __init__(self, inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(inner.settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.inner().items() if not (k in _LISTS and isinstance(v, dict))}
+
+
+class _EntryFields(TomlConfigSettingsSource):
+    """The settings file, with fields of list entries set from the environment.
+
+    ``SENTINEL_CHANNELS__SECURITY__PASSWORD`` sets ``password`` of the channel named
+    ``security`` (or ``SENTINEL_CHANNELS__0__PASSWORD``, the first channel); nested keys
+    go on with ``__`` (``SENTINEL_SOURCES__API__AUTH__TOKEN``).
+    """
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], envs: list[PydanticBaseSettingsSource]
+    ) -> None:
+        super().__init__(settings_cls)
+        self.envs = envs
+
+    def __call__(self) -> dict[str, Any]:
+        data = dict(super().__call__()) if self.settings_cls.model_config.get("toml_file") else {}
+        for env in self.envs:
+            for key, value in sorted(getattr(env, "env_vars", {}).items()):
+                parts = key.lower().split("__")
+                what = parts[0].removeprefix("sentinel_")
+                if what not in _LISTS or len(parts) < 3 or value is None:
+                    continue
+                entries = [dict(e) for e in data.get(what) or []]
+                index = self._entry(entries, parts[1], what, key)
+                target = entries[index]
+                for part in parts[2:-1]:
+                    target[part] = dict(target.get(part) or {})
+                    target = target[part]
+                target[parts[-1]] = value
+                data[what] = entries
+        return data
+
+    def _entry(self, entries: list[dict[str, Any]], selector: str, what: str, key: str) -> int:
+        if selector.isdigit() and int(selector) < len(entries):
+            return int(selector)
+        for i, entry in enumerate(entries):
+            if _env_key(str(entry.get("name", ""))) == selector:
+                return i
+        names = ", ".join(str(e.get("name")) for e in entries) or f"no {what} configured"
+        raise SettingsError(
+            f"{key.upper()} names no {_LISTS[what]} {selector!r} ({what}: {names}); write the "
+            f"{_LISTS[what]}'s name (or its number from 0) after SENTINEL_{what.upper()}__"
+        )
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
@@ -524,13 +664,16 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     )
     try:
         return bound(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError:
+        raise
     except ValidationError as exc:
         where = f" in {path}" if path else ""
         lines = [f"invalid settings{where}:"]
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "settings"
-            env = "SENTINEL_" + "__".join(str(p) for p in err["loc"] if isinstance(p, str)).upper()
-            lines.append(f"  {loc}: {err['msg']} (set it in the config file or {env})")
+            lines.append(
+                f"  {loc}: {err['msg']} (set it in the config file or {_env_of(err['loc'])})"
+            )
         raise SettingsError("\n".join(lines)) from None
     except Exception as exc:  # a TOML syntax error surfaces here
         raise SettingsError(f"cannot read settings from {path}: {exc}") from None

@@ -28,6 +28,7 @@ from sentinel.cli.common import (
 )
 from sentinel.cli.rules import loaded_rules
 from sentinel.cli.serve import HostOption, PortOption, web_server
+from sentinel.cli.store import shown_url
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
 from sentinel.plaintext import one_line
@@ -179,7 +180,7 @@ def run_command(
             log.info(
                 "Sentinel running on %s with %d job(s) as worker %s, holding %d; "
                 "rules start once every source has been pulled; Ctrl-C to stop",
-                ctx.settings.store_url,
+                shown_url(ctx.settings.store_url),
                 len(service.jobs),
                 coordinator.worker,
                 len(coordinator.held()),
