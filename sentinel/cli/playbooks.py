@@ -15,12 +15,12 @@ from sentinel.cli.common import (
     UnusedStoreOption,
     console,
     context,
-    emit_json,
+    emit,
     errors,
-    fail,
+    refusals,
     styled,
 )
-from sentinel.incidents.playbooks import load_playbooks
+from sentinel.services import playbooks as playbook_service
 
 app = typer.Typer(help="Incident playbooks: check, list, show.", no_args_is_help=True)
 
@@ -41,19 +41,15 @@ def check(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """Load every playbook; name each refused one with file, line and reason (exit 1)."""
-    books, problems = load_playbooks(_folder(folder, config, store_url))
+    result = playbook_service.check(_folder(folder, config, store_url))
     if as_json:
-        emit_json(
-            {
-                "loaded": sorted(books),
-                "refused": [{"file": p.file, "line": p.line, "reason": p.reason} for p in problems],
-            }
-        )
+        emit(result)
     else:
-        for problem in problems:
-            errors.print(styled(("refused", "red"), f" {problem}"))
-        console.print(f"{len(books)} playbook(s) loaded, {len(problems)} refused")
-    if problems:
+        for r in result.refused:
+            where = f"{r.file}:{r.line}" if r.line else r.file
+            errors.print(styled(("refused", "red"), f" {where}: {r.reason}"))
+        console.print(f"{len(result.loaded)} playbook(s) loaded, {len(result.refused)} refused")
+    if result.refused:
         raise typer.Exit(int(Exit.FAILED))
 
 
@@ -65,15 +61,15 @@ def list_playbooks(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """The playbooks and their number of steps."""
-    books, _problems = load_playbooks(_folder(folder, config, store_url))
+    books = playbook_service.catalogue(_folder(folder, config, store_url))
     if as_json:
-        emit_json([{"id": b.id, "title": b.title, "steps": len(b.steps)} for b in books.values()])
+        emit(books)
         return
     table = Table(title=f"{len(books)} playbook(s)")
     for col in ("id", "title", "steps"):
         table.add_column(col)
-    for b in books.values():
-        table.add_row(b.id, b.title, str(len(b.steps)))
+    for b in books:
+        table.add_row(b.id, b.title, str(b.steps))
     console.print(table)
 
 
@@ -89,37 +85,16 @@ def show(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """The steps of one playbook with owner, due time, asked facts and actions."""
-    folder = _folder(folder, config, store_url)
-    books, _problems = load_playbooks(folder)
-    book = books.get(name)
-    if book is None:
-        fail(f"no playbook {name!r} in {folder}", Exit.NOT_FOUND)
+    with refusals():
+        book = playbook_service.book(_folder(folder, config, store_url), name)
     if as_json:
-        emit_json(
-            {
-                "id": book.id,
-                "title": book.title,
-                "description": book.description,
-                "steps": [
-                    {
-                        "id": s.id,
-                        "title": s.title,
-                        "owner": s.owner,
-                        "due": f"{s.due.within} after {s.due.after}" if s.due else None,
-                        "asks": list(s.asks),
-                        "actions": [str(a) for a in s.actions],
-                        "guidance": s.guidance,
-                    }
-                    for s in book.steps
-                ],
-            }
-        )
+        emit(book)
         return
     console.print(styled((book.id, "bold"), f": {book.title}"))
     if book.description:
         console.print(book.description, highlight=False)
     for s in book.steps:
-        due = f", due {s.due.within} after {s.due.after}" if s.due else ""
+        due = f", due {s.due}" if s.due else ""
         console.print()
         console.print(styled((s.id, "bold"), f" {s.title} (owner {s.owner}{due})"))
         if s.guidance:
