@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from sentinel.services.actor import require
 from sentinel.services.incidents import IncidentService
 from sentinel.services.overview import OverviewService
 from sentinel.web.charts import bar_chart
 from sentinel.web.pages.deps import PageRoute, PageUser, service_context, signed_in
 from sentinel.web.pages.incidents import clock_countdown
+from sentinel.web.pages.recent import recent
 from sentinel.web.pages.render import render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -27,7 +29,8 @@ def overview(request: Request, user: User) -> Response:
     incidents = None
     if user.can("incidents:read"):
         incidents = IncidentService(ctx).list(actor, open_only=True, limit=20)
-    per_day = service.alerts_per_day(actor)
+    require(actor, "alerts:read")
+    per_day = recent(request.app.state).get("per_day", lambda: service.alerts_per_day(actor))
     labels = [d.strftime("%d %b") for d in per_day.days]
     charts = [
         (r, bar_chart(list(zip(labels, r.days, strict=True)), f"{r.rule_name} per day", height=60))
