@@ -49,6 +49,20 @@ SHORT_OUTAGE_HOURS = 24.0
 SubjectsAdvice = Literal["yes", "no", "public_communication"]
 
 
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The organisation's own thresholds (settings ``incidents.*``), so every place that
+    assesses (the page, the decision, the register, the drafts) gives the same advice."""
+
+    large_scale: int = LARGE_SCALE
+    short_outage_hours: float = SHORT_OUTAGE_HOURS
+
+    def assess(self, facts: Facts) -> Assessment:
+        return assess(
+            facts, large_scale=self.large_scale, short_outage_hours=self.short_outage_hours
+        )
+
+
 class Level(IntEnum):
     UNLIKELY = 0
     RISK = 1

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sentinel.events import format_timestamp, parse_timestamp
-from sentinel.incidents.assessment import assess
+from sentinel.incidents.assessment import Thresholds
 from sentinel.incidents.model import DecisionSummary, Incident, IncidentError
 from sentinel.incidents.service import Incidents
 from sentinel.store.base import ConflictError, Store
@@ -59,8 +59,9 @@ def decide(
     reason: str,
     by: str,
     version: str | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Decision:
-    """Record the decision with the current recommendation next to it."""
+    """Record the decision with the current recommendation (by ``thresholds``) next to it."""
     if notify_authority not in AUTHORITY:
         raise IncidentError("notify the AP: yes or no")
     if notify_subjects not in SUBJECTS:
@@ -72,7 +73,7 @@ def decide(
         raise ConflictError(
             f"incident {incident_id} was changed by someone else; reload it and decide again"
         )
-    advice = assess(loaded.incident.parsed_facts())
+    advice = (thresholds or Thresholds()).assess(loaded.incident.parsed_facts())
     recommendation = {
         "notify_authority": "yes" if advice.notify_authority else "no",
         "notify_subjects": advice.notify_subjects,

@@ -18,7 +18,7 @@ import orjson
 
 from sentinel import csvsafe
 from sentinel.events import format_timestamp
-from sentinel.incidents.assessment import assess
+from sentinel.incidents.assessment import Thresholds
 from sentinel.incidents.deadline import AMSTERDAM, deadline
 from sentinel.incidents.facts import UNKNOWN, Facts
 from sentinel.incidents.model import Incident
@@ -34,10 +34,10 @@ class Controller:
     dpo: str = ""
 
 
-def entry(incident: Incident) -> dict[str, Any]:
+def entry(incident: Incident, thresholds: Thresholds | None = None) -> dict[str, Any]:
     """One register entry: what happened, its effects, what was done, what was decided and why."""
     facts = incident.parsed_facts()
-    advice = assess(facts)
+    advice = (thresholds or Thresholds()).assess(facts)
     authority = [n for n in incident.notifications if n.to == "authority"]
     initial = incident.initial_notification()
     withdrawal = next((n for n in authority if n.kind == "withdrawal"), None)
@@ -62,14 +62,20 @@ def entry(incident: Incident) -> dict[str, Any]:
     }
 
 
-def write_json(out: TextIO, incidents: Incidents, controller: Controller, now: datetime) -> int:
+def write_json(
+    out: TextIO,
+    incidents: Incidents,
+    controller: Controller,
+    now: datetime,
+    thresholds: Thresholds | None = None,
+) -> int:
     out.write("{\n")
     out.write(f'"controller": {_dumps(asdict(controller))},\n')
     out.write(f'"generated": {_dumps(now)},\n')
     out.write('"incidents": [')
     count = 0
     for incident in incidents.iter_all():
-        out.write(("," if count else "") + "\n" + _dumps(entry(incident)))
+        out.write(("," if count else "") + "\n" + _dumps(entry(incident, thresholds)))
         count += 1
     out.write("\n]\n}\n")
     return count
@@ -160,10 +166,10 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def row(incident: Incident) -> dict[str, Any]:
+def row(incident: Incident, thresholds: Thresholds | None = None) -> dict[str, Any]:
     """The register entry flattened to one line, for the CSV export."""
     facts = incident.parsed_facts()
-    advice = assess(facts)
+    advice = (thresholds or Thresholds()).assess(facts)
     aware = incident.awareness
     decision = incident.decision
     initial = incident.initial_notification()
@@ -201,11 +207,16 @@ def row(incident: Incident) -> dict[str, Any]:
     }
 
 
-def write_csv(out: TextIO, incidents: Incidents, zone: ZoneInfo = AMSTERDAM) -> int:
+def write_csv(
+    out: TextIO,
+    incidents: Incidents,
+    zone: ZoneInfo = AMSTERDAM,
+    thresholds: Thresholds | None = None,
+) -> int:
     writer = csvsafe.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
     for incident in incidents.iter_all():
-        writer.writerow({k: _cell(v, zone) for k, v in row(incident).items()})
+        writer.writerow({k: _cell(v, zone) for k, v in row(incident, thresholds).items()})
         count += 1
     return count

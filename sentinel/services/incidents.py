@@ -18,7 +18,7 @@ from sentinel import audit
 from sentinel.access.need_to_know import may_see
 from sentinel.alerts import AlertError, Alerts
 from sentinel.config import Settings
-from sentinel.incidents.assessment import Assessment, assess
+from sentinel.incidents.assessment import Assessment, Thresholds
 from sentinel.incidents.deadline import clock_state, send_due_reminders
 from sentinel.incidents.decisions import decide
 from sentinel.incidents.evidence import affected_members
@@ -514,6 +514,7 @@ class IncidentService:
                 reason=reason,
                 by=actor.name,
                 version=version,
+                thresholds=thresholds(self.ctx.settings),
             )
         return DecisionView(
             id=d.id,
@@ -660,16 +661,18 @@ class IncidentService:
         )
 
 
+def thresholds(settings: Settings) -> Thresholds:
+    """This organisation's assessment thresholds (settings ``incidents.large_scale``,
+    ``incidents.short_outage``)."""
+    cfg = settings.incidents
+    return Thresholds(
+        large_scale=cfg.large_scale, short_outage_hours=cfg.short_outage.total_seconds() / 3600
+    )
+
+
 def advise(settings: Settings, facts: Facts) -> AssessmentView:
     """The assessment with this organisation's thresholds from settings."""
-    cfg = settings.incidents
-    return AssessmentView.of(
-        assess(
-            facts,
-            large_scale=cfg.large_scale,
-            short_outage_hours=cfg.short_outage.total_seconds() / 3600,
-        )
-    )
+    return AssessmentView.of(thresholds(settings).assess(facts))
 
 
 def assess_document(settings: Settings, document: Mapping[str, Any]) -> AssessmentView:

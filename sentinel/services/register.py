@@ -16,6 +16,7 @@ from sentinel.incidents.register import Controller, write_csv, write_json
 from sentinel.incidents.service import Incidents
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
+from sentinel.services.incidents import thresholds
 
 Format = Literal["csv", "json"]
 
@@ -102,10 +103,11 @@ class RegisterService:
         """Write the register as CSV (local times) or JSON (UTC); returns how many incidents."""
         require(actor, "register:export")
         incidents = _Visible(Incidents(self.ctx.store, self.ctx.clock), actor)
+        limits = thresholds(self.ctx.settings)
         if fmt == "csv":
-            return write_csv(out, incidents, self.ctx.zone)  # type: ignore[arg-type]
+            return write_csv(out, incidents, self.ctx.zone, limits)  # type: ignore[arg-type]
         who = controller or self.controller()
-        return write_json(out, incidents, who, self.ctx.clock.now())  # type: ignore[arg-type]
+        return write_json(out, incidents, who, self.ctx.clock.now(), limits)  # type: ignore[arg-type]
 
     def rows(
         self,

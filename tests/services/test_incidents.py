@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
+import orjson
 import pytest
 
 from sentinel.services.actor import Caller
@@ -11,6 +14,7 @@ from sentinel.services.alerts import AlertService
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Forbidden, Invalid, NotFound, Stale
 from sentinel.services.incidents import IncidentService
+from sentinel.services.register import RegisterService
 from tests.conftest import ManualClock
 from tests.services.conftest import ANALYST, raise_alert
 
@@ -112,6 +116,47 @@ def test_the_decision_needs_its_permission_and_records_the_advice(ctx: ServiceCo
     shown = service.show(COMMANDER, inc)
     assert shown.decision is not None and shown.decision.reason == "unencrypted laptop"
     assert shown.status == "assessed"
+
+
+MISDIRECTED_EMAIL = {
+    "data": {"categories": ["contact"]},
+    "subjects": {"people": "40-60"},
+    "disclosure": {"recipients": "known", "contained": "none"},
+    "cause": {"kind": "misdirected_email"},
+    "breach": {"confidentiality": True},
+}
+"""Contact details of up to 60 people mailed to known recipients by mistake: unlikely to be a
+risk below the large-scale threshold (100 by default), a notifiable risk above it."""
+
+
+def test_the_decision_and_the_register_weigh_the_facts_by_the_thresholds_in_settings(
+    ctx: ServiceContext,
+) -> None:
+    cfg = ctx.settings.incidents.model_copy(update={"large_scale": 50})
+    strict = ServiceContext(
+        ctx.settings.model_copy(update={"incidents": cfg}), ctx.store, ctx.clock
+    )
+    service = IncidentService(strict)
+    inc = service.open(OFFICER, "Member list mailed to the wrong garages").id
+    service.update_facts(OFFICER, inc, document=MISDIRECTED_EMAIL)
+    assert IncidentService(ctx).assessment(OFFICER, inc).notify_authority is False
+
+    shown = service.assessment(OFFICER, inc)
+    decision = service.decide(
+        OFFICER, inc, authority="no", members="no", reason="the garages deleted the mail"
+    )
+
+    assert shown.notify_authority is True
+    assert decision.recommendation["notify_authority"] == "yes"
+    assert decision.follows_recommendation is False
+    out = io.StringIO()
+    RegisterService(strict).export(OFFICER, out, "json")
+    (entry,) = orjson.loads(out.getvalue())["incidents"]
+    assert entry["assessment"]["notify_authority"] is True
+    out = io.StringIO()
+    RegisterService(strict).export(OFFICER, out, "csv")
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["recommended_notify_ap"] == "yes"
 
 
 def test_a_late_notification_needs_its_reason(ctx: ServiceContext, clock: ManualClock) -> None:
