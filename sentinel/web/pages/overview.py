@@ -49,7 +49,11 @@ def overview(request: Request, user: User) -> Response:
             "charts": charts,
             "first_day": labels[0],
             "last_day": labels[-1],
-            "sources": service.sources(actor) if user.can("sources:read") else None,
+            "sources": (
+                recent(request.app.state).get("sources", lambda: service.sources(actor))
+                if user.can("sources:read")
+                else None
+            ),
             "failing": service.failing_rules(actor) if user.can("rules:read") else None,
             "failed": service.failed_notifications(actor),
         },

@@ -1,7 +1,8 @@
 """Figures many people read and nobody needs to the second, kept for a few seconds.
 
 The queue's counts per rule and the overview's alerts per day read every alert
-record; with thousands of alerts that is most of a page's time. Each is computed
+record, and the ingest lag counts every event per source; with thousands of
+alerts and a million events that is most of a page's time. Each is computed
 at most once per ``ttl`` per process (the permission is still checked on every
 request) and dropped at once when this process triages alerts; a change made
 elsewhere (the CLI, the API, another worker) shows within ``ttl``.
