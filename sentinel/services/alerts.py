@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 from sentinel.alerts import STATUSES, AlertError, Alerts
 from sentinel.detection.model import SEVERITIES
 from sentinel.incidents.facts import Time
+from sentinel.incidents.service import Incidents
 from sentinel.services import paging
+from sentinel.services.access import hidden_incidents
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Invalid, NotFound, Refused, ServiceError, Stale
@@ -62,8 +64,22 @@ class AlertSummary(BaseModel):
     updated: Time
 
     @classmethod
-    def of(cls, rec: Record) -> AlertSummary:
-        return cls.model_validate({**rec.data, "id": rec.id, "version": rec.version})
+    def of(cls, rec: Record, hidden: Container[str] = ()) -> AlertSummary:
+        return cls.model_validate(shown(rec, hidden))
+
+
+def shown(rec: Record, hidden: Container[str] = ()) -> dict[str, Any]:
+    """The alert's data as shown, without the id of an incident in ``hidden`` (one the actor
+    may not see): its history says it was escalated, not where to."""
+    data = {**rec.data, "id": rec.id, "version": rec.version}
+    incident = data.get("incident")
+    if incident and incident in hidden:
+        data["incident"] = None
+        data["history"] = [
+            {**h, "reason": None} if h.get("action") == "escalated" else h
+            for h in data.get("history") or ()
+        ]
+    return data
 
 
 class AlertDetail(AlertSummary):
@@ -138,7 +154,8 @@ class AlertService:
             limit=limit + 1,
             after=after,
         )
-        items = [AlertSummary.of(r) for r in records[:limit]]
+        hidden = self.hidden_incidents(actor, records[:limit])
+        items = [AlertSummary.of(r, hidden) for r in records[:limit]]
         more = len(records) > limit
         last = records[limit - 1] if more else None
         return AlertPage(
@@ -163,14 +180,18 @@ class AlertService:
             raise Invalid(f"{exc}; start again without the cursor") from None
         return AlertDetail.model_validate(
             {
-                **rec.data,
-                "id": rec.id,
-                "version": rec.version,
+                **shown(rec, self.hidden_incidents(actor, [rec])),
                 "evidence_events": [EventView.of(e) for e in page.events],
                 "evidence_total": self.ctx.store.count_events(query),
                 "evidence_next": page.next,
             }
         )
+
+    def hidden_incidents(self, actor: Actor, records: Iterable[Record]) -> set[str]:
+        """The restricted incidents these alerts went into that the actor may not see: the
+        alert stays in the queue (the security team still triages it) without their ids."""
+        ids = (str(r.data["incident"]) for r in records if r.data.get("incident"))
+        return hidden_incidents(Incidents(self.ctx.store, self.ctx.clock), actor, ids)
 
     def _require(self, alert_id: str) -> Record:
         rec = self.alerts.get(alert_id)
@@ -185,7 +206,7 @@ class AlertService:
         """Someone is looking at it."""
         require(actor, "alerts:triage")
         return self._change(
-            alert_id, lambda: self.alerts.acknowledge(alert_id, actor.name, version=version)
+            actor, alert_id, lambda: self.alerts.acknowledge(alert_id, actor.name, version=version)
         )
 
     def close(
@@ -196,7 +217,9 @@ class AlertService:
         if not reason.strip():
             raise Invalid("closing an alert needs a reason (e.g. 'false positive: …')")
         return self._change(
-            alert_id, lambda: self.alerts.close(alert_id, actor.name, reason, version=version)
+            actor,
+            alert_id,
+            lambda: self.alerts.close(alert_id, actor.name, reason, version=version),
         )
 
     def mark_escalated(
@@ -204,6 +227,7 @@ class AlertService:
     ) -> AlertSummary:
         require(actor, "alerts:triage")
         return self._change(
+            actor,
             alert_id,
             lambda: self.alerts.escalate(alert_id, actor.name, incident_id, version=version),
         )
@@ -235,11 +259,12 @@ class AlertService:
             )
         return outcomes
 
-    def _change(self, alert_id: str, move: Callable[[], Record]) -> AlertSummary:
+    def _change(self, actor: Actor, alert_id: str, move: Callable[[], Record]) -> AlertSummary:
         self._require(alert_id)
         try:
-            return AlertSummary.of(move())
+            done = move()
         except ConflictError as exc:
             raise Stale(str(exc)) from None
         except AlertError as exc:
             raise Refused(str(exc)) from None
+        return AlertSummary.of(done, self.hidden_incidents(actor, [done]))

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from sentinel.access.permissions import ROLE_PERMISSIONS
 from sentinel.services.actor import Caller
 from sentinel.services.alerts import AlertService
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Forbidden, Invalid, NotFound, Refused, Stale
+from sentinel.services.incidents import IncidentService
 from tests.services.conftest import ANALYST, VIEWER, raise_alert
 
 
@@ -124,3 +126,34 @@ def test_bulk_close_goes_on_past_a_refusal(ctx: ServiceContext) -> None:
     assert outcomes[2].error == "no alert AL-missing"
     with pytest.raises(Invalid, match="needs a reason"):
         service.bulk(ANALYST, "close", [(b, None)], reason=" ")
+
+
+def test_an_alert_in_a_restricted_incident_hides_the_incident_from_those_outside_it(
+    ctx: ServiceContext,
+) -> None:
+    roles = ROLE_PERMISSIONS
+    officer = Caller("pia", permissions=roles["privacy_officer"])
+    analyst = Caller("anna", permissions=roles["analyst"])
+    admin = Caller("adam", permissions=roles["admin"])
+    participant = Caller("paul", permissions=roles["analyst"])
+    secret_alert, open_alert = raise_alert(ctx, "m.jansen"), raise_alert(ctx, "p.smit", hour=1)
+    incidents = IncidentService(ctx)
+    secret = incidents.open(officer, None, alerts=[secret_alert]).id
+    public = incidents.open(officer, None, alerts=[open_alert]).id
+    incidents.update(officer, secret, restricted=True, add=["paul"])
+    service = AlertService(ctx)
+
+    for outsider in (analyst, admin):
+        queue = {a.id: a for a in service.list(outsider).items}
+        assert (queue[secret_alert].status, queue[secret_alert].incident) == ("escalated", None)
+        assert queue[open_alert].incident == public
+        shown = service.show(outsider, secret_alert)
+        assert shown.incident is None
+        assert secret not in shown.model_dump_json()
+    closed = service.close(analyst, secret_alert, "handled: in an incident")
+    assert closed.incident is None and secret not in closed.model_dump_json()
+    for insider in (officer, participant):
+        assert service.show(insider, secret_alert).incident == secret
+        assert {a.id: a.incident for a in service.list(insider).items}[secret_alert] == secret
+        history = service.show(insider, secret_alert).history
+        assert [h.reason for h in history if h.action == "escalated"] == [f"incident {secret}"]

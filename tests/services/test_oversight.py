@@ -8,6 +8,8 @@ import io
 import orjson
 import pytest
 
+from sentinel import audit
+from sentinel.access.permissions import ROLE_PERMISSIONS
 from sentinel.services.actor import Caller
 from sentinel.services.audit import AuditService
 from sentinel.services.context import ServiceContext
@@ -79,3 +81,54 @@ def test_audit_verify_and_the_register_follow_need_to_know(ctx: ServiceContext) 
     assert {e["id"] for e in orjson.loads(out.getvalue())["incidents"]} == {open_one, secret}
     with pytest.raises(Forbidden, match="register:export"):
         RegisterService(ctx).export(VIEWER, io.StringIO(), "csv")
+
+
+def test_audit_entries_about_a_restricted_incident_are_shown_only_to_its_people(
+    ctx: ServiceContext,
+) -> None:
+    officer = Caller("pia", permissions=ROLE_PERMISSIONS["privacy_officer"])
+    admin = Caller("adam", permissions=ROLE_PERMISSIONS["admin"])
+    commander = Caller("carla", permissions=ROLE_PERMISSIONS["incident_commander"])
+    incidents = IncidentService(ctx)
+    public = incidents.open(officer, "Letter to the wrong garage").id
+    secret = incidents.open(officer, "Board member's account misused").id
+    incidents.update(officer, secret, restricted=True, add=["carla"])
+    incidents.add_note(commander, secret, "the board member was told")
+    # what the API and the console record about calls on it, and an unrelated sign-in
+    audit.append(ctx.store, ctx.clock, "carla", "api.write", f"POST /api/incidents/{secret}/notes")
+    audit.append(ctx.store, ctx.clock, "carla", "token.used", f"GET /api/drafts/{secret}.ap.v1")
+    audit.append(ctx.store, ctx.clock, "adam", "login", "user:adam")
+    trail = AuditService(ctx)
+
+    seen_by_admin = trail.entries(admin)
+    assert [(e.action, e.subject) for e in seen_by_admin] == [
+        ("incident.opened", public),
+        ("login", "user:adam"),
+    ]
+    assert trail.entries(admin, subject=secret) == []
+    assert [e.seq for e in trail.entries(admin, limit=1, after=1)] == [7]
+    for insider in (officer, commander):
+        assert len(trail.entries(insider)) == 7
+        assert len(trail.entries(insider, subject=secret)) == 3
+
+
+def test_audit_verify_checks_the_whole_chain_but_names_a_restricted_incident_only_to_its_people(
+    ctx: ServiceContext,
+) -> None:
+    officer = Caller("pia", permissions=ROLE_PERMISSIONS["privacy_officer"])
+    admin = Caller("adam", permissions=ROLE_PERMISSIONS["admin"])
+    incidents = IncidentService(ctx)
+    secret = incidents.open(officer, "Board member's account misused").id
+    incidents.update(officer, secret, restricted=True)
+    incidents.open(officer, "Letter to the wrong garage")
+    first = ctx.store.get_record("audit", audit.seq_id(1))
+    assert first is not None
+    ctx.store.put_record("audit", first.id, {**first.data, "actor": "mallory"})
+
+    for_admin, for_officer = AuditService(ctx).verify(admin), AuditService(ctx).verify(officer)
+
+    assert (for_admin.ok, for_admin.seq, for_admin.problem) == (False, 1, "edited")
+    assert (for_officer.ok, for_officer.seq, for_officer.entries) == (False, 1, 0)
+    assert secret in for_officer.message
+    assert secret not in for_admin.message
+    assert "a restricted incident" in for_admin.message

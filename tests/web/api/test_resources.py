@@ -190,3 +190,36 @@ def test_oversight_routes_answer_with_the_services_shapes(api: Api) -> None:
     assert exported.headers["content-type"].startswith("text/csv")
     assert "Letter to the wrong garage" in exported.text
     assert admin.client.get("/api/register/export").status_code == 403
+
+
+def test_a_restricted_incident_leaks_neither_through_its_alerts_nor_the_audit_trail(
+    api: Api,
+) -> None:
+    alert = raise_alert(ctx_of(api), "m.jansen")
+    pia = api.person("privacy_officer", "pia")
+    inc = pia.post("/api/alerts/escalate", json={"alerts": [alert]}).json()["id"]
+    restricted = pia.client.patch(
+        f"/api/incidents/{inc}", json={"restricted": True}, headers=pia.headers()
+    )
+    assert restricted.status_code == 200, restricted.text
+    anna, adam = api.person("analyst", "anna"), api.person("admin", "adam")
+
+    for outsider in (anna, adam):
+        queue = outsider.client.get("/api/alerts").json()["items"]
+        assert [(a["id"], a["status"], a["incident"]) for a in queue] == [
+            (alert, "escalated", None)
+        ]
+        assert inc not in outsider.client.get(f"/api/alerts/{alert}").text
+        for page in ("/alerts", f"/alerts/{alert}"):  # the console's queue and alert page
+            shown = outsider.client.get(page)
+            assert shown.status_code == 200 and alert in shown.text and inc not in shown.text
+    assert inc in pia.client.get(f"/alerts/{alert}").text
+    trail = adam.client.get("/api/audit", params={"limit": 1000})
+    assert trail.status_code == 200 and trail.json() != []
+    assert inc not in trail.text
+    assert adam.client.get("/api/audit", params={"subject": inc}).json() == []
+    assert adam.client.get("/api/audit/verify").json()["ok"] is True
+    assert pia.client.get(f"/api/alerts/{alert}").json()["incident"] == inc
+    about = pia.client.get("/api/audit", params={"subject": inc}).json()
+    actions = [e["action"] for e in about]
+    assert actions[0] == "incident.opened" and "incident.updated" in actions
