@@ -368,3 +368,10 @@ def watchdog_job(
         return dog.run().line()
 
     return JobSpec(id="watchdog", interval=WATCHDOG_INTERVAL, run=run)
+
+
+def access_housekeeping_job(housekeeping: Callable[[], str]) -> JobSpec:
+    """Every hour: sessions that timed out and old sign-in failure counters leave the store."""
+    return JobSpec(
+        id="access housekeeping", interval=timedelta(hours=1), run=lambda _c: housekeeping()
+    )

@@ -64,6 +64,12 @@ class Access:
         box = LazyBox(lambda: SecretBox.from_settings(settings.access, path))
         return cls(store, clock, settings.access, box)
 
+    def housekeeping(self) -> str:
+        """Timed-out sessions and stale failure counters out of the store; says how many."""
+        ended = self.sessions.end_all_expired()
+        forgotten = self.auth.throttle.forget_stale(self.settings.lockout_window)
+        return f"{ended} timed-out session(s) and {forgotten} old failure counter(s) removed"
+
     def first_admin(self, by: Principal) -> str | None:
         """On a store with no users, an ``admin`` with a fresh password (returned, never kept).
 

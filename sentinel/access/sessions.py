@@ -85,6 +85,20 @@ class Sessions:
         gone = [s for s in self.of_user(username) if self.expired(s.doc)]
         return sum(1 for s in gone if self.delete(s.id))
 
+    def end_all_expired(self) -> int:
+        """Delete every timed-out session in the store (the daily housekeeping)."""
+        ended = 0
+        after: str | None = None
+        while True:
+            records = self.store.find_records(SESSION_KIND, after=after)
+            for r in records:
+                doc = SessionDoc.load(SESSION_KIND, r.id[:HANDLE], r.data)
+                if self.expired(doc) and self.delete(r.id):
+                    ended += 1
+            if len(records) < 1000:
+                return ended
+            after = records[-1].id
+
     def resolve(self, secret: str) -> Session:
         """The live session for a cookie; SessionInvalid (and the record gone) otherwise."""
         sid = codes.digest(secret)

@@ -69,5 +69,22 @@ class Throttle:
             return locked
         return None
 
+    def forget_stale(self, window: timedelta) -> int:
+        """Delete counters with no failure inside ``window`` and no running lock."""
+        now = self.clock.now()
+        gone = 0
+        after: str | None = None
+        while True:
+            records = self.store.find_records(THROTTLE_KIND, after=after)
+            for r in records:
+                doc = ThrottleDoc.load(THROTTLE_KIND, r.id, r.data)
+                locked = doc.locked_until is not None and doc.locked_until > now
+                recent = any(now - t < window for t in doc.failures)
+                if not locked and not recent and self.store.delete_record(THROTTLE_KIND, r.id):
+                    gone += 1
+            if len(records) < 1000:
+                return gone
+            after = records[-1].id
+
     def clear(self, key: str) -> None:
         self.store.delete_record(THROTTLE_KIND, key)

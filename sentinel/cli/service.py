@@ -16,6 +16,7 @@ import uvicorn
 from rich.logging import RichHandler
 from rich.text import Text
 
+from sentinel.access.service import Access
 from sentinel.alerts import Alerts
 from sentinel.cli.common import (
     ConfigOption,
@@ -34,6 +35,7 @@ from sentinel.ingest import build_pipeline
 from sentinel.plaintext import one_line
 from sentinel.scheduler import (
     Service,
+    access_housekeeping_job,
     delivery_job,
     ingest_jobs,
     reminder_job,
@@ -160,6 +162,8 @@ def run_command(
         service.add(ingest_jobs(ctx.settings, store, ctx.clock))
         service.add(rule_jobs(engine))
         service.add([reminder_job(ctx.settings, store, ctx.clock)])
+        access = Access.from_settings(store, ctx.clock, ctx.settings)
+        service.add([access_housekeeping_job(access.housekeeping)])
         if keep is not None:
             service.add([retention_job(store, ctx.clock, keep)])
         if ctx.settings.channels:

@@ -238,3 +238,28 @@ def test_timed_out_sessions_are_cleared_at_the_next_sign_in(
     clock.advance(timedelta(hours=1))
     access.auth.login("a.visser", PASSWORD)
     assert len(access.sessions.of_user("a.visser")) == 1
+
+
+def test_housekeeping_removes_dead_sessions_and_old_counters_only(
+    access: Access, clock: ManualClock
+) -> None:
+    access.users.add("a.visser", "analyst", password=PASSWORD, by=ADMIN)
+    access.users.add("b.smit", "analyst", password=PASSWORD, by=ADMIN)
+    access.auth.login("a.visser", PASSWORD)
+    clock.advance(timedelta(minutes=31))
+    alive = access.auth.login("b.smit", PASSWORD)
+    for _ in range(5):
+        with pytest.raises(AuthFailed):
+            access.auth.login("ghost", "no such user")
+    with pytest.raises(AuthFailed):
+        access.auth.login("b.smit", "one slip")
+
+    said = access.housekeeping()
+
+    assert said == "1 timed-out session(s) and 0 old failure counter(s) removed"
+    assert access.sessions.of_user("a.visser") == []
+    access.auth.session_principal(alive.secret)
+    with pytest.raises(LockedOut):  # ghost's lock still runs: its counter stays
+        access.auth.login("ghost", "no such user")
+    clock.advance(timedelta(minutes=16))
+    assert access.housekeeping().endswith("and 2 old failure counter(s) removed")
