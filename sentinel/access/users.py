@@ -56,10 +56,25 @@ class UserRecords:
             raise UserNotFound(f"no user {username!r}; see `sentinel users list`")
         return found
 
-    def change(self, username: str, mutate: Callable[[UserDoc], UserDoc | None]) -> UserDoc:
-        """Apply ``mutate`` to the latest copy until it sticks; None from it means no change."""
+    def change(
+        self,
+        username: str,
+        mutate: Callable[[UserDoc], UserDoc | None],
+        *,
+        version: str | None = None,
+    ) -> UserDoc:
+        """Apply ``mutate`` to the latest copy until it sticks; None from it means no change.
+
+        With a ``version`` (an ETag a person read) the change applies to that version only:
+        ConflictError when the user was changed since.
+        """
         for _attempt in range(_ATTEMPTS):
             loaded = self.get(username)
+            if version is not None and loaded.version != version:
+                raise ConflictError(
+                    f"user {loaded.doc.username} was changed by someone else since you read it; "
+                    "reload and try again"
+                )
             new = mutate(loaded.doc.model_copy(deep=True))
             if new is None:
                 return loaded.doc
@@ -67,6 +82,8 @@ class UserRecords:
             try:
                 self.store.update_record(USER_KIND, new.username, new.dump(), loaded.version)
             except ConflictError:
+                if version is not None:
+                    raise
                 continue
             return new
         raise ConflictError(f"user {username} kept changing; try again")
@@ -139,7 +156,9 @@ class Users:
         )
         return User.of(doc)
 
-    def set_role(self, username: str, role: str, *, by: Principal) -> User:
+    def set_role(
+        self, username: str, role: str, *, by: Principal, version: str | None = None
+    ) -> User:
         try:
             new_role = check_role(role)
         except ValueError as exc:
@@ -154,7 +173,7 @@ class Users:
             doc.epoch += 1
             return doc
 
-        doc = self.records.change(username, apply)
+        doc = self.records.change(username, apply, version=version)
         if before:
             ended = self.sessions.delete_user(doc.username)
             auditing.record(
@@ -167,7 +186,9 @@ class Users:
             )
         return User.of(doc)
 
-    def set_disabled(self, username: str, disabled: bool, *, by: Principal) -> User:
+    def set_disabled(
+        self, username: str, disabled: bool, *, by: Principal, version: str | None = None
+    ) -> User:
         if disabled and username.strip().lower() == by.username and by.via != "cli":
             raise UserError("you cannot disable yourself; ask another admin")
         changed: list[bool] = []
@@ -180,7 +201,7 @@ class Users:
             changed.append(True)
             return doc
 
-        doc = self.records.change(username, apply)
+        doc = self.records.change(username, apply, version=version)
         if changed:
             ended = self.sessions.delete_user(doc.username) if disabled else 0
             action = "user.disabled" if disabled else "user.enabled"
@@ -188,7 +209,9 @@ class Users:
             auditing.record(self.store, self.clock, by, action, f"user:{doc.username}", details)
         return User.of(doc)
 
-    def reset_second_factor(self, username: str, *, by: Principal) -> User:
+    def reset_second_factor(
+        self, username: str, *, by: Principal, version: str | None = None
+    ) -> User:
         """Forget the TOTP secret and recovery codes; the user enrols again at next sign-in."""
 
         def apply(doc: UserDoc) -> UserDoc:
@@ -198,7 +221,7 @@ class Users:
             doc.epoch += 1
             return doc
 
-        doc = self.records.change(username, apply)
+        doc = self.records.change(username, apply, version=version)
         ended = self.sessions.delete_user(doc.username)
         auditing.record(
             self.store,
