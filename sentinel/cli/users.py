@@ -27,6 +27,7 @@ from sentinel.access.tokens import Token, TokenNotFound, TokenRefused
 from sentinel.access.users import UserError, UserNotFound
 from sentinel.cli.common import (
     ConfigOption,
+    Context,
     Exit,
     JsonOption,
     StoreOption,
@@ -54,9 +55,8 @@ Generate = Annotated[
 
 
 @contextmanager
-def session(config: ConfigOption, store_url: StoreOption) -> Iterator[tuple[Access, Principal]]:
+def session(ctx: Context) -> Iterator[tuple[Access, Principal]]:
     """Access over the opened store, acting as the operating-system user; refusals → exit codes."""
-    ctx = context(config, store_url)
     with opened_store(ctx) as store:
         try:
             yield (
@@ -160,7 +160,8 @@ def add(
     if role not in ROLES:
         fail(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     password = _password(username, password_stdin, generate, as_json)
-    with session(config, store_url) as (access, who):
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
         user = access.users.add(username, role, password=password, by=who, name=name, email=email)
     if as_json:
         emit_json(_user_json(user))
@@ -177,7 +178,7 @@ def list_users(
 ) -> None:
     """Every user with role, 2FA and whether they are disabled."""
     ctx = context(config, store_url)
-    with session(config, store_url) as (access, _who):
+    with session(ctx) as (access, _who):
         found = access.users.list()
     if as_json:
         emit_json([_user_json(u) for u in found])
@@ -206,7 +207,7 @@ def show_user(
 ) -> None:
     """One user: role, 2FA, recovery codes left, sessions and tokens."""
     ctx = context(config, store_url)
-    with session(config, store_url) as (access, _who):
+    with session(ctx) as (access, _who):
         user = access.users.show(username)
         sessions = access.sessions.of_user(user.username)
         tokens = access.tokens.of_user(user.username)
@@ -243,7 +244,8 @@ def disable(
     store_url: StoreOption = None,
 ) -> None:
     """Stop a user signing in or using tokens; their sessions end at once."""
-    with session(config, store_url) as (access, who):
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
         user = access.users.set_disabled(username, not enable, by=who)
     if as_json:
         emit_json(_user_json(user))
@@ -261,7 +263,8 @@ def role(
     store_url: StoreOption = None,
 ) -> None:
     """Give a user another role; their sessions end at once."""
-    with session(config, store_url) as (access, who):
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
         user = access.users.set_role(username, new_role, by=who)
     if as_json:
         emit_json(_user_json(user))
@@ -278,7 +281,8 @@ def reset_2fa(
     store_url: StoreOption = None,
 ) -> None:
     """Forget a user's authenticator and recovery codes (a lost phone); they enrol again."""
-    with session(config, store_url) as (access, who):
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
         user = access.users.reset_second_factor(username, by=who)
     if as_json:
         emit_json(_user_json(user))
@@ -298,7 +302,8 @@ def password(
     """Set a user's password (a forgotten one); their sessions end."""
     new = _password(username, password_stdin, generate, False)
     assert new is not None
-    with session(config, store_url) as (access, who):
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
         user = access.users.set_password(username, new, by=who)
     console.print(f"{user.username}'s password is set; their sessions have ended")
     if generate:
@@ -327,7 +332,7 @@ def token_create(
         fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(PERMISSIONS)}")
     lifetime = timedelta(days=days) if days else None
     ctx = context(config, store_url)
-    with session(config, store_url) as (access, who):
+    with session(ctx) as (access, who):
         text, token = access.create_token(username, name, scopes, by=who, lifetime=lifetime)
     if as_json:
         emit_json({**_token_json(token), "token": text})
@@ -357,7 +362,7 @@ def token_list(
 ) -> None:
     """Tokens (never their secrets): owner, scopes, expiry, last use."""
     ctx = context(config, store_url)
-    with session(config, store_url) as (access, _who):
+    with session(ctx) as (access, _who):
         found = access.tokens.of_user(username.strip().lower() if username else None)
     if as_json:
         emit_json([_token_json(t) for t in found])
@@ -388,7 +393,8 @@ def token_revoke(
     store_url: StoreOption = None,
 ) -> None:
     """Stop a token at once."""
-    with session(config, store_url) as (access, who):
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
         token = access.revoke_token(token_id, by=who)
     if as_json:
         emit_json(_token_json(token))
