@@ -7,12 +7,22 @@ reordering an entry breaks the chain and ``verify`` names the first entry where
 it breaks. Sequence numbers are zero-padded record ids taken with
 ``create_record``, so two writers can never take the same number. A separate
 head record remembers the last number, so entries cut off the end are noticed too.
+
+The chain also binds the state it describes: an entry about a change carries, for each
+record the change wrote (the incident, its decision, the playbook run, the draft), the
+record's version and a hash of its new content, with a hash per field. ``verify`` reads
+every such record as it is now and finds the entry for its current version: a record
+edited in the store (an awareness time, a decision, a step, a draft's text) no longer
+matches, and a record whose newest change lost its entry (the newest entry deleted and
+the head rewritten) has a version no entry holds. It says which fields differ.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+import hmac
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -24,6 +34,7 @@ from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.store.base import ConflictError, Record, Store
 
 KIND = "audit"
+CHECKPOINT_KIND = "audit_checkpoint"
 HEAD_KIND = "audit_head"
 HEAD_ID = "head"
 GENESIS = "0" * 64
@@ -31,7 +42,8 @@ WIDTH = 12
 _ATTEMPTS = 100
 _PAGE = 1000
 
-Problem = Literal["edited", "removed", "reordered"]
+Problem = Literal["edited", "removed", "reordered", "changed", "rewritten"]
+_BASE_KEYS = ("seq", "at", "actor", "action", "subject", "details", "prev")
 
 
 class AuditError(Exception):
@@ -59,6 +71,10 @@ class VerifyResult:
     """The first entry that fails, when one does."""
     problem: Problem | None = None
     message: str = "the audit trail is intact"
+    changes: tuple[str, ...] = ()
+    """Every record that differs from the state its entries describe, one line each."""
+    records: int = 0
+    """Records whose current state was checked against the trail."""
 
 
 def seq_id(seq: int) -> str:
@@ -75,8 +91,38 @@ def entry_hash(payload: Mapping[str, Any]) -> str:
 
 
 def _payload(data: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("seq", "at", "actor", "action", "subject", "details", "prev")
-    return {k: data.get(k) for k in keys}
+    payload = {k: data.get(k) for k in _BASE_KEYS}
+    if "states" in data:  # entries written before states were bound hash without the key
+        payload["states"] = data["states"]
+    return payload
+
+
+def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Content as JSON gives it back, so the store's copy hashes the same as what was written."""
+    return dict(orjson.loads(orjson.dumps(dict(data), default=str)))
+
+
+def _fields(data: Mapping[str, Any]) -> dict[str, str]:
+    """A short hash per field, and per key of a field that is a mapping (``facts.subjects``)."""
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        out[key] = entry_hash({"v": value})[:16]
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                out[f"{key}.{sub}"] = entry_hash({"v": inner})[:16]
+    return out
+
+
+def state(record: Record) -> dict[str, Any]:
+    """What an entry keeps of a record it changed: kind, id, version, content and field hashes."""
+    data = _plain(record.data)
+    return {
+        "kind": record.kind,
+        "id": record.id,
+        "version": record.version,
+        "hash": entry_hash(data),
+        "fields": _fields(data),
+    }
 
 
 def _entry(data: Mapping[str, Any]) -> AuditEntry:
@@ -104,8 +150,15 @@ def append(
     action: str,
     subject: str,
     details: Mapping[str, Any] | None = None,
+    *,
+    records: Sequence[Record] = (),
 ) -> AuditEntry:
-    """Add one entry after the current last one; retried when another writer got there first."""
+    """Add one entry after the current last one; retried when another writer got there first.
+
+    ``records`` are the records the change wrote, as the store returned them: their state
+    is bound into the entry, so ``verify`` finds them changed behind Sentinel's back.
+    """
+    states = [state(r) for r in records]
     # Normalised through JSON once, so what is hashed is exactly what the store gives back.
     clean = orjson.loads(orjson.dumps(dict(details or {}), default=str))
     at = format_timestamp(clock.now())
@@ -121,6 +174,8 @@ def append(
             "details": clean,
             "prev": str(last.data.get("hash")) if last else GENESIS,
         }
+        if states:
+            payload["states"] = states
         digest = entry_hash(payload)
         try:
             store.create_record(KIND, seq_id(seq), {**payload, "hash": digest})
@@ -146,6 +201,81 @@ def _advance_head(store: Store, seq: int, digest: str) -> None:
     raise AuditError("could not advance the audit head")
 
 
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where the trail stood: entry ``seq`` had hash ``hash``. Kept outside the store (in a
+    register export, an approval, a log line), it shows a later rewrite of the trail."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        seq, _, digest = text.strip().partition(":")
+        if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"{text!r} is not an audit anchor (ENTRY:SHA256, as exports print it)")
+        return cls(int(seq), digest)
+
+
+def head(store: Store) -> Anchor | None:
+    """The newest entry: what an export or an approval prints to anchor the trail."""
+    last = _last(store)
+    return Anchor(int(last.data["seq"]), str(last.data["hash"])) if last else None
+
+
+def _mac(key: bytes, anchor: Anchor, at: str) -> str:
+    return hmac.new(key, f"{anchor}|{at}".encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint(store: Store, clock: Clock, key: bytes) -> tuple[Anchor, str] | None:
+    """Sign the newest entry with ``key`` (HMAC-SHA256) and keep it; None on an empty trail.
+
+    Someone who can rewrite the store but does not hold the key cannot make a checkpoint
+    that agrees with a rewritten trail.
+    """
+    anchor = head(store)
+    if anchor is None:
+        return None
+    at = format_timestamp(clock.now())
+    data = {"seq": anchor.seq, "hash": anchor.hash, "at": at, "mac": _mac(key, anchor, at)}
+    store.put_record(CHECKPOINT_KIND, seq_id(anchor.seq), data)
+    return anchor, at
+
+
+def _anchored(store: Store, anchors: Sequence[tuple[Anchor, str]], key: bytes | None) -> list[str]:
+    """What the kept anchors and the signed checkpoints say that the trail no longer does."""
+    problems = []
+    kept = list(anchors)
+    after: str | None = None
+    while records := store.find_records(CHECKPOINT_KIND, limit=_PAGE, after=after):
+        for rec in records:
+            d = rec.data
+            anchor, at = Anchor(int(d["seq"]), str(d["hash"])), str(d["at"])
+            where = f"the checkpoint of {at}"
+            if key is not None and not hmac.compare_digest(_mac(key, anchor, at), str(d["mac"])):
+                problems.append(f"{where} (entry {anchor.seq}) is not signed with this key")
+                continue
+            kept.append((anchor, where))
+        if len(records) < _PAGE:
+            break
+        after = records[-1].id
+    for anchor, where in kept:
+        found = store.get_record(KIND, seq_id(anchor.seq))
+        if found is None:
+            problems.append(
+                f"entry {anchor.seq} is gone, though {where} saw the trail reach it: "
+                "entries were removed from the end"
+            )
+        elif found.data.get("hash") != anchor.hash:
+            problems.append(
+                f"entry {anchor.seq} differs from {where}: the trail up to it was rewritten"
+            )
+    return problems
+
+
 def iter_entries(store: Store, *, page: int = _PAGE) -> Iterator[Record]:
     after: str | None = None
     while True:
@@ -167,11 +297,16 @@ def entries(
     return [_entry(r.data) for r in records]
 
 
-def verify(store: Store) -> VerifyResult:
-    """Walk the chain from the first entry and name the first one that was tampered with."""
+def verify(
+    store: Store, *, anchors: Sequence[Anchor] = (), key: bytes | None = None
+) -> VerifyResult:
+    """Walk the chain from the first entry and name the first one that was tampered with;
+    then check every record against the state its entries hold, and the trail against the
+    ``anchors`` kept outside the store and the checkpoints (signed with ``key``)."""
     expected = 1
     prev = GENESIS
     checked = 0
+    bound: dict[tuple[str, str], dict[str, _Bound]] = {}
     for rec in iter_entries(store):
         data = rec.data
         try:
@@ -212,6 +347,9 @@ def verify(store: Store) -> VerifyResult:
         prev = str(data["hash"])
         expected += 1
         checked += 1
+        for s in data.get("states") or ():
+            versions = bound.setdefault((s["kind"], s["id"]), {})
+            versions[str(s["version"])] = _Bound(seq, str(data.get("action")), s)
     head = store.get_record(HEAD_KIND, HEAD_ID)
     if head is not None:
         head_seq = int(head.data.get("seq", 0))
@@ -227,7 +365,71 @@ def verify(store: Store) -> VerifyResult:
             return _bad(
                 checked, checked, "edited", f"entry {checked} differs from the one last appended"
             )
-    return VerifyResult(ok=True, entries=checked)
+    given = [(a, f"the anchor {a.seq}:{a.hash[:12]}…") for a in anchors]
+    rewritten = _anchored(store, given, key)
+    changes = sorted(c for rec, versions in bound.items() if (c := _compare(store, rec, versions)))
+    if rewritten or changes:
+        return VerifyResult(
+            ok=False,
+            entries=checked,
+            seq=changes[0][0] if changes and not rewritten else None,
+            problem="rewritten" if rewritten else "changed",
+            message=(rewritten or [changes[0][1]])[0],
+            changes=(*rewritten, *(c[1] for c in changes)),
+            records=len(bound),
+        )
+    return VerifyResult(ok=True, entries=checked, records=len(bound))
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    seq: int
+    action: str
+    state: dict[str, Any]
+
+
+def _compare(
+    store: Store, key: tuple[str, str], versions: dict[str, _Bound]
+) -> tuple[int, str] | None:
+    """How a record differs from the state the trail holds for its current version, if it does."""
+    kind, record_id = key
+    newest = max(versions.values(), key=lambda b: b.seq)
+    what = f"{kind} {record_id}"
+    current = store.get_record(kind, record_id)
+    if current is None:
+        return newest.seq, (
+            f"{what} was deleted outside Sentinel: entry {newest.seq} ({newest.action}) "
+            "describes it"
+        )
+    now = state(current)
+    recorded = versions.get(str(current.version))
+    if recorded is not None and recorded.state["hash"] == now["hash"]:
+        return None
+    against = recorded or newest
+    fields = _differing(against.state.get("fields", {}), now["fields"])
+    if recorded is None:
+        return newest.seq, (
+            f"{what} was changed outside Sentinel, or the entry of its newest change was "
+            f"removed: no entry holds its current version; since entry {newest.seq} "
+            f"({newest.action}) {fields}"
+        )
+    return recorded.seq, (
+        f"{what} was changed outside Sentinel after entry {recorded.seq} "
+        f"({recorded.action}): {fields}"
+    )
+
+
+def _differing(before: Mapping[str, str], after: Mapping[str, str]) -> str:
+    """``decision.reason changed, notes added``; sub-fields named instead of their parent."""
+    changed = sorted(k for k in before.keys() & after.keys() if before[k] != after[k])
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    parts: list[str] = []
+    for names, how in ((changed, "changed"), (added, "added"), (removed, "removed")):
+        named = [n for n in names if not any(m.startswith(n + ".") for m in names)]
+        if named:
+            parts.append(f"{', '.join(named)} {how}")
+    return "; ".join(parts) or "its content differs"
 
 
 def _missing(first: int, last: int) -> str:

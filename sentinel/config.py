@@ -396,6 +396,23 @@ class AccessSettings(_Strict):
     )(parse_duration)
 
 
+class AuditSettings(_Strict):
+    """Signed checkpoints of the audit trail (README, 'The audit trail')."""
+
+    checkpoint_key: SecretStr | None = None
+    """The HMAC key that signs checkpoints; keep it away from the store's administrators.
+    Unset: no checkpoints are signed."""
+    checkpoint_key_file: Path | None = None
+    checkpoint_interval: Duration = timedelta(hours=1)
+    """How often ``sentinel run`` signs the newest entry (and logs it)."""
+
+    _check_interval = field_validator("checkpoint_interval", mode="before")(parse_duration)
+    _key_file = secret_files("checkpoint_key")
+
+    def key(self) -> bytes | None:
+        return self.checkpoint_key.get_secret_value().encode() if self.checkpoint_key else None
+
+
 class WebSettings(_Strict):
     """Where ``sentinel serve`` and ``sentinel run`` listen."""
 
@@ -448,6 +465,7 @@ class Settings(BaseSettings):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     organisation: Organisation = Field(default_factory=Organisation)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     channels: list[ChannelConfig] = Field(default_factory=list)
     notify: NotifySettings = Field(default_factory=NotifySettings)

@@ -28,17 +28,43 @@ app = typer.Typer(help="The audit trail: verify the chain, list entries.", no_ar
 
 @app.command()
 def verify(
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--anchor",
+            help="ENTRY:SHA256 kept from a register export, an approval or a checkpoint log "
+            "line; the trail must still hold it (repeatable).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
-    """Check every entry against its hash and its predecessor; exit 1 naming the first bad one."""
+    """Check every entry against its hash and its predecessor, and every record it describes
+    against the state its entries hold; exit 1 naming the first bad entry or each changed record."""
     with services(config, store_url) as ctx:
-        result = AuditService(ctx).verify(command_line())
+        result = AuditService(ctx).verify(command_line(), anchor or [])
     if as_json:
         emit(result)
     elif result.ok:
-        console.print(f"audit trail intact: {result.entries} entries")
+        console.print(
+            f"audit trail intact: {result.entries} entries, {result.records} record(s) as "
+            "they describe them"
+        )
+    elif result.problem in ("changed", "rewritten"):
+        title = (
+            "the audit trail was rewritten"
+            if result.problem == "rewritten"
+            else f"{len(result.changes)} record(s) changed outside Sentinel"
+        )
+        errors.print(
+            styled(
+                (title, "bold red"),
+                f"; the chain of {result.entries} entries is consistent in itself:",
+            )
+        )
+        for change in result.changes:
+            errors.print(f"  {change}", soft_wrap=True)
     else:
         errors.print(
             styled(
@@ -49,6 +75,24 @@ def verify(
         )
     if not result.ok:
         raise typer.Exit(int(Exit.FAILED))
+
+
+@app.command()
+def checkpoint(
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Sign the newest entry with audit.checkpoint_key (sentinel run does it every hour)."""
+    with services(config, store_url) as ctx:
+        made = AuditService(ctx).checkpoint(command_line())
+    if as_json:
+        emit(made)
+        return
+    console.print(
+        f"audit checkpoint {made.anchor} signed; keep this line to check the trail",
+        soft_wrap=True,
+    )
 
 
 @app.command("list")

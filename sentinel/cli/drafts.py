@@ -389,8 +389,9 @@ def _approved(draft: DraftDetail, zone: ZoneInfo) -> None:
     assert draft.approved is not None
     console.print(
         f"{draft.id} approved by {draft.approved.by} at {show(draft.approved.at, zone)} "
-        f"(sha256 {draft.content_hash})",
-        highlight=False,
+        f"(sha256 {draft.content_hash})"
+        + (f"; audit anchor {draft.audit_anchor}" if draft.audit_anchor else ""),
+        soft_wrap=True,
     )
     if draft.open_questions:
         errors.print(

@@ -52,3 +52,9 @@ def export(
                 handle.close()
     if out:
         errors.print(f"{count} incident(s) written to {out}", highlight=False)
+    if service.anchor:
+        errors.print(
+            f"audit anchor {service.anchor}: keep it with the export; "
+            f"`sentinel audit verify --anchor {service.anchor}` shows a later rewrite",
+            soft_wrap=True,
+        )

@@ -36,6 +36,7 @@ from sentinel.plaintext import one_line
 from sentinel.scheduler import (
     Service,
     access_housekeeping_job,
+    checkpoint_job,
     delivery_job,
     ingest_jobs,
     reminder_job,
@@ -164,6 +165,10 @@ def run_command(
         service.add([reminder_job(ctx.settings, store, ctx.clock)])
         access = Access.from_settings(store, ctx.clock, ctx.settings)
         service.add([access_housekeeping_job(access.housekeeping)])
+        if (key := ctx.settings.audit.key()) is not None:
+            service.add(
+                [checkpoint_job(store, ctx.clock, key, ctx.settings.audit.checkpoint_interval)]
+            )
         if keep is not None:
             service.add([retention_job(store, ctx.clock, keep)])
         if ctx.settings.channels:

@@ -19,7 +19,7 @@ from sentinel.clock import Clock
 from sentinel.drafts.errors import DraftError, DraftNotFound
 from sentinel.drafts.model import KIND, Approval, Draft, Question, series_name, text_hash
 from sentinel.drafts.render import Rendered
-from sentinel.store.base import ConflictError, Store
+from sentinel.store.base import ConflictError, Record, Store
 
 _ATTEMPTS = 20
 
@@ -87,7 +87,7 @@ class Versions:
         for _attempt in range(_ATTEMPTS):
             latest = self.latest(incident_id, series)
             if latest is not None and latest.content_hash == digest:
-                self._audit(latest, by, new=False)
+                self._audit(latest, by, None, new=False)
                 return latest, False
             version = (latest.version if latest else 0) + 1
             draft = Draft(
@@ -110,10 +110,10 @@ class Versions:
                 created_by=by,
             )
             try:
-                self.store.create_record(KIND, draft.id, draft.to_data())
+                rec = self.store.create_record(KIND, draft.id, draft.to_data())
             except ConflictError:
                 continue
-            self._audit(draft, by, new=True, supersedes=latest)
+            self._audit(draft, by, rec, new=True, supersedes=latest)
             return draft, True
         raise DraftError(f"could not number a new version of {series} for {incident_id}")
 
@@ -140,7 +140,7 @@ class Versions:
             by=by, at=self.clock.now(), note=note or None, content_hash=draft.content_hash
         )
         try:
-            self.store.update_record(KIND, draft.id, draft.to_data(), rec.version)
+            saved = self.store.update_record(KIND, draft.id, draft.to_data(), rec.version)
         except ConflictError:
             raise ConflictError(f"draft {draft_id} changed while approving; try again") from None
         audit.append(
@@ -150,10 +150,19 @@ class Versions:
             "draft.approved",
             draft.incident,
             {"draft": draft.id, "content_hash": draft.content_hash, "note": note or None},
+            records=[saved],
         )
         return draft
 
-    def _audit(self, draft: Draft, by: str, *, new: bool, supersedes: Draft | None = None) -> None:
+    def _audit(
+        self,
+        draft: Draft,
+        by: str,
+        rec: Record | None,
+        *,
+        new: bool,
+        supersedes: Draft | None = None,
+    ) -> None:
         details: dict[str, Any] = {
             "draft": draft.id,
             "kind": draft.kind,
@@ -169,4 +178,12 @@ class Versions:
             details["segment"] = draft.segment
         if supersedes is not None:
             details["supersedes"] = supersedes.id
-        audit.append(self.store, self.clock, by, "draft.generated", draft.incident, details)
+        audit.append(
+            self.store,
+            self.clock,
+            by,
+            "draft.generated",
+            draft.incident,
+            details,
+            records=[rec] if rec is not None else [],
+        )

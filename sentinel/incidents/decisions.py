@@ -16,7 +16,7 @@ from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.incidents.assessment import Thresholds
 from sentinel.incidents.model import DecisionSummary, Incident, IncidentError
 from sentinel.incidents.service import Incidents
-from sentinel.store.base import ConflictError, Store
+from sentinel.store.base import ConflictError, Record, Store
 
 KIND = "decision"
 AUTHORITY = ("yes", "no")
@@ -96,7 +96,8 @@ def decide(
         "recommendation": recommendation,
         "follows_recommendation": follows,
     }
-    decision_id = _create(incidents.store, incident_id, data)
+    created = _create(incidents.store, incident_id, data)
+    decision_id = created.id
     summary = DecisionSummary(
         id=decision_id,
         notify_authority=notify_authority,  # type: ignore[arg-type]
@@ -119,22 +120,23 @@ def decide(
         return {**data, "id": decision_id, "status": {"from": before, "to": incident.status}}
 
     try:
-        incidents.change(incident_id, by, "incident.decision", apply, version=loaded.version)
+        incidents.change(
+            incident_id, by, "incident.decision", apply, version=loaded.version, also=[created]
+        )
     except (ConflictError, IncidentError):
         incidents.store.delete_record(KIND, decision_id)
         raise
     return Decision.from_data(decision_id, data)
 
 
-def _create(store: Store, incident_id: str, data: dict[str, Any]) -> str:
+def _create(store: Store, incident_id: str, data: dict[str, Any]) -> Record:
     for _attempt in range(100):
         number = len(store.find_records(KIND, {"incident": incident_id}, limit=10_000)) + 1
         decision_id = f"{incident_id}-D{number:02d}"
         try:
-            store.create_record(KIND, decision_id, data)
+            return store.create_record(KIND, decision_id, data)
         except ConflictError:
             continue
-        return decision_id
     raise IncidentError("could not number the decision")
 
 

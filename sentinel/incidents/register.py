@@ -68,10 +68,13 @@ def write_json(
     controller: Controller,
     now: datetime,
     thresholds: Thresholds | None = None,
+    anchor: str | None = None,
 ) -> int:
     out.write("{\n")
     out.write(f'"controller": {_dumps(asdict(controller))},\n')
     out.write(f'"generated": {_dumps(now)},\n')
+    if anchor is not None:
+        out.write(f'"audit_anchor": {_dumps(anchor)},\n')
     out.write('"incidents": [')
     count = 0
     for incident in incidents.iter_all():
@@ -212,11 +215,18 @@ def write_csv(
     incidents: Incidents,
     zone: ZoneInfo = AMSTERDAM,
     thresholds: Thresholds | None = None,
+    anchor: str | None = None,
 ) -> int:
-    writer = csvsafe.DictWriter(out, fieldnames=COLUMNS)
+    """One row per incident; with ``anchor`` (the audit trail's newest entry, ENTRY:SHA256)
+    a last column repeats it, so the file shows a later rewrite of the trail."""
+    columns = (*COLUMNS, "audit_anchor") if anchor is not None else COLUMNS
+    writer = csvsafe.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     count = 0
     for incident in incidents.iter_all():
-        writer.writerow({k: _cell(v, zone) for k, v in row(incident, thresholds).items()})
+        cells = {k: _cell(v, zone) for k, v in row(incident, thresholds).items()}
+        if anchor is not None:
+            cells["audit_anchor"] = anchor
+        writer.writerow(cells)
         count += 1
     return count

@@ -25,7 +25,7 @@ from sentinel.incidents.model import Incident, IncidentError
 from sentinel.incidents.playbooks import Action, Playbook, Step, due_at, evaluate, waiting_on
 from sentinel.incidents.service import Incidents
 from sentinel.notify.outbox import Notification, enqueue
-from sentinel.store.base import ConflictError, Store
+from sentinel.store.base import ConflictError, Record, Store
 
 KIND = "playbook_run"
 
@@ -163,11 +163,17 @@ class Runs:
             )
         run = Run(incident=incident_id, playbook=book.id, started=self.clock.now(), started_by=by)
         try:
-            self.store.create_record(KIND, incident_id, run.model_dump(mode="json"))
+            rec = self.store.create_record(KIND, incident_id, run.model_dump(mode="json"))
         except ConflictError:
             raise IncidentError(f"incident {incident_id} already has a playbook run") from None
         audit.append(
-            self.store, self.clock, by, "playbook.started", incident_id, {"playbook": book.id}
+            self.store,
+            self.clock,
+            by,
+            "playbook.started",
+            incident_id,
+            {"playbook": book.id},
+            records=[rec],
         )
         return run
 
@@ -211,7 +217,7 @@ class Runs:
         ]
         first = len(run.actions)
         run.actions.extend(requests)
-        self._save(run, version or current)
+        saved = self._save(run, version or current)
         audit.append(
             self.store,
             self.clock,
@@ -219,6 +225,7 @@ class Runs:
             "playbook.step",
             incident_id,
             {"step": step_id, "status": "done", "note": note, "unknown_facts": missing},
+            records=[saved],
         )
         for offset, action in enumerate(step.actions):
             self._dispatch(incident_id, step_id, action, first + offset, by)
@@ -240,7 +247,7 @@ class Runs:
         if step_id in run.steps:
             raise IncidentError(f"step {step_id!r} was already {run.steps[step_id].status}")
         run.steps[step_id] = StepRecord(status="skipped", by=by, at=self.clock.now(), note=reason)
-        self._save(run, version or current)
+        saved = self._save(run, version or current)
         audit.append(
             self.store,
             self.clock,
@@ -248,6 +255,7 @@ class Runs:
             "playbook.step",
             incident_id,
             {"step": step_id, "status": "skipped", "reason": reason},
+            records=[saved],
         )
         return run
 
@@ -282,7 +290,7 @@ class Runs:
             action.result = result
             action.resolved = self.clock.now()
             try:
-                self._save(run, version)
+                saved = self._save(run, version)
             except ConflictError:
                 continue
             audit.append(
@@ -297,6 +305,7 @@ class Runs:
                     "status": status,
                     "result": result,
                 },
+                records=[saved],
             )
             return run
         raise ConflictError(f"playbook run of {incident_id} kept changing; try again")
@@ -320,8 +329,8 @@ class Runs:
         except KeyError as exc:
             raise IncidentError(str(exc.args[0])) from None
 
-    def _save(self, run: Run, version: str) -> None:
-        self.store.update_record(KIND, run.incident, run.model_dump(mode="json"), version)
+    def _save(self, run: Run, version: str) -> Record:
+        return self.store.update_record(KIND, run.incident, run.model_dump(mode="json"), version)
 
 
 def view(book: Playbook, run: Run, incident: Incident) -> list[StepView]:

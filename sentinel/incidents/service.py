@@ -93,12 +93,14 @@ class Incidents:
         mutate: Callable[[Incident], dict[str, Any] | None],
         *,
         version: str | None = None,
+        also: Sequence[Record] = (),
     ) -> Loaded:
         """Apply ``mutate`` to a fresh copy and store it, with timeline and audit entries.
 
         ``mutate`` returns the details to record, or None when nothing changed. With
         a ``version`` the change applies only to that version (``ConflictError`` if
         someone saved in between); without one it is re-applied to the latest copy.
+        ``also`` are other records the change wrote (a decision), bound into its audit entry.
         """
         for _attempt in range(_ATTEMPTS):
             loaded = self.get(incident_id)
@@ -121,7 +123,9 @@ class Incidents:
                 if version is not None:
                     raise
                 continue
-            audit.append(self.store, self.clock, by, action, incident_id, details)
+            audit.append(
+                self.store, self.clock, by, action, incident_id, details, records=[rec, *also]
+            )
             return Loaded(incident, rec.version)
         raise ConflictError(f"incident {incident_id} kept changing; try again")
 
@@ -207,7 +211,9 @@ class Incidents:
                 rec = self.store.create_record(KIND, incident.id, incident.to_data())
             except ConflictError:
                 continue
-            audit.append(self.store, self.clock, by, "incident.opened", incident.id, details)
+            audit.append(
+                self.store, self.clock, by, "incident.opened", incident.id, details, records=[rec]
+            )
             return Loaded(incident, rec.version)
         raise IncidentError("could not find a free incident number")
 

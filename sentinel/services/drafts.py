@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel
 
+from sentinel import audit
 from sentinel.drafts.actions import render_pending
 from sentinel.drafts.ap import AP_KINDS
 from sentinel.drafts.directory_api import directory_source
@@ -68,6 +69,9 @@ class DraftSummary(BaseModel):
 
 class DraftDetail(DraftSummary):
     content: str
+    audit_anchor: str | None = None
+    """Right after an approval: the audit trail's newest entry (ENTRY:SHA256), to keep with
+    the approved text; ``sentinel audit verify --anchor`` later shows a rewrite of the trail."""
 
 
 class MadeDraft(DraftDetail):
@@ -305,7 +309,13 @@ class DraftService:
         if content_hash is not None and content_hash != draft.content_hash:
             raise Stale(f"{draft_id} is not the text you read (its hash differs); read it again")
         with domain_errors():
-            return detail(self.drafting.versions.approve(draft_id, by=actor.name, note=note))
+            return self._anchored(
+                self.drafting.versions.approve(draft_id, by=actor.name, note=note)
+            )
+
+    def _anchored(self, draft: Draft) -> DraftDetail:
+        head = audit.head(self.ctx.store)
+        return detail(draft).model_copy(update={"audit_anchor": str(head) if head else None})
 
     def approve_set(
         self, actor: Actor, incident_id: str, kind: str, *, note: str | None = None
@@ -336,7 +346,7 @@ class DraftService:
             else:
                 with domain_errors():
                     approved = self.drafting.versions.approve(draft.id, by=actor.name, note=note)
-                result.approved.append(detail(approved))
+                result.approved.append(self._anchored(approved))
                 if draft.facts_hash != current:
                     result.earlier_facts.append(draft.id)
         return result

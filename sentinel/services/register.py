@@ -8,6 +8,7 @@ from typing import Literal, TextIO
 
 from pydantic import BaseModel
 
+from sentinel import audit
 from sentinel.access.need_to_know import may_see
 from sentinel.incidents.deadline import deadline
 from sentinel.incidents.facts import UNKNOWN, Range, Time
@@ -84,6 +85,8 @@ class RegisterRow(BaseModel):
 class RegisterService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.anchor: str | None = None
+        """The audit trail's newest entry (ENTRY:SHA256) as the last export wrote it."""
 
     def controller(
         self, name: str | None = None, address: str | None = None, dpo: str | None = None
@@ -104,10 +107,13 @@ class RegisterService:
         require(actor, "register:export")
         incidents = _Visible(Incidents(self.ctx.store, self.ctx.clock), actor)
         limits = thresholds(self.ctx.settings)
+        head = audit.head(self.ctx.store)
+        self.anchor = str(head) if head else None
         if fmt == "csv":
-            return write_csv(out, incidents, self.ctx.zone, limits)  # type: ignore[arg-type]
+            return write_csv(out, incidents, self.ctx.zone, limits, self.anchor)  # type: ignore[arg-type]
         who = controller or self.controller()
-        return write_json(out, incidents, who, self.ctx.clock.now(), limits)  # type: ignore[arg-type]
+        now = self.ctx.clock.now()
+        return write_json(out, incidents, who, now, limits, self.anchor)  # type: ignore[arg-type]
 
     def rows(
         self,
