@@ -130,3 +130,30 @@ def test_a_log_record_of_sentinel_run_is_one_line_of_text(
         logger.handlers.clear()
     [line] = capsys.readouterr().out.splitlines()
     assert line.endswith(f"WARNING source first line\\nsecond line: {shown(VALUES['ansi'])}")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("notify", "list"),
+        ("events", "stats"),
+        ("checkpoints", "list"),
+        ("rules", "status"),
+        ("incident", "list"),
+        ("audit", "list"),
+    ],
+)
+def test_every_other_listing_runs_on_hostile_data_as_text_and_json(
+    store_url: str, command: tuple[str, ...]
+) -> None:
+    run(store_url, "ingest")
+    run(store_url, "detect", *WINDOW, "--rule", "member_export_large")
+    alerts = as_json(run(store_url, "alerts", "list", "--json", "--limit", "100"))
+    markup = next(a for a in alerts if a["group"]["user.name"] == VALUES["markup"])
+    run(store_url, "incident", "open", "--alert", markup["id"])
+
+    human = run(store_url, *command).stdout
+    assert "\x1b" not in human and "Traceback" not in human
+    as_json(run(store_url, *command, "--json"))  # well-formed JSON
+    if command[0] in ("incident", "audit"):
+        assert shown(markup["title"]) in human
