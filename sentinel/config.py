@@ -301,8 +301,14 @@ class DetectionSettings(_Strict):
     """How far back a rule looks on its very first run."""
     max_window: Duration = timedelta(hours=6)
     """Catch-up after downtime goes in windows of at most this size."""
+    replay_window: Duration = timedelta(days=1)
+    """`sentinel detect --from --to` runs each rule in passes of this size (or max_window
+    if larger): a replay saves no place between passes, and every pass costs the store
+    the same few requests, so longer passes ask less of it."""
 
-    _durations = field_validator("initial_lookback", "max_window", mode="before")(parse_duration)
+    _durations = field_validator("initial_lookback", "max_window", "replay_window", mode="before")(
+        parse_duration
+    )
 
 
 class IncidentSettings(_Strict):

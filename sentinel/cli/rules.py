@@ -319,6 +319,7 @@ def detect_command(
             Alerts(store, ctx.clock),
             ctx.clock,
             max_window=ctx.settings.detection.max_window,
+            replay_window=ctx.settings.detection.replay_window,
         )
         found, runs = engine.backfill(start, end, chosen, store_alerts=not dry_run)  # type: ignore[arg-type]
     detections = _once(found)

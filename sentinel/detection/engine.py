@@ -108,6 +108,7 @@ class Engine:
         *,
         initial_lookback: timedelta = timedelta(days=7),
         max_window: timedelta = timedelta(hours=6),
+        replay_window: timedelta = timedelta(days=1),
     ) -> None:
         self.store = store
         self.rules = rules
@@ -115,6 +116,7 @@ class Engine:
         self.clock = clock
         self.initial_lookback = initial_lookback
         self.max_window = max_window
+        self.replay_window = replay_window
 
     def run(self, rule: Rule, fence: Fence | None = None) -> RuleRun:
         """One scheduled run of a rule: from its saved place up to now - delay.
@@ -156,7 +158,8 @@ class Engine:
     def _record(
         self, rule: Rule, detections: list[Detection], result: RuleRun, *, notify: bool, last: bool
     ) -> None:
-        report = self.alerts.record(detections, notify=notify)
+        # in time order, so that a repeat folds into the alert of the burst before it
+        report = self.alerts.record(sorted(detections, key=lambda d: d.first), notify=notify)
         result.detections += len(detections)
         result.new_alerts += report.new
         result.updated += report.updated
@@ -190,7 +193,13 @@ class Engine:
     def backfill(
         self, start: datetime, end: datetime, rules: list[Rule], *, store_alerts: bool = True
     ) -> tuple[list[Detection], list[RuleRun]]:
-        """Run rules over a past range without moving their saved place or notifying anyone."""
+        """Run rules over a past range without moving their saved place or notifying anyone.
+
+        Each rule goes over the range in passes of ``replay_window`` (or ``max_window`` if
+        larger): nothing is saved between passes, and the results do not depend on
+        where the range is cut, so fewer passes only ask less of the store.
+        """
+        step = max(self.max_window, self.replay_window)
         found: list[Detection] = []
         runs = []
         for rule in rules:
@@ -198,7 +207,7 @@ class Engine:
             cursor = start
             try:
                 while cursor < end:
-                    chunk_end = min(cursor + self.max_window, end)
+                    chunk_end = min(cursor + step, end)
                     with metered() as spent:
                         detections = evaluate(rule, self.rules, self.store, Span(cursor, chunk_end))
                     result.budget.add(spent)

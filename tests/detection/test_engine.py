@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sentinel.alerts import Alerts
 from sentinel.detection.engine import Engine
+from sentinel.events import format_timestamp
 from sentinel.store.base import StoreError
 from tests.detection.conftest import ev
 
@@ -331,3 +332,35 @@ def test_each_run_keeps_what_it_asked_of_the_store_with_the_rule_state(
     assert again.windows == 5 and again.budget.requests == 5 * 2 + 1
     [status] = eng.status()
     assert status.budget == again.budget
+
+
+def test_a_replay_goes_in_day_long_passes_and_finds_what_catch_up_windows_find(
+    sqlite_store, clock, rules_from
+) -> None:
+    rules = rules_from(VIEWS)
+    rule = rules.rules["bulk_view"]
+    sqlite_store.write_events(views("a", 6, T0 + timedelta(hours=5, minutes=50)))
+    sqlite_store.write_events(views("b", 6, T0 + timedelta(hours=30)))
+    clock.set(T0 + timedelta(days=2))
+    start, end = T0, T0 + timedelta(days=2)
+    replayed, [run] = engine(sqlite_store, rules, clock).backfill(
+        start, end, [rule], store_alerts=False
+    )
+    assert run.windows == 2
+    windowed, [small] = engine(
+        sqlite_store, rules, clock, replay_window=timedelta(hours=6)
+    ).backfill(start, end, [rule], store_alerts=False)
+    assert small.windows == 8
+    assert run.budget.requests < small.budget.requests
+
+    def ids(found):
+        return {(d.group["user.name"], d.key) for d in found}
+
+    assert (
+        ids(replayed)
+        == ids(windowed)
+        == {
+            ("a", format_timestamp(T0 + timedelta(hours=5))),
+            ("b", format_timestamp(T0 + timedelta(hours=30))),
+        }
+    )

@@ -68,9 +68,11 @@ def test_a_replay_finds_a_silence_between_window_ends(
     )
     store.write_events(events)
     clock.set(DAY + timedelta(hours=20))
-    found, [run] = engine(store, rules, clock, max_window=timedelta(hours=6)).backfill(
-        DAY, DAY + timedelta(hours=20), [rule]
-    )
+    six_hours = timedelta(hours=6)
+    found, [run] = engine(
+        store, rules, clock, max_window=six_hours, replay_window=six_hours
+    ).backfill(DAY, DAY + timedelta(hours=20), [rule])
+    assert run.windows == 4
     assert run.error is None
     silences = {alert_id(d.rule.id, d.group, d.key): d for d in found}
     [d] = silences.values()

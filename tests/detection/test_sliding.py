@@ -196,7 +196,7 @@ def test_random_events_fire_exactly_where_a_direct_count_says_and_chunking_chang
     clock.set(ORIGIN + timedelta(hours=4))
     results = []
     for window in (timedelta(minutes=47), timedelta(hours=6)):
-        found, _ = engine(store, rules, clock, max_window=window).backfill(
+        found, _ = engine(store, rules, clock, max_window=window, replay_window=window).backfill(
             ORIGIN - timedelta(minutes=30), ORIGIN + timedelta(hours=3, minutes=30), [rule]
         )
         results.append(once(found))
