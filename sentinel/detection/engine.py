@@ -196,13 +196,17 @@ class Engine:
         """Run rules over a past range without moving their saved place or notifying anyone.
 
         Each rule goes over the range in passes of ``replay_window`` (or ``max_window`` if
-        larger): nothing is saved between passes, and the results do not depend on
-        where the range is cut, so fewer passes only ask less of the store.
+        larger; a new-terms rule's as long as its history): nothing is saved between
+        passes, and the results do not depend on where the range is cut, so fewer
+        passes only ask less of the store.
         """
-        step = max(self.max_window, self.replay_window)
         found: list[Detection] = []
         runs = []
         for rule in rules:
+            step = max(self.max_window, self.replay_window)
+            if rule.new_terms is not None:
+                # each pass reads the rule's whole history: passes as long as it read it once
+                step = max(step, rule.new_terms.history)
             result = RuleRun(rule=rule.name, start=start, end=end)
             cursor = start
             try:

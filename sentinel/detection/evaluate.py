@@ -623,7 +623,9 @@ def _flatline(rule: Rule, store: Store, span: Span) -> list[Detection]:
     """
     f = rule.flatline
     assert f is not None
-    history_start = span.end - f.history
+    # a group's last event is looked for as far back as the history reaches from the
+    # span's start, so a long span (a replay) sees a silence that began before it
+    history_start = span.start - f.history
     recent_start = floor(span.start - f.span, f.span)
     groups = [(value,) for value in f.expected]
     times: dict[tuple[Any, ...], list[tuple[datetime, datetime]]] = defaultdict(list)

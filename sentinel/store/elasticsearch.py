@@ -40,7 +40,7 @@ from sentinel.store.base import (
 from sentinel.store.budget import charge, count_buckets
 from sentinel.store.es_bulk import BulkWriter
 from sentinel.store.es_client import Backoff, call, connect
-from sentinel.store.es_filter import equals, event_query
+from sentinel.store.es_filter import event_query
 from sentinel.store.es_mappings import (
     REQUIRED_EVENT_TYPES,
     TEMPLATE_VERSION,
@@ -72,7 +72,8 @@ SEARCH_PAGE = 5000
 FIRST_SEEN_BATCH = 1000
 """Window combinations looked up in history per request."""
 FIRST_SEEN_VALUES = 20
-"""A field with at most this many values among them narrows the history lookup."""
+"""With at most this many values per field in the window, the history lookup asks for
+those values only (a terms include each); with more, it lists the history's combinations."""
 SPANS_PER_SEARCH = 500
 """Group spans whose event times one search asks for."""
 WINDOW_BUCKETS = 20_000
@@ -649,11 +650,10 @@ class ElasticsearchStore:
     ) -> Iterator[AggRow]:
         """Combinations in the window, then one history request for all of them.
 
-        The history request groups the history by combination, keeping only events
-        whose fields take the window's values where those are few (a filter per
-        such field), and answers which of the window's combinations occurred
-        before (per spelling, folded, as strings match ignoring case). Past
-        FIRST_SEEN_BATCH combinations, one request per batch.
+        The history request groups the history by combination (only the window's
+        values of each field, where those are few) and answers which of the window's
+        combinations occurred before (per spelling, folded, as strings match
+        ignoring case). Past FIRST_SEEN_BATCH combinations, one request per batch.
         """
         if query.start is None or query.end is None:
             raise StoreError("first_seen needs a window with a start and an end")
@@ -665,34 +665,66 @@ class ElasticsearchStore:
     def _unseen(
         self, history: EventQuery, fields: tuple[str, ...], rows: list[AggRow]
     ) -> Iterator[AggRow]:
+        seen = self._seen_few(history, fields, rows)
+        if seen is None:
+            sources = [
+                {f"g{i}": {"terms": {"field": name, "missing_bucket": True}}}
+                for i, name in enumerate(fields)
+            ]
+            seen = {
+                _folded(tuple(b["key"][f"g{i}"] for i in range(len(fields))))
+                for b in self._composite(event_query(history), sources)
+            }
+        for row in rows:
+            if _folded(row.key) not in seen:
+                yield row
+
+    def _seen_few(
+        self, history: EventQuery, fields: tuple[str, ...], rows: list[AggRow]
+    ) -> set[tuple[Any, ...]] | None:
+        """When each field takes few (text) values in the window: one ``terms`` level per
+        field, each including only those values in any case, read from the fields' terms.
+        None when that does not apply or a level came back full."""
         values: list[dict[Any, Any]] = [{} for _ in fields]
         for row in rows:
             for i, value in enumerate(row.key):
                 values[i].setdefault(_folded((value,)), value)
-        # a field with few values in the window narrows the history cheaply; matching
-        # hundreds of values ignoring case costs the cluster more than the buckets saved
-        narrowing = [
-            {
-                "bool": {
-                    "should": [equals(f, v) for v in vals.values()],
-                    "minimum_should_match": 1,
-                }
-            }
-            for f, vals in zip(fields, values, strict=True)
-            if len(vals) <= FIRST_SEEN_VALUES
-        ]
-        query = {"bool": {"filter": [event_query(history), *narrowing]}}
-        sources = [
-            {f"g{i}": {"terms": {"field": name, "missing_bucket": True}}}
-            for i, name in enumerate(fields)
-        ]
-        seen = {
-            _folded(tuple(b["key"][f"g{i}"] for i in range(len(fields))))
-            for b in self._composite(query, sources)
-        }
-        for row in rows:
-            if _folded(row.key) not in seen:
-                yield row
+        if any(field_type(f) != "keyword" for f in fields) or any(
+            len(vals) > FIRST_SEEN_VALUES or not all(isinstance(v, str) for v in vals.values())
+            for vals in values
+        ):
+            return None
+        levels = []
+        for i, (name, vals) in enumerate(zip(fields, values, strict=True)):
+            include = "|".join(_any_case(v) for v in vals.values())
+            levels.append((f"g{i}", {"field": name, "include": include, "size": 4 * len(vals) + 8}))
+        aggs: dict[str, Any] = {}
+        for name, terms in reversed(levels):
+            aggs = {name: {"terms": terms, **({"aggs": aggs} if aggs else {})}}
+        response = self._search(
+            self.names.events,
+            "looking up the history",
+            size=0,
+            query=event_query(history),
+            aggs=aggs,
+            track_total_hits=False,
+        )
+        seen: set[tuple[Any, ...]] = set()
+
+        def walk(found: dict[str, Any], depth: int, key: tuple[Any, ...]) -> bool:
+            name, terms = levels[depth]
+            buckets = found.get(name, {}).get("buckets", [])
+            if len(buckets) >= terms["size"]:
+                return False
+            for bucket in buckets:
+                here = (*key, bucket["key"])
+                if depth + 1 == len(levels):
+                    seen.add(_folded(here))
+                elif not walk(bucket, depth + 1, here):
+                    return False
+            return True
+
+        return seen if walk(response.get("aggregations", {}), 0, ()) else None
 
     # dead letters ------------------------------------------------------------
     def write_dead_letters(self, letters: Sequence[DeadLetter]) -> int:

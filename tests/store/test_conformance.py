@@ -485,6 +485,32 @@ def test_first_seen_reports_combinations_new_to_the_history(store: Store) -> Non
     }
 
 
+def test_first_seen_of_text_fields_ignores_how_the_history_spelled_them(store: Store) -> None:
+    def login(name: str, at: datetime, user: str, country: str) -> Event:
+        fields = {
+            "user.name": user,
+            "event.action": "login",
+            "source.geo.country_iso_code": country,
+        }
+        return ev(name, at, **fields)
+
+    store.write_events(
+        [
+            login("h1", T0 - timedelta(days=2), "J.DEVRIES", "nl"),
+            login("h2", T0 - timedelta(days=1), "p.bakker", "DE"),
+            login("h3", T0 - timedelta(days=1), "a(b)*", "BE"),
+            login("w1", minutes(1), "j.devries", "NL"),
+            login("w2", minutes(2), "p.bakker", "NL"),
+            login("w3", minutes(3), "A(B)*", "be"),
+            login("w4", minutes(4), "x.new", "NL"),
+        ]
+    )
+    query = EventQuery(Match("event.action", "eq", "login"), T0, T0 + timedelta(hours=1))
+    fields = ("user.name", "source.geo.country_iso_code")
+    rows = store.first_seen(query, fields, T0 - timedelta(days=30))
+    assert sorted(r.key for r in rows) == [("p.bakker", "NL"), ("x.new", "NL")]
+
+
 def test_first_seen_needs_a_window(store: Store) -> None:
     with pytest.raises(StoreError):
         list(store.first_seen(EventQuery(start=T0), ("user.name",), T0 - timedelta(days=1)))
