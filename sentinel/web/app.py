@@ -19,8 +19,10 @@ from sentinel.web.api import mount_api
 from sentinel.web.pages import mount_pages
 from sentinel.web.security import Authenticate
 
-CSRF_EXEMPT = frozenset({"/api/auth/login", "/signin"})
-"""Writes that start a session, so there is no session token to send yet."""
+CSRF_EXEMPT = frozenset({"/api/auth/login"})
+"""Signing in through the API: it takes JSON only, which another site's page cannot send
+without the browser asking first (CORS), so it needs no token. The sign-in page's form
+carries the pre-session token instead (``security.PRESESSION``)."""
 
 
 def create_app(

@@ -16,6 +16,7 @@ every write through the API, and every use of a token, is an audit entry.
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
@@ -23,7 +24,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from sentinel.access import auditing
+from sentinel.access import auditing, codes
 from sentinel.access.authn import NotSignedIn
 from sentinel.access.model import Principal
 from sentinel.access.sessions import Session
@@ -32,6 +33,10 @@ from sentinel.web.problems import problem, unauthorized
 from sentinel.web.refusals import record_refusal
 
 COOKIE = "sentinel_session"
+PRESESSION = "sentinel_presession"
+"""Before signing in, a page's form carries this cookie's value as its CSRF token
+(double submit), so another site cannot sign someone into an account of its choosing."""
+_PRESESSION_FORM = re.compile(r"^[A-Za-z0-9_-]{43}$")
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -49,10 +54,14 @@ def client_of(request: Request) -> str:
 
 def set_session_cookie(request: Request, response: Response, secret: str) -> None:
     """HttpOnly, SameSite=Lax, Secure when served over TLS (or ``access.cookie_secure``)."""
+    _set_cookie(request, response, COOKIE, secret)
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
     secure = request.app.state.access.settings.cookie_secure
     if secure is None:
         secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, secret, httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure, path="/")
 
 
 def clear_session_cookie(response: Response) -> None:
@@ -91,19 +100,28 @@ class Authenticate(BaseHTTPMiddleware):
             return unauthorized()
         request.state.principal = principal
         request.state.session = session
-        if session is not None and request.method in UNSAFE and path not in app.state.csrf_exempt:
-            given = request.headers.get(CSRF_HEADER) or await _form_token(request)
-            if not given or not hmac.compare_digest(given, session.doc.csrf):
-                await run_in_threadpool(
-                    record_refusal, request, "CSRF token missing or wrong", "csrf"
-                )
-                return problem(
-                    403,
-                    f"a write signed in by cookie needs the session's CSRF token in the "
-                    f"{CSRF_HEADER} header or the {CSRF_FIELD!r} form field",
-                    code="csrf",
-                )
+        sent_presession = request.cookies.get(PRESESSION, "")
+        fresh_presession = None
+        if not is_api(path) and not _PRESESSION_FORM.match(sent_presession):
+            fresh_presession = codes.random_token()
+        request.state.presession = fresh_presession or sent_presession
+        if request.method in UNSAFE and path not in app.state.csrf_exempt:
+            expected = _expected_csrf(principal, session, path, sent_presession)
+            if expected is not None:
+                given = request.headers.get(CSRF_HEADER) or await _form_token(request)
+                if not given or not hmac.compare_digest(given, expected):
+                    await run_in_threadpool(
+                        record_refusal, request, "CSRF token missing or wrong", "csrf"
+                    )
+                    return problem(
+                        403,
+                        f"a write signed in by cookie needs the session's CSRF token in the "
+                        f"{CSRF_HEADER} header or the {CSRF_FIELD!r} form field",
+                        code="csrf",
+                    )
         response = await call_next(request)
+        if fresh_presession is not None:
+            _set_cookie(request, response, PRESESSION, fresh_presession)
         if principal is not None and is_api(path):
             if request.method in UNSAFE:
                 await run_in_threadpool(_audit_write, request, principal, response.status_code)
@@ -114,6 +132,18 @@ class Authenticate(BaseHTTPMiddleware):
 
 class _BadHeader(Exception):
     pass
+
+
+def _expected_csrf(
+    principal: Principal | None, session: Session | None, path: str, presession: str
+) -> str | None:
+    """The token a write must carry: the session's; for a page posted before there is a
+    session (signing in), the pre-session cookie's; none for a bearer token."""
+    if session is not None:
+        return session.doc.csrf
+    if principal is None and not is_api(path):
+        return presession
+    return None
 
 
 def _resolve(request: Request) -> tuple[Principal | None, Session | None]:

@@ -71,7 +71,12 @@ def _form(request: Request, template: str, status: int = 200, **values: Any) -> 
         request,
         template,
         None,
-        {"next": "/", "error": None, "csrf": session.doc.csrf if session else "", **values},
+        {
+            "next": "/",
+            "error": None,
+            "csrf": session.doc.csrf if session else request.state.presession,
+            **values,
+        },
         status,
     )
 

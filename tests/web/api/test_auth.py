@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sentinel import audit
@@ -239,3 +240,28 @@ def test_a_new_password_needs_the_current_one(sqlite_api: Api) -> None:
         "/api/auth/login", json={"username": "a.visser", "password": "a new long passphrase"}
     )
     assert again.status_code == 200
+
+
+def test_the_sign_in_page_needs_the_token_it_gave_before_there_is_a_session(
+    sqlite_api: Api,
+) -> None:
+    """Another site cannot post the sign-in form and leave someone signed in as its own user."""
+    sqlite_api.access.users.add(
+        "a.visser", "analyst", password=PASSWORD, by=sqlite_api.access_admin
+    )
+    form = {"username": "a.visser", "password": PASSWORD}
+    forged = sqlite_api.client().post("/signin", data=form, follow_redirects=False)
+    assert (forged.status_code, forged.json()["code"]) == (403, "csrf")
+
+    browser = sqlite_api.client()
+    page = browser.get("/signin")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None and token.group(1) == browser.cookies["sentinel_presession"]
+    elsewhere = sqlite_api.client()
+    elsewhere.get("/signin")
+    stolen_form = elsewhere.post(
+        "/signin", data={**form, "csrf": token.group(1)}, follow_redirects=False
+    )
+    assert stolen_form.status_code == 403, "the token only works with its own cookie"
+    signed = browser.post("/signin", data={**form, "csrf": token.group(1)}, follow_redirects=False)
+    assert signed.status_code == 303 and "sentinel_session" in browser.cookies
