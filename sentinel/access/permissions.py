@@ -16,6 +16,9 @@ ROLES: tuple[Role, ...] = Role.__args__  # type: ignore[attr-defined]
 PERMISSIONS: dict[str, str] = {
     "alerts:read": "list alerts and see their evidence",
     "alerts:triage": "acknowledge, close and escalate alerts",
+    "events:read": "search the stored events themselves (who touched what, from where)",
+    "outbox:read": "see the alert messages queued for the channels and how delivery went",
+    "outbox:send": "deliver queued messages now, queue a given-up one again, test a channel",
     "incidents:read": "list and open incidents (restricted ones only as a participant)",
     "incidents:write": "open incidents, record facts, awareness, status, notes, playbook steps",
     "incidents:restrict": "mark an incident need-to-know and choose its participants",
@@ -29,15 +32,20 @@ PERMISSIONS: dict[str, str] = {
     "register:read": "read the breach register",
     "register:export": "export the breach register (fresh 2FA)",
     "rules:read": "see the rules and how their runs went",
+    "rules:run": "run rules over a past range (backfill): alerts are stored, nobody notified",
     "sources:read": "see the sources and their health",
+    "sources:ingest": "pull the sources now, import a log file",
+    "store:admin": "create and check the store, purge old events and dead letters",
     "audit:read": "read and verify the audit trail",
     "users:admin": "add, disable and change users; roles change with a fresh 2FA",
     "metrics:read": "scrape /metrics",
 }
 """Every permission with what it allows, in the order the docs print them."""
 
-_VIEWER = frozenset({"alerts:read", "incidents:read", "drafts:read", "rules:read", "sources:read"})
-_ANALYST = _VIEWER | {"alerts:triage", "incidents:write"}
+_VIEWER = frozenset(
+    {"alerts:read", "incidents:read", "drafts:read", "rules:read", "sources:read", "outbox:read"}
+)
+_ANALYST = _VIEWER | {"alerts:triage", "incidents:write", "events:read", "outbox:send", "rules:run"}
 _COMMANDER = _ANALYST | {
     "incidents:restrict",
     "decisions:record",
@@ -49,12 +57,18 @@ _COMMANDER = _ANALYST | {
     "audit:read",
 }
 
+_OPERATIONS = frozenset(
+    {"users:admin", "metrics:read", "audit:read", "outbox:send", "rules:run"}
+    | {"sources:ingest", "store:admin"}
+)
+"""Running Sentinel itself: users, health, delivery, backfills, ingest and the store."""
+
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     "viewer": _VIEWER,
     "analyst": _ANALYST,
     "incident_commander": _COMMANDER,
     "privacy_officer": _COMMANDER | {"incidents:all", "register:export"},
-    "admin": _VIEWER | {"users:admin", "metrics:read", "audit:read"},
+    "admin": _VIEWER | _OPERATIONS,
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {

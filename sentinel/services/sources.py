@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from sentinel.events import parse_timestamp
 from sentinel.incidents.facts import Time
 from sentinel.ingest import CHECKPOINT, source_stats
+from sentinel.job_runs import JobRun, get_run
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
+from sentinel.services.errors import NotFound
 
 
-class SourceHealth(BaseModel):
+class SourceStats(BaseModel):
+    """What a source has stored: events, the newest, how far behind now, dead letters."""
+
     source: str
-    configured: bool
-    kind: str | None
-    """file, http or elasticsearch; None for a source no longer configured."""
     events: int
     newest: Time | None
     lag_seconds: float | None
     """How far the newest stored event is behind now."""
     dead_letters: int
+
+
+PullStatus = Literal["ok", "failing", "late", "never pulled"]
+
+
+class SourceHealth(SourceStats):
+    """A source's stored events and how its scheduled pull is going."""
+
+    configured: bool
+    kind: str | None
+    """file, http or elasticsearch; None for a source no longer configured."""
     checkpoint_updated: Time | None
     """When its cursor last moved."""
+    status: PullStatus | None
+    """ok; failing (its last pull failed); late (no successful pull for twice its interval);
+    never pulled. None for a source no longer configured."""
+    last_pull: Time | None
+    """When its last scheduled pull ended, successful or not."""
+    last_success: Time | None
+    pull_error: str | None
+    """Why the last pull failed; None when it succeeded."""
+    interval_seconds: float | None
 
 
 class DeadLetterView(BaseModel):
@@ -47,26 +69,52 @@ class SourceService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def health(self, actor: Actor) -> list[SourceHealth]:
+    def stats(self, actor: Actor) -> list[SourceStats]:
         """Every configured source and every source with stored events or dead letters."""
         require(actor, "sources:read")
-        settings = self.ctx.settings
-        kinds = {s.name: s.kind for s in settings.sources}
-        moved = {c.source: c.updated for c in self._checkpoints()}
-        rows = source_stats(self.ctx.store, list(kinds), self.ctx.clock.now())
         return [
-            SourceHealth(
+            SourceStats(
                 source=r.source,
-                configured=r.source in kinds,
-                kind=kinds.get(r.source),
                 events=r.events,
                 newest=r.newest,
                 lag_seconds=r.lag.total_seconds() if r.lag is not None else None,
                 dead_letters=r.dead_letters,
-                checkpoint_updated=moved.get(r.source),
             )
-            for r in rows
+            for r in source_stats(
+                self.ctx.store, [s.name for s in self.ctx.settings.sources], self.ctx.clock.now()
+            )
         ]
+
+    def health(self, actor: Actor) -> list[SourceHealth]:
+        """Every source's stats with how its scheduled pull went (``sentinel run`` pulls)."""
+        configured = {s.name: s for s in self.ctx.settings.sources}
+        moved = {c.source: c.updated for c in self._checkpoints()}
+        now = self.ctx.clock.now()
+        out = []
+        for row in self.stats(actor):
+            source = configured.get(row.source)
+            run = get_run(self.ctx.store, f"ingest {row.source}") if source else None
+            out.append(
+                SourceHealth(
+                    **row.model_dump(),
+                    configured=source is not None,
+                    kind=source.kind if source else None,
+                    checkpoint_updated=moved.get(row.source),
+                    status=_status(run, source.interval, now) if source else None,
+                    last_pull=run.last_finished if run else None,
+                    last_success=run.last_success if run else None,
+                    pull_error=run.last_error if run else None,
+                    interval_seconds=source.interval.total_seconds() if source else None,
+                )
+            )
+        return out
+
+    def source(self, actor: Actor, name: str) -> SourceHealth:
+        """One source's health; a name neither configured nor in the store is not found."""
+        found = next((h for h in self.health(actor) if h.source == name), None)
+        if found is None:
+            raise NotFound(f"no source {name!r}: not configured and nothing stored under it")
+        return found
 
     def dead_letters(
         self, actor: Actor, *, source: str | None = None, limit: int = 50
@@ -102,3 +150,14 @@ class SourceService:
             )
             for r in records
         ]
+
+
+def _status(run: JobRun | None, interval: timedelta, now: datetime) -> PullStatus:
+    """As the watchdog judges a job: late when it has not succeeded in twice its interval."""
+    if run is None:
+        return "never pulled"
+    if run.last_error is not None:
+        return "failing"
+    if run.last_success is None or now - run.last_success > 2 * interval:
+        return "late"
+    return "ok"

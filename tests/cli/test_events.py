@@ -156,7 +156,7 @@ def test_stats_per_source_events_newest_lag_and_dead_letters(store_url: str) -> 
 
     app, web = rows
     assert (app["source"], app["events"], app["dead_letters"]) == ("app", 4, 1)
-    assert app["newest"] == "2026-11-24T13:00:00+00:00"
+    assert app["newest"] == "2026-11-24T13:00:00.000Z"  # as every time in --json
     expected_lag = (now - datetime(2026, 11, 24, 13, 0, tzinfo=UTC)).total_seconds()
     assert app["lag_seconds"] == pytest.approx(expected_lag, abs=60)
     assert web == {

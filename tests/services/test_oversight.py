@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import orjson
 import pytest
 
 from sentinel import audit
 from sentinel.access.permissions import ROLE_PERMISSIONS
+from sentinel.config import Settings
+from sentinel.job_runs import record_run
 from sentinel.services.actor import Caller
 from sentinel.services.audit import AuditService
 from sentinel.services.context import ServiceContext
-from sentinel.services.errors import Forbidden
+from sentinel.services.errors import Forbidden, NotFound
 from sentinel.services.incidents import IncidentService
 from sentinel.services.register import RegisterService
 from sentinel.services.rules import RuleService
@@ -132,3 +135,41 @@ def test_audit_verify_checks_the_whole_chain_but_names_a_restricted_incident_onl
     assert secret in for_officer.message
     assert secret not in for_admin.message
     assert "a restricted incident" in for_admin.message
+
+
+def test_source_health_says_how_each_scheduled_pull_is_going(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    sources = [
+        {"name": n, "kind": "file", "path": f"{n}.log", "format": "jsonl", "interval": "1m"}
+        for n in ("app", "crm", "portal", "gateway")
+    ]
+    settings = ctx.settings.model_copy(update={"sources": Settings(sources=sources).sources})
+    configured = ServiceContext(settings, ctx.store, clock)
+    raise_alert(configured, "m.jansen")
+    now = clock.now()
+    minute = timedelta(minutes=1)
+    record_run(ctx.store, "ingest app", minute, worker="w1", finished=now - minute)
+    record_run(ctx.store, "ingest crm", minute, worker="w1", finished=now - 10 * minute)
+    record_run(ctx.store, "ingest portal", minute, worker="w1", finished=now - 5 * minute)
+    record_run(
+        ctx.store, "ingest portal", minute, worker="w1", finished=now, error="portal.log: gone"
+    )
+    service = SourceService(configured)
+
+    health = {h.source: h for h in service.health(_rules_read())}
+
+    assert {n: h.status for n, h in health.items()} == {
+        "app": "ok",
+        "crm": "late",
+        "portal": "failing",
+        "gateway": "never pulled",
+    }
+    assert health["portal"].pull_error == "portal.log: gone"
+    assert health["portal"].last_success == now - 5 * minute
+    assert (health["app"].events, health["app"].interval_seconds) == (2, 60)
+    assert service.source(_rules_read(), "crm").status == "late"
+    with pytest.raises(NotFound, match="no source 'nowhere'"):
+        service.source(_rules_read(), "nowhere")
+    [stats] = [s for s in service.stats(_rules_read()) if s.source == "app"]
+    assert set(stats.model_dump()) == {"source", "events", "newest", "lag_seconds", "dead_letters"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sentinel.web.api import alerts, auth, drafts, incidents, oversight, users
+from sentinel.web.api import alerts, auth, drafts, events, incidents, oversight, users
 
 
 def mount_api(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(alerts.router)
+    app.include_router(events.router)
     app.include_router(incidents.facts_router)
     app.include_router(incidents.router)
     app.include_router(drafts.router)

@@ -49,6 +49,12 @@ def checkpoints(actor: AsActor, ctx: Ctx) -> list[CheckpointView]:
     return SourceService(ctx).checkpoints(actor)
 
 
+@router.get("/sources/{source}", permission="sources:read")
+def source(source: str, actor: AsActor, ctx: Ctx) -> SourceHealth:
+    """One source: its events, lag, dead letters and how its scheduled pull is going."""
+    return SourceService(ctx).source(actor, source)
+
+
 @router.get("/audit/verify", permission="audit:read")
 def verify(actor: AsActor, ctx: Ctx) -> Verified:
     """Every entry checked against its hash and its predecessor; names the first bad one."""

@@ -33,7 +33,7 @@ from tests.services.conftest import REPO, nested, raise_alert
 from tests.web.api.conftest import Api, Person
 
 RESOURCES = ("/api/alerts", "/api/incidents", "/api/drafts", "/api/facts", "/api/rules")
-RESOURCES += ("/api/sources", "/api/audit", "/api/register")
+RESOURCES += ("/api/sources", "/api/audit", "/api/register", "/api/events")
 SYSTEM = Caller("olga")
 """Who makes the resources (the command line: every permission)."""
 
@@ -171,6 +171,8 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/sources"): Call({}),
     ("GET", "/api/sources/dead-letters"): Call({}),
     ("GET", "/api/sources/checkpoints"): Call({}),
+    ("GET", "/api/sources/{source}"): Call({"source": "=app"}),
+    ("GET", "/api/events"): Call({}, params={"where": "user.name=queue0", "limit": "5"}),
     ("GET", "/api/audit"): Call({}),
     ("GET", "/api/audit/verify"): Call({}),
     ("GET", "/api/register/export"): Call({}, params={"format": "csv"}),

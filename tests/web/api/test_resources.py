@@ -223,3 +223,25 @@ def test_a_restricted_incident_leaks_neither_through_its_alerts_nor_the_audit_tr
     about = pia.client.get("/api/audit", params={"subject": inc}).json()
     actions = [e["action"] for e in about]
     assert actions[0] == "incident.opened" and "incident.updated" in actions
+
+
+def test_events_are_searched_a_page_at_a_time_and_a_source_shown_alone(api: Api) -> None:
+    raise_alert(ctx_of(api), "m.jansen", events=3)
+    raise_alert(ctx_of(api), "p.smit", hour=1)
+    anna = api.person("analyst", "anna")
+
+    query = {"where": ["user.name=m.jansen", "event.action=member.*"], "limit": 2}
+    first = anna.client.get("/api/events", params=query)
+    assert first.status_code == 200, first.text
+    rest = anna.client.get("/api/events", params={**query, "cursor": first.json()["next"]})
+    found = first.json()["events"] + rest.json()["events"]
+    assert [e["user.name"] for e in found] == ["m.jansen"] * 3
+    assert (first.json()["more"], rest.json()["more"]) == (True, False)
+    refused = anna.client.get("/api/events", params={"where": "user.nmae=x"})
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith(PROBLEM)
+    assert "never carried by events" in refused.json()["detail"]
+    assert api.person("viewer", "victor").client.get("/api/events").status_code == 403
+
+    app = anna.client.get("/api/sources/app").json()
+    assert (app["source"], app["events"], app["configured"]) == ("app", 5, False)
+    assert anna.client.get("/api/sources/nowhere").status_code == 404
