@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,16 +16,14 @@ from sentinel.cli.common import (
     UnusedStoreOption,
     console,
     context,
-    emit_json,
-    fail,
-    opened_store,
+    emit,
+    refusals,
+    services,
 )
-from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.localtime import show
-from sentinel.notify.channel import DeliveryError
-from sentinel.notify.deliver import STATUSES, Deliverer, RetryPolicy, requeue, senders_from_settings
-from sentinel.notify.outbox import KIND
-from sentinel.notify.render import Renderer, RenderError
+from sentinel.notify.deliver import STATUSES, RetryPolicy
+from sentinel.services.actor import command_line
+from sentinel.services.outbox import ChannelDelivery, ChannelService, OutboxService
 
 app = typer.Typer(
     help="Notifications: list deliveries, deliver now, retry, test a channel.",
@@ -34,16 +31,15 @@ app = typer.Typer(
 )
 
 
-def _channel_state(name: str, d: dict[str, Any], zone: ZoneInfo, max_attempts: int) -> str:
-    status = d["status"]
-    if status == "sent":
-        return f"{name}: sent {show(parse_timestamp(d['sent']), zone, seconds=False)}"
-    if status == "pending" and d.get("attempts"):
-        when = show(parse_timestamp(d["next_attempt"]), zone, seconds=False)
-        return f"{name}: attempt {d['attempts']}/{max_attempts} failed, next {when}: {d['error']}"
-    if status == "failed":
-        return f"{name}: gave up after {d['attempts']} attempt(s): {d['error']}"
-    return f"{name}: {status}"
+def _channel_state(name: str, d: ChannelDelivery, zone: ZoneInfo, max_attempts: int) -> str:
+    if d.status == "sent" and d.sent:
+        return f"{name}: sent {show(d.sent, zone, seconds=False)}"
+    if d.status == "pending" and d.attempts and d.next_attempt:
+        when = show(d.next_attempt, zone, seconds=False)
+        return f"{name}: attempt {d.attempts}/{max_attempts} failed, next {when}: {d.error}"
+    if d.status == "failed":
+        return f"{name}: gave up after {d.attempts} attempt(s): {d.error}"
+    return f"{name}: {d.status}"
 
 
 @app.command("list")
@@ -55,36 +51,26 @@ def list_notifications(
     store_url: StoreOption = None,
 ) -> None:
     """Newest first, with each channel's delivery state."""
-    if status and status not in STATUSES:
-        fail(f"--status must be one of {', '.join(STATUSES)}")
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        records = store.find_records(
-            KIND,
-            {"status": status} if status else None,
-            order_by="created",
-            descending=True,
-            limit=limit,
-        )
+    with services(config, store_url) as ctx:
+        page = OutboxService(ctx).list(command_line(), status=status, limit=limit)
     if as_json:
-        emit_json([{"id": r.id, **r.data} for r in records])
+        emit(page.items)
         return
     max_attempts = RetryPolicy().max_attempts
-    table = Table(title=f"{len(records)} notification(s)")
+    table = Table(title=f"{len(page.items)} notification(s)")
     for col in ("id", "status", "severity", "queued", "title", "channels"):
         table.add_column(col, overflow="fold")
-    for r in records:
-        d = r.data
+    for n in page.items:
         channels = "\n".join(
-            _channel_state(n, x, ctx.zone, max_attempts) for n, x in d["deliveries"].items()
+            _channel_state(name, d, ctx.zone, max_attempts) for name, d in n.deliveries.items()
         )
         table.add_row(
-            r.id,
-            d["status"],
-            d["severity"],
-            show(parse_timestamp(d["created"]), ctx.zone, seconds=False),
-            d["title"],
-            channels or d.get("error") or "not tried yet",
+            n.id,
+            n.status,
+            n.severity,
+            show(n.created, ctx.zone, seconds=False),
+            n.title,
+            channels or n.error or "not tried yet",
         )
     console.print(table)
 
@@ -99,36 +85,17 @@ def deliver(
 
     Exits 1 when any channel failed in this pass.
     """
-    # The outcomes are printed below; without this, Python would repeat warnings on stderr.
-    logging.getLogger("sentinel.notify").addHandler(logging.NullHandler())
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        report = Deliverer.from_settings(ctx.settings, store, ctx.clock).run_once()
+    with services(config, store_url) as ctx:
+        report = OutboxService(ctx).deliver(command_line())
     if as_json:
-        emit_json(
-            {
-                "outcomes": [
-                    {
-                        "notification": o.notification,
-                        "channel": o.channel,
-                        "status": o.status,
-                        "attempts": o.attempts,
-                        "detail": o.detail,
-                        "next_attempt": o.next_attempt and format_timestamp(o.next_attempt),
-                    }
-                    for o in report.outcomes
-                ],
-                "waiting": report.waiting,
-                "busy": report.busy,
-            }
-        )
+        emit(report)
     else:
         for o in report.outcomes:
             line = f"{o.notification} via {o.channel}: {o.status} — {o.detail}"
             if o.next_attempt is not None:
                 line += f" (next attempt {show(o.next_attempt, ctx.zone, seconds=False)})"
-            console.print(line, highlight=False, markup=False)
-        console.print(report.line(), highlight=False, markup=False)
+            console.print(line)
+        console.print(report.summary)
     if any(o.status != "sent" for o in report.outcomes):
         raise typer.Exit(int(Exit.FAILED))
 
@@ -136,47 +103,31 @@ def deliver(
 @app.command()
 def retry(
     notification_id: Annotated[str, typer.Argument(help="A failed notification's id.")],
+    as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: StoreOption = None,
 ) -> None:
     """Try the given-up channels of a failed notification again at the next pass."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        try:
-            requeue(store, notification_id, ctx.clock)
-        except LookupError as exc:
-            fail(f"{exc.args[0]}; see `sentinel notify list`", Exit.NOT_FOUND)
-        except ValueError as exc:
-            fail(str(exc), Exit.FAILED)
-    console.print(f"{notification_id} queued again", highlight=False)
+    with services(config, store_url) as ctx:
+        queued = OutboxService(ctx).retry(command_line(), notification_id)
+    if as_json:
+        emit(queued)
+        return
+    console.print(f"{notification_id} queued again")
 
 
 @app.command("test")
 def test_channel(
     channel: Annotated[str, typer.Argument(help="A channel name from settings.")],
+    as_json: JsonOption = False,
     config: ConfigOption = None,
     store_url: UnusedStoreOption = None,
 ) -> None:
     """Send a test message to one channel now and say what its server answered."""
     ctx = context(config, store_url)
-    senders = senders_from_settings(ctx.settings)
-    sender = senders.get(channel)
-    if sender is None:
-        known = ", ".join(sorted(senders)) or "none configured; add [[channels]] to sentinel.toml"
-        fail(f"no channel named {channel!r} (channels: {known})", Exit.NOT_FOUND)
-    kind = next(c.kind for c in ctx.settings.channels if c.name == channel)
-    now = ctx.clock.now()
-    data = {
-        "template": "test",
-        "title": f"Sentinel test message for channel {channel}",
-        "severity": "low",
-        "context": {"channel": channel, "kind": kind},
-        "link": "/",
-        "created": format_timestamp(now),
-    }
-    try:
-        message = Renderer(ctx.zone, ctx.settings.base_url).render(f"test:{channel}", data)
-        receipt = sender.send(message, now)
-    except (RenderError, DeliveryError) as exc:
-        fail(f"channel {channel}: {exc}", Exit.FAILED)
-    console.print(f"test message sent to {channel} ({kind}): {receipt}", highlight=False)
+    with refusals():
+        sent = ChannelService(ctx.settings, ctx.clock).test(command_line(), channel)
+    if as_json:
+        emit(sent)
+        return
+    console.print(f"test message sent to {sent.channel} ({sent.kind}): {sent.receipt}")

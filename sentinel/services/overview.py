@@ -18,6 +18,7 @@ from sentinel.incidents.facts import Time
 from sentinel.ingest import source_stats
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
+from sentinel.services.outbox import OutboxService
 
 PAGE = 1000
 
@@ -119,20 +120,18 @@ class OverviewService:
         ]
 
     def failed_notifications(self, actor: Actor, limit: int = 50) -> list[FailedNotification]:
-        require(actor, "alerts:read")
-        found = self.ctx.store.find_records(
-            "notification", {"status": "failed"}, order_by="created", descending=True, limit=limit
-        )
+        """Given-up messages, newest first (without those about incidents hidden from you)."""
+        page = OutboxService(self.ctx).list(actor, status="failed", limit=limit)
         return [
             FailedNotification(
-                id=rec.id,
-                title=str(rec.data.get("title", "")),
-                created=rec.data["created"],
+                id=n.id,
+                title=n.title,
+                created=n.created,
                 channels={
-                    name: str(d.get("error") or d.get("status", ""))
-                    for name, d in (rec.data.get("deliveries") or {}).items()
-                    if d.get("status") != "sent"
+                    name: d.error or d.status
+                    for name, d in n.deliveries.items()
+                    if d.status != "sent"
                 },
             )
-            for rec in found
+            for n in page.items
         ]

@@ -35,7 +35,11 @@ def test_failing_rules_and_failed_notifications_are_listed(ctx: ServiceContext) 
         "notification",
         "n-1",
         {
+            "template": "alert",
             "title": "AL-1 bulk views",
+            "severity": "high",
+            "context": {},
+            "channels": [],
             "created": "2026-03-10T09:00:00.000Z",
             "status": "failed",
             "deliveries": {

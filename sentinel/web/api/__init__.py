@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sentinel.web.api import alerts, auth, drafts, events, incidents, oversight, users
+from sentinel.web.api import alerts, auth, drafts, events, incidents, outbox, oversight, users
 
 
 def mount_api(app: FastAPI) -> None:
@@ -16,3 +16,4 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(incidents.router)
     app.include_router(drafts.router)
     app.include_router(oversight.router)
+    app.include_router(outbox.router)

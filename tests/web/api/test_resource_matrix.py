@@ -19,6 +19,8 @@ import pytest
 
 from sentinel.access.permissions import ROLE_PERMISSIONS, ROLES
 from sentinel.config import Settings
+from sentinel.notify.outbox import KIND as OUTBOX
+from sentinel.notify.outbox import Notification, enqueue
 from sentinel.services.actor import Caller
 from sentinel.services.context import ServiceContext
 from sentinel.services.drafts import DraftService
@@ -33,7 +35,7 @@ from tests.services.conftest import REPO, nested, raise_alert
 from tests.web.api.conftest import Api, Person
 
 RESOURCES = ("/api/alerts", "/api/incidents", "/api/drafts", "/api/facts", "/api/rules")
-RESOURCES += ("/api/sources", "/api/audit", "/api/register", "/api/events")
+RESOURCES += ("/api/sources", "/api/audit", "/api/register", "/api/events", "/api/outbox")
 SYSTEM = Caller("olga")
 """Who makes the resources (the command line: every permission)."""
 
@@ -63,6 +65,8 @@ def make_world(ctx: ServiceContext, n: int) -> World:
             drafts.approve(SYSTEM, letter.id)
     draft = drafts.render(SYSTEM, inc, "management_summary", lang="en").id
     secret_draft = drafts.render(SYSTEM, secret, "management_summary", lang="en").id
+    note = given_up(ctx, f"alert:{queue}", f"{queue} exports by a terminated account")
+    secret_note = given_up(ctx, f"reminder:{secret}:24h", f"{secret}: 48 hours left")
     return World(
         {
             "alert": queue,
@@ -73,8 +77,21 @@ def make_world(ctx: ServiceContext, n: int) -> World:
             "secret_plain": secret_plain,
             "draft": draft,
             "secret_draft": secret_draft,
+            "note": note,
+            "secret_note": secret_note,
         }
     )
+
+
+def given_up(ctx: ServiceContext, note_id: str, title: str) -> str:
+    """A message whose only channel was given up on (what a retry takes)."""
+    enqueue(ctx.store, Notification(note_id, "alert", title, "high", {}), ctx.clock)
+    rec = ctx.store.get_record(OUTBOX, note_id)
+    assert rec is not None
+    failed = {"status": "failed", "attempts": 8, "error": "550 mailbox unknown"}
+    data = {**rec.data, "status": "failed", "deliveries": {"security": failed}}
+    ctx.store.update_record(OUTBOX, note_id, data, rec.version)
+    return note_id
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,13 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/audit"): Call({}),
     ("GET", "/api/audit/verify"): Call({}),
     ("GET", "/api/register/export"): Call({}, params={"format": "csv"}),
+    ("GET", "/api/outbox"): Call({}, params={"status": "failed"}),
+    ("GET", "/api/outbox/{notification_id}"): Call(
+        {"notification_id": "note"}, restricted={"notification_id": "secret_note"}
+    ),
+    ("POST", "/api/outbox/{notification_id}/retry"): Call(
+        {"notification_id": "note"}, restricted={"notification_id": "secret_note"}
+    ),
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from sentinel.config import Settings
+from sentinel.notify.outbox import KIND as OUTBOX
 from sentinel.services.context import ServiceContext
 from sentinel.web.app import create_app
 from tests.access.conftest import cheap_access
 from tests.conftest import ManualClock
+from tests.notify.conftest import queue_alert
 from tests.services.conftest import REPO, raise_alert
 from tests.web.api.conftest import Api, Person
 
@@ -245,3 +247,35 @@ def test_events_are_searched_a_page_at_a_time_and_a_source_shown_alone(api: Api)
     app = anna.client.get("/api/sources/app").json()
     assert (app["source"], app["events"], app["configured"]) == ("app", 5, False)
     assert anna.client.get("/api/sources/nowhere").status_code == 404
+
+
+def test_a_given_up_message_is_listed_and_queued_again_from_its_version(
+    api: Api, clock: ManualClock
+) -> None:
+    note = queue_alert(api.store, clock)
+    rec = api.store.get_record(OUTBOX, note.id)
+    assert rec is not None
+    failed = {"status": "failed", "attempts": 8, "error": "550 mailbox unknown"}
+    api.store.update_record(
+        OUTBOX,
+        note.id,
+        {**rec.data, "status": "failed", "deliveries": {"mail": failed}},
+        rec.version,
+    )
+    anna, victor = api.person("analyst", "anna"), api.person("viewer", "victor")
+
+    page = victor.client.get("/api/outbox", params={"status": "failed"}).json()
+    assert [(n["id"], n["deliveries"]["mail"]["error"]) for n in page["items"]] == [
+        (note.id, "550 mailbox unknown")
+    ]
+    seen = anna.client.get(f"/api/outbox/{note.id}")
+    assert seen.headers["etag"] == f'"{seen.json()["version"]}"'
+    assert victor.post(f"/api/outbox/{note.id}/retry").status_code == 403
+    stale = post(anna, f"/api/outbox/{note.id}/retry", f'"{note.version}"')
+    assert stale.status_code == 409 and stale.json()["code"] == "stale"
+    queued = post(anna, f"/api/outbox/{note.id}/retry", seen.headers["etag"])
+    assert queued.status_code == 200, queued.text
+    assert queued.json()["deliveries"]["mail"]["status"] == "pending"
+    again = anna.post(f"/api/outbox/{note.id}/retry")
+    assert again.status_code == 409 and "only failed ones are retried" in again.json()["detail"]
+    assert anna.client.get("/api/outbox/alert:AL-nope").status_code == 404
