@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -9,13 +10,13 @@ import typer
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    Progress,
     SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 
 from sentinel.cli.common import (
@@ -24,27 +25,22 @@ from sentinel.cli.common import (
     JsonOption,
     StoreOption,
     console,
-    context,
     emit,
-    emit_json,
     errors,
-    fail,
-    opened_store,
     services,
     styled,
 )
-from sentinel.config import FileSourceConfig, LogFormat, SettingsError
-from sentinel.ingest import IngestReport, build_pipeline, ingest, ingest_source
+from sentinel.config import LogFormat
 from sentinel.localtime import show
 from sentinel.plaintext import printable
 from sentinel.services.actor import command_line
+from sentinel.services.ingest import IngestReportView, IngestService, Progress
 from sentinel.services.sources import SourceService
-from sentinel.sources.file import FileReader
 
 dead_letters_app = typer.Typer(help="Records that could not be ingested.", no_args_is_help=True)
 
 
-def _report_table(reports: list[IngestReport]) -> Table:
+def _report_table(reports: list[IngestReportView]) -> Table:
     table = Table(title="Ingest")
     for col in ("source", "read", "stored", "duplicates", "skipped", "dead letters", "status"):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
@@ -67,11 +63,11 @@ def _stopped(error: str) -> str:
     return f"stopped: {what}"
 
 
-def _show_reports(reports: list[IngestReport], again: str) -> None:
+def _show_reports(reports: list[IngestReportView], again: str) -> None:
     console.print(_report_table(reports))
     for r in reports:
         if r.events != r.with_events:  # some records gave several events: say how it adds up
-            console.print(f"{r.source}: {r.accounting()}")
+            console.print(f"{r.source}: {r.accounting}")
     for r in reports:
         if r.error:
             errors.print(
@@ -79,7 +75,7 @@ def _show_reports(reports: list[IngestReport], again: str) -> None:
             )
 
 
-def _skipped(report: IngestReport) -> str:
+def _skipped(report: IngestReportView) -> str:
     """The total, and per program what the parser understood and did not keep."""
     total = sum(report.skipped.values())
     if not total:
@@ -88,23 +84,25 @@ def _skipped(report: IngestReport) -> str:
     return f"{total:,} ({parts})"
 
 
-def _exit_code(reports: list[IngestReport]) -> Exit:
+def _exit_code(reports: list[IngestReportView]) -> Exit:
     if any(r.error and "unavailable" in r.error for r in reports):
         return Exit.UNAVAILABLE
     return Exit.FAILED if any(r.error for r in reports) else Exit.OK
 
 
-def _progress(wanted: bool) -> Progress:
-    """A line per source while it is read, on a terminal only; gone once the table shows."""
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}", style="bold", markup=False),
-        TextColumn("{task.fields[figures]}", markup=False),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not (wanted and console.is_terminal),
-    )
+def _spinners(bar: ProgressBar) -> Callable[[Progress], None]:
+    """A line per source while it is read; gone when the source is done."""
+    tasks: dict[str, TaskID] = {}
+
+    def show_progress(p: Progress) -> None:
+        if p.source not in tasks:
+            tasks[p.source] = bar.add_task(p.source, total=None, figures="starting")
+        elif p.finished:
+            bar.remove_task(tasks.pop(p.source))
+        else:
+            bar.update(tasks[p.source], figures=f"{p.read:,} read, {p.stored:,} stored")
+
+    return show_progress
 
 
 def ingest_command(
@@ -114,25 +112,19 @@ def ingest_command(
     store_url: StoreOption = None,
 ) -> None:
     """Pull every configured source once, from its saved cursor."""
-    ctx = context(config, store_url)
-    try:
-        sources = [ctx.settings.source(source)] if source else list(ctx.settings.sources)
-    except SettingsError as exc:
-        fail(str(exc))
-    if not sources:
-        fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
-    with opened_store(ctx) as store, _progress(not as_json) as bar:
-        reports = []
-        for s in sources:
-            task = bar.add_task(s.name, total=None, figures="starting")
-
-            def advance(r: IngestReport, task: TaskID = task) -> None:
-                bar.update(task, figures=f"{r.read:,} read, {r.stored:,} stored")
-
-            reports.append(ingest_source(ctx.settings, s, store, ctx.clock, on_batch=advance))
-            bar.remove_task(task)
+    bar = ProgressBar(
+        SpinnerColumn(),
+        TextColumn("{task.description}", style="bold", markup=False),
+        TextColumn("{task.fields[figures]}", markup=False),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json or not console.is_terminal,
+    )
+    with services(config, store_url) as ctx, bar:
+        reports = IngestService(ctx).pull(command_line(), source=source, on_progress=_spinners(bar))
     if as_json:
-        emit_json([r.as_dict() for r in reports])
+        emit(reports)
     else:
         _show_reports(reports, "Nothing was lost: the next ingest resumes from the checkpoint.")
     raise typer.Exit(int(_exit_code(reports)))
@@ -157,47 +149,28 @@ def import_command(
     store_url: StoreOption = None,
 ) -> None:
     """Read one file once (a one-off import); importing it again stores nothing twice."""
-    ctx = context(config, store_url)
-    try:
-        source = FileSourceConfig(
-            name=name or f"import-{path.stem}", path=str(path), format=fmt, year=year
+    bar = ProgressBar(
+        TextColumn("{task.description}", style="bold", markup=False),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[events]:,} events", markup=False),
+        console=console,
+        disable=as_json,
+    )
+    task: list[TaskID] = []
+
+    def advance(p: Progress) -> None:
+        if not task:
+            task.append(bar.add_task(printable(f"importing {path.name}"), total=None, events=0))
+        bar.update(task[0], completed=p.done_bytes or 0, total=p.total_bytes, events=p.events)
+
+    with services(config, store_url) as ctx, bar:
+        report = IngestService(ctx).import_file(
+            command_line(), path, fmt, name=name, year=year, on_progress=advance
         )
-        pipeline = build_pipeline(ctx.settings, source, ctx.clock)
-    except ValueError as exc:
-        fail(str(exc))
-    reader = FileReader(str(path), None, clock=ctx.clock, final=True)
-    with opened_store(ctx) as store:
-        if as_json:
-            report = ingest(
-                reader, pipeline, store, batch_size=ctx.settings.batch_size, checkpoint=False
-            )
-        else:
-            with Progress(
-                TextColumn("{task.description}", style="bold", markup=False),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[events]:,} events", markup=False),
-                console=console,
-            ) as bar:
-                task = bar.add_task(
-                    printable(f"importing {path.name}"), total=reader.progress()[1], events=0
-                )
-
-                def advance(r: IngestReport) -> None:
-                    done, total = reader.progress()
-                    bar.update(task, completed=done, total=total, events=r.events)
-
-                report = ingest(
-                    reader,
-                    pipeline,
-                    store,
-                    batch_size=ctx.settings.batch_size,
-                    checkpoint=False,
-                    on_batch=advance,
-                )
     if as_json:
-        emit_json(report.as_dict())
+        emit(report)
     else:
         _show_reports([report], "Importing the file again stores nothing twice.")
     raise typer.Exit(int(_exit_code([report])))
