@@ -29,7 +29,6 @@ from sentinel.cli.common import (
 )
 from sentinel.cli.rules import loaded_rules
 from sentinel.cli.serve import HostOption, PortOption, web_server
-from sentinel.cli.store import shown_url
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
 from sentinel.plaintext import one_line
@@ -44,6 +43,7 @@ from sentinel.scheduler import (
     rule_jobs,
     watchdog_job,
 )
+from sentinel.services.store import shown_url
 from sentinel.store import StoreError
 
 

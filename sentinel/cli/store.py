@@ -8,51 +8,42 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 
 from sentinel.cli.common import (
     ConfigOption,
-    Context,
     Exit,
     JsonOption,
     StoreOption,
     console,
     context,
-    emit_json,
+    emit,
     fail,
+    refusals,
     styled,
 )
-from sentinel.config import parse_duration
 from sentinel.localtime import show
-from sentinel.store import Store, StoreError, StoreUnavailable, open_store
+from sentinel.services.actor import command_line
+from sentinel.services.context import ServiceContext
+from sentinel.services.store import StoreService
+from sentinel.store import StoreError, StoreUnavailable, open_store
 
 app = typer.Typer(help="Create, check and prune the store.", no_args_is_help=True)
 
-MIN_AGE = timedelta(days=1)
-"""Purging younger events would pull data from under detection's windows."""
-
-
-def shown_url(url: str) -> str:
-    """The store URL without any user name or password in it."""
-    netloc = urlsplit(url).netloc
-    if "@" not in netloc:
-        return url
-    return url.replace(netloc, netloc.rpartition("@")[2], 1)
-
 
 @contextmanager
-def _store(ctx: Context) -> Iterator[Store]:
+def _service(config: ConfigOption, store_url: StoreOption) -> Iterator[StoreService]:
     """The configured store as it is (no init); failures end the command with their exit code."""
+    ctx = context(config, store_url)
     try:
         store = open_store(ctx.settings.store_url, ctx.settings.elasticsearch)
     except StoreError as exc:
         fail(f"{exc} (setting store_url / SENTINEL_STORE_URL)")
     try:
-        yield store
+        with refusals():
+            yield StoreService(ServiceContext(ctx.settings, store, ctx.clock))
     except StoreUnavailable as exc:
         fail(f"store unavailable: {exc}", Exit.UNAVAILABLE)
     except StoreError as exc:
@@ -66,16 +57,14 @@ def init(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Create what is missing (tables, or index templates and indices); safe to run again."""
-    ctx = context(config, store_url)
-    with _store(ctx) as store:
-        done = store.init()
-    url = shown_url(ctx.settings.store_url)
+    with _service(config, store_url) as service:
+        done = service.init(command_line())
     if as_json:
-        emit_json({"store": url, "done": done})
+        emit(done)
         return
-    console.print(url, style="bold")
-    for line in done:
-        console.print(f"  {line}", highlight=False)
+    console.print(done.store, style="bold")
+    for line in done.done:
+        console.print(f"  {line}")
 
 
 @app.command()
@@ -83,19 +72,19 @@ def check(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Say what is missing or wrong in the store; exit 1 when anything is."""
-    ctx = context(config, store_url)
-    with _store(ctx) as store:
-        problems = store.check()
-    url = shown_url(ctx.settings.store_url)
+    with _service(config, store_url) as service:
+        checked = service.check(command_line())
     if as_json:
-        emit_json({"store": url, "ok": not problems, "problems": problems})
-    elif problems:
-        console.print(styled((f"{len(problems)} problems", "bold red"), f" in {url}:"))
-        for line in problems:
-            console.print(f"  {line}", highlight=False)
+        emit(checked)
+    elif checked.problems:
+        console.print(
+            styled((f"{len(checked.problems)} problems", "bold red"), f" in {checked.store}:")
+        )
+        for line in checked.problems:
+            console.print(f"  {line}")
     else:
-        console.print(f"{url}: all in place", highlight=False)
-    if problems:
+        console.print(f"{checked.store}: all in place")
+    if checked.problems:
         raise typer.Exit(int(Exit.FAILED))
 
 
@@ -114,32 +103,18 @@ def purge(
     Incidents, alerts, the audit trail and the breach register are records and are never
     purged by this.
     """
-    ctx = context(config, store_url)
-    try:
-        age = parse_duration(older_than)
-    except ValueError as exc:
-        fail(f"--older-than: {exc}")
-    if age < MIN_AGE:
-        fail(f"--older-than {older_than} is less than a day; detection still reads those events")
-    before = ctx.clock.now() - age
-    when = show(before, ctx.zone)
-    if not yes and not typer.confirm(f"Delete events and dead letters from before {when}?"):
-        fail("nothing deleted", Exit.FAILED)
-    with _store(ctx) as store:
-        result = store.purge(before)
+    with _service(config, store_url) as service:
+        zone = service.ctx.zone
+        before = service.cutoff(older_than)
+        when = show(before, zone)
+        if not yes and not typer.confirm(f"Delete events and dead letters from before {when}?"):
+            fail("nothing deleted", Exit.FAILED)
+        result = service.purge(command_line(), before)
     if as_json:
-        emit_json(
-            {
-                "before": before.isoformat(),
-                "events": result.events,
-                "dead_letters": result.dead_letters,
-                "indices": result.indices,
-            }
-        )
+        emit(result)
         return
     console.print(
-        f"deleted {result.events} events and {result.dead_letters} dead letters from before {when}",
-        highlight=False,
+        f"deleted {result.events} events and {result.dead_letters} dead letters from before {when}"
     )
     for index in result.indices:
-        console.print(f"  dropped index {index}", highlight=False)
+        console.print(f"  dropped index {index}")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from sentinel.cli import store as store_cli
 from sentinel.events import Event, event_id
+from sentinel.services.store import shown_url
 from sentinel.store import DeadLetter
 from sentinel.store.query import EventQuery
 from sentinel.store.sqlite import SQLiteStore
@@ -121,6 +122,4 @@ def test_an_unreachable_store_exits_3() -> None:
 
 
 def test_credentials_in_the_store_url_are_never_shown() -> None:
-    assert store_cli.shown_url("https://sentinel:s3cret@es.example:9200") == (
-        "https://es.example:9200"
-    )
+    assert shown_url("https://sentinel:s3cret@es.example:9200") == ("https://es.example:9200")
