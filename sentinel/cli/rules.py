@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,10 +10,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sentinel.alerts import Alerts, alert_id
 from sentinel.cli.common import (
     ConfigOption,
-    Context,
     Exit,
     JsonOption,
     StoreOption,
@@ -25,25 +20,17 @@ from sentinel.cli.common import (
     context,
     emit,
     emit_json,
-    errors,
     fail,
-    opened_store,
+    refusals,
     services,
     styled,
 )
-from sentinel.detection.engine import Engine
-from sentinel.detection.evaluate import Detection
-from sentinel.detection.examples import example_files, run_examples, untested
-from sentinel.detection.loader import LoadResult
 from sentinel.detection.sigma_import import import_file, rule_sources, write_imported
-from sentinel.events import format_timestamp
 from sentinel.localtime import parse_when, show, span
 from sentinel.services import rules as rules_service
 from sentinel.services.actor import command_line
 from sentinel.services.errors import Invalid
-from sentinel.services.rules import RuleService
-from sentinel.store.base import Store
-from sentinel.store.sqlite import SQLiteStore
+from sentinel.services.rules import RulePack, RuleService
 
 app = typer.Typer(
     help="The detection rules: check, test, list, status, import.", no_args_is_help=True
@@ -55,23 +42,6 @@ RulesDirOption = Annotated[
 ]
 
 
-def load(ctx: Context, rules_dir: Path | None) -> tuple[LoadResult, Path]:
-    try:
-        return rules_service.load(ctx.settings, rules_dir)
-    except Invalid as exc:
-        fail(str(exc))
-
-
-def loaded_rules(ctx: Context, rules_dir: Path | None) -> LoadResult:
-    """Rules for running: refuse to run with a broken pack rather than silently skip rules."""
-    result, _ = load(ctx, rules_dir)
-    if result.errors:
-        for err in result.errors:
-            errors.print(styled(("refused", "red"), f" {err}"))
-        fail(f"{len(result.errors)} rule(s) refused; fix them or run `sentinel rules validate`")
-    return result
-
-
 @app.command()
 def validate(
     rules_dir: RulesDirOption = None,
@@ -81,23 +51,15 @@ def validate(
 ) -> None:
     """Load every rule; list the refused ones with file, line and reason (exit 1 if any)."""
     ctx = context(config, store_url)
-    result, _ = load(ctx, rules_dir)
+    with refusals():
+        result = RulePack(ctx.settings, rules_dir).validate(command_line())
     if as_json:
-        emit_json(
-            {
-                "files": result.files,
-                "rules": sorted(result.ruleset.rules),
-                "errors": [
-                    {"file": e.file, "line": e.line, "rule": e.rule, "reason": e.reason}
-                    for e in result.errors
-                ],
-            }
-        )
+        emit(result)
     else:
         for err in result.errors:
             console.print(styled(("refused", "red"), f" {err}"))
         console.print(
-            f"{len(result.ruleset.rules)} rule(s) loaded from {result.files} file(s), "
+            f"{len(result.rules)} rule(s) loaded from {result.files} file(s), "
             f"{len(result.errors)} refused"
         )
     raise typer.Exit(int(Exit.FAILED if result.errors else Exit.OK))
@@ -112,19 +74,18 @@ def list_rules(
 ) -> None:
     """The loaded rules: kind, severity, window, categories."""
     ctx = context(config, store_url)
-    result = loaded_rules(ctx, rules_dir)
-    rules = sorted(result.ruleset.rules.values(), key=lambda r: r.name)
+    with refusals():
+        rules = RulePack(ctx.settings, rules_dir).list(command_line())
     if as_json:
-        emit(rules_service.views(rules))
+        emit(rules)
         return
     table = Table(title=f"{len(rules)} rules")
     for col in ("name", "kind", "severity", "window", "categories", "title"):
         table.add_column(col, overflow="fold")
     for r in rules:
         kind = r.kind if r.alerting else f"{r.kind} (feeds a correlation)"
-        table.add_row(
-            r.name, kind, r.meta.severity, span(r.window), ", ".join(r.meta.categories), r.title
-        )
+        window = span(timedelta(seconds=r.window_seconds))
+        table.add_row(r.name, kind, r.severity, window, ", ".join(r.categories), r.title)
     console.print(table)
 
 
@@ -174,17 +135,6 @@ def import_rules(
     raise typer.Exit(int(Exit.FAILED if refused else Exit.OK))
 
 
-@contextmanager
-def _scratch_store() -> Iterator[Store]:
-    with tempfile.TemporaryDirectory(prefix="sentinel-rules-test-") as tmp:
-        store = SQLiteStore(f"sqlite:///{tmp}/examples.db")
-        store.init()
-        try:
-            yield store
-        finally:
-            store.close()
-
-
 @app.command()
 def test(
     rule: Annotated[str | None, typer.Option(help="Only this rule.")] = None,
@@ -198,49 +148,25 @@ def test(
     The examples run in a scratch SQLite store of their own, never in the configured one.
     """
     ctx = context(config, store_url)
-    result, folder = load(ctx, rules_dir)
-    if rule and result.ruleset.get(rule) is None:
-        fail(f"no loaded rule named {rule!r} in {folder}; see `sentinel rules validate`")
-    results = [run_examples(p, result.ruleset, _scratch_store) for p in example_files(folder)]
-    missing = untested(result.ruleset, folder)
-    if rule:
-        results = [r for r in results if r.rule == rule]
-        missing = [name for name in missing if name == rule]
-    failed = [r for r in results if not r.passed]
+    with refusals():
+        report = RulePack(ctx.settings, rules_dir).test_examples(command_line(), rule)
     if as_json:
-        emit_json(
-            {
-                "results": [
-                    {
-                        "rule": r.rule,
-                        "file": r.file,
-                        "passed": r.passed,
-                        "fired": r.fired,
-                        "quiet_fired": r.quiet_fired,
-                        "reason": r.reason(),
-                    }
-                    for r in results
-                ],
-                "rules_without_examples": missing,
-                "refused": [str(e) for e in result.errors],
-            }
-        )
+        emit(report)
     else:
         table = Table(title="Rule examples")
         for col in ("rule", "result", "fire → detections", "quiet → detections", "detail"):
             table.add_column(col, overflow="fold")
-        for r in results:
+        for r in report.results:
             mark = styled(("pass", "green")) if r.passed else styled(("FAIL", "red"))
             table.add_row(
-                r.rule, mark, str(r.fired), str(r.quiet_fired), "" if r.passed else r.reason()
+                r.rule, mark, str(r.fired), str(r.quiet_fired), "" if r.passed else r.reason
             )
         console.print(table)
-        for name in missing:
+        for name in report.rules_without_examples:
             console.print(styled(("no examples", "yellow"), f" for rule {name}"))
-        for err in result.errors:
+        for err in report.refused:
             console.print(styled(("refused", "red"), f" {err}"))
-    bad = failed or missing or result.errors
-    raise typer.Exit(int(Exit.FAILED if bad else Exit.OK))
+    raise typer.Exit(int(Exit.OK if report.ok else Exit.FAILED))
 
 
 @app.command()
@@ -251,7 +177,6 @@ def status(
     store_url: StoreOption = None,
 ) -> None:
     """Each rule's last run, how far behind now it is, and whether it is failing."""
-    loaded_rules(context(config, store_url), rules_dir)
     with services(config, store_url) as ctx:
         rows = RuleService(ctx, rules_dir).status(command_line())
     if as_json:
@@ -277,12 +202,6 @@ def status(
     raise typer.Exit(int(Exit.FAILED if any(s.status == "failing" for s in rows) else Exit.OK))
 
 
-def _once(detections: list[Detection]) -> list[Detection]:
-    """One per alert: catch-up windows inside one rule window each report that window again."""
-    latest = {alert_id(d.rule.id, d.group, d.key): d for d in detections}
-    return list(latest.values())
-
-
 def detect_command(
     since: Annotated[str, typer.Option("--from", help="Start: ISO time or '-7d'.")],
     until: Annotated[str, typer.Option("--to", help="End (exclusive).")] = "now",
@@ -300,59 +219,30 @@ def detect_command(
     Alerts are stored (the same burst always gets the same alert, so running this
     twice changes nothing) but nobody is notified.
     """
-    ctx = context(config, store_url)
-    now = ctx.clock.now()
-    try:
-        start, end = parse_when(since, ctx.zone, now), parse_when(until, ctx.zone, now)
-    except ValueError as exc:
-        fail(str(exc))
-    if start >= end:
-        fail(f"--from ({since}) must be before --to ({until})")
-    result = loaded_rules(ctx, rules_dir)
-    chosen = [result.ruleset.get(r) for r in rule] if rule else result.ruleset.alerting()
-    if None in chosen:
-        fail(f"unknown rule in {rule}; see `sentinel rules list`")
-    with opened_store(ctx) as store:
-        engine = Engine(
-            store,
-            result.ruleset,
-            Alerts(store, ctx.clock),
-            ctx.clock,
-            max_window=ctx.settings.detection.max_window,
-            replay_window=ctx.settings.detection.replay_window,
+    with services(config, store_url) as ctx:
+        now = ctx.clock.now()
+        try:
+            start, end = parse_when(since, ctx.zone, now), parse_when(until, ctx.zone, now)
+        except ValueError as exc:
+            fail(str(exc))
+        if start >= end:
+            fail(f"--from ({since}) must be before --to ({until})")
+        found = RuleService(ctx, rules_dir).backfill(
+            command_line(), start, end, rules=rule or [], dry_run=dry_run
         )
-        found, runs = engine.backfill(start, end, chosen, store_alerts=not dry_run)  # type: ignore[arg-type]
-    detections = _once(found)
     if as_json:
-        emit_json(
-            {
-                "detections": [
-                    {
-                        "rule": d.rule.name,
-                        "severity": d.rule.meta.severity,
-                        "group": d.group,
-                        "start": format_timestamp(d.start),
-                        "end": format_timestamp(d.end),
-                        "count": d.count,
-                        "distinct": d.distinct,
-                        "summary": d.summary,
-                    }
-                    for d in detections
-                ],
-                "runs": [r.as_dict() for r in runs],
-            }
-        )
+        emit(found)
     else:
         table = Table(
-            title=f"{len(detections)} detection(s) from {show(start, ctx.zone)} "
+            title=f"{len(found.detections)} detection(s) from {show(start, ctx.zone)} "
             f"to {show(end, ctx.zone)}"
         )
         for col in ("rule", "severity", "when", "summary"):
             table.add_column(col, overflow="fold")
-        for d in sorted(detections, key=lambda d: d.start):
-            table.add_row(d.rule.name, d.rule.meta.severity, show(d.start, ctx.zone), d.summary)
+        for d in sorted(found.detections, key=lambda d: d.start):
+            table.add_row(d.rule, d.severity, show(d.start, ctx.zone), d.summary)
         console.print(table)
-        for r in runs:
+        for r in found.runs:
             if r.error:
                 console.print(styled((f"rule {r.rule} failed:", "red"), f" {r.error}"))
-    raise typer.Exit(int(Exit.FAILED if any(r.error for r in runs) else Exit.OK))
+    raise typer.Exit(int(Exit.FAILED if any(r.error for r in found.runs) else Exit.OK))

@@ -26,8 +26,8 @@ from sentinel.cli.common import (
     context,
     fail,
     opened_store,
+    refusals,
 )
-from sentinel.cli.rules import loaded_rules
 from sentinel.cli.serve import HostOption, PortOption, web_server
 from sentinel.detection.engine import Engine
 from sentinel.ingest import build_pipeline
@@ -43,6 +43,7 @@ from sentinel.scheduler import (
     rule_jobs,
     watchdog_job,
 )
+from sentinel.services.rules import RulePack
 from sentinel.services.store import shown_url
 from sentinel.store import StoreError
 
@@ -129,7 +130,8 @@ def run_command(
             build_pipeline(ctx.settings, source, ctx.clock)
         except ValueError as exc:
             fail(f"source {source.name!r}: {exc}")
-    rules = loaded_rules(ctx, None).ruleset
+    with refusals():
+        rules = RulePack(ctx.settings).loaded().ruleset
     keep = ctx.settings.retention
     longest = max((r.history for r in rules.alerting()), default=None)
     if keep is not None and longest is not None and keep < longest:
