@@ -29,7 +29,7 @@ from sentinel.incidents.facts import Time
 from sentinel.incidents.runs import Runs
 from sentinel.incidents.service import Incidents
 from sentinel.private_files import open_private, write_private
-from sentinel.services.access import load_incident
+from sentinel.services.access import hidden_incidents, load_incident
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Invalid, NotFound, Stale, domain_errors
@@ -352,13 +352,18 @@ class DraftService:
         return result
 
     def pending(self, actor: Actor) -> list[PendingDraft]:
-        """Make the drafts that completed playbook steps asked for (render_draft actions)."""
+        """Make the drafts that completed playbook steps asked for (render_draft actions).
+
+        Every incident's are made; those of a restricted incident the actor may not see
+        are left out of the answer."""
         require(actor, "drafts:write")
         runs = Runs(self.ctx.store, self.ctx.clock, self.incidents, {})
         resolved = render_pending(runs, self.drafting, by=actor.name)
+        hidden = hidden_incidents(self.incidents, actor, (r.incident for r in resolved))
         return [
             PendingDraft(incident=r.incident, step=r.step, draft=r.draft, ok=r.ok, result=r.result)
             for r in resolved
+            if r.incident not in hidden
         ]
 
 

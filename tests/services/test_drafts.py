@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from sentinel.config import Settings
+from sentinel.incidents.playbooks import load_playbooks
+from sentinel.incidents.runs import Runs, default_handlers
+from sentinel.incidents.service import Incidents
 from sentinel.services.actor import Caller
 from sentinel.services.context import ServiceContext
 from sentinel.services.drafts import DraftService
@@ -122,3 +125,29 @@ def test_the_letters_zip_holds_one_eml_per_reachable_member_once_approved(
     assert names == ["M001.eml", "M002.eml", "M003.eml"]
     body = zipfile.ZipFile(out).read("M002.eml").decode()
     assert "Ben Smith <ben@example.com>" in body and "X-Unsent: 1" in body
+
+
+def test_pending_drafts_are_made_for_every_incident_and_shown_as_need_to_know_allows(
+    english: ServiceContext,
+) -> None:
+    ctx = english
+    incidents = IncidentService(ctx)
+    public = incidents.open(EVERYTHING, "Letter to the wrong garage").id
+    secret = incidents.open(EVERYTHING, "Board member's account misused").id
+    incidents.update(EVERYTHING, secret, restricted=True)
+    inner = Incidents(ctx.store, ctx.clock)
+    books, errors = load_playbooks(ctx.settings.incidents.playbooks_dir)
+    assert not errors
+    runs = Runs(ctx.store, ctx.clock, inner, books, default_handlers(inner))  # no renderer yet
+    for inc in (public, secret):
+        incidents.update_facts(EVERYTHING, inc, document=nested(full_facts()))
+        runs.start(inc, "general_breach", by="carla")
+        for step in ("triage", "contain", "evidence", "scope", "assess", "brief_management"):
+            runs.complete(inc, step, by="carla")
+    outsider = Caller("otto", permissions=COMMANDER.permissions)
+
+    made = DraftService(ctx).pending(outsider)
+
+    assert [(p.incident, p.draft, p.ok) for p in made] == [(public, "management_summary", True)]
+    assert runs.pending_actions("render_draft") == []  # the secret one was made all the same
+    assert {d.kind for d in DraftService(ctx).list(EVERYTHING, secret)} == {"management_summary"}
