@@ -235,14 +235,14 @@ class Authenticator:
         try:
             session = self.sessions.resolve(secret)
         except SessionInvalid as exc:
-            if str(exc) != "no such session":
+            if exc.user is not None:
                 auditing.record(
                     self.store,
                     self.clock,
-                    "-",
+                    exc.user,
                     "auth.session_ended",
-                    "session",
-                    {"reason": str(exc)},
+                    f"user:{exc.user}",
+                    {"reason": str(exc), "session": exc.handle},
                 )
             raise NotSignedIn(str(exc)) from None
         doc = session.doc

@@ -25,6 +25,11 @@ _TOUCH_EVERY = timedelta(seconds=30)
 class SessionInvalid(Exception):
     """The cookie names no live session; the reason is for the audit trail, not the client."""
 
+    def __init__(self, reason: str, user: str | None = None, handle: str | None = None) -> None:
+        super().__init__(reason)
+        self.user = user
+        self.handle = handle
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -108,7 +113,7 @@ class Sessions:
         doc: SessionDoc = SessionDoc.load(SESSION_KIND, sid[:HANDLE], rec.data)
         if why := self.expired(doc):
             self.store.delete_record(SESSION_KIND, sid)
-            raise SessionInvalid(why)
+            raise SessionInvalid(why, doc.user, sid[:HANDLE])
         return Session(sid, doc, rec.version)
 
     def touch(self, session: Session) -> Session:

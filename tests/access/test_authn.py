@@ -167,6 +167,12 @@ def test_a_session_ends_after_thirty_idle_minutes(access: Access, clock: ManualC
     clock.advance(timedelta(minutes=30))
     with pytest.raises(NotSignedIn):
         access.auth.session_principal(signed.secret)
+    ended = audit.entries(access.store, limit=1000)[-1]
+    assert (ended.actor, ended.action, ended.details["reason"]) == (
+        "a.visser",
+        "auth.session_ended",
+        "session idle too long",
+    )
 
 
 def test_a_busy_session_still_ends_after_twelve_hours(access: Access, clock: ManualClock) -> None:
