@@ -172,6 +172,8 @@ FIELDS = frozenset(
         "source.port",
         "source.domain",
         "source.geo.country_iso_code",
+        "destination.domain",
+        "destination.port",
         "url.original",
         "url.path",
         "url.query",

@@ -2,6 +2,10 @@
 
 ``%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"``; the common format
 stops after the size, and fields after the user agent (nginx extras) are ignored.
+Apache's ``vhost_combined`` (``%v:%p`` first, Debian's ``other_vhosts_access.log``)
+is read too: the virtual host and port go to ``destination.domain`` and
+``destination.port``, so the client is still the second field and not mistaken for
+a host name.
 Quotes and backslashes inside quoted fields come escaped (``\\"``, ``\\\\``) and
 are unescaped; ``\\xhh`` escapes of other bytes are kept as written.
 
@@ -28,8 +32,9 @@ from sentinel.sources.base import RawRecord
 _QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _TS = r"(\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})"
 _STATUS_SIZE = r"(\d{3}|-) (\d{1,18}|-)"  # a larger size is not believed (nor storable)
+_VHOST = r"(?:([^\s:\[\]\"]+):(\d{1,5}) (?=\S+ \S+ \S))?"  # one colon: never an IPv6 client
 _LINE = re.compile(
-    rf"(\S+) \S+ (.*?) \[{_TS}\] {_QUOTED} {_STATUS_SIZE}(?: {_QUOTED} {_QUOTED}(?: .*)?)?",
+    rf"{_VHOST}(\S+) \S+ (.*?) \[{_TS}\] {_QUOTED} {_STATUS_SIZE}(?: {_QUOTED} {_QUOTED}(?: .*)?)?",
     re.ASCII | re.DOTALL,
 )
 _UNESCAPE = re.compile(r'\\(["\\])')
@@ -95,13 +100,16 @@ class CombinedParser:
         m = _LINE.fullmatch(line)
         if m is None:
             raise ParseError(f"not in combined log format: {_diagnose(line)}")
-        host, user, time, request, status, size, referrer, agent = m.groups()
+        vhost, port, host, user, time, request, status, size, referrer, agent = m.groups()
         fields: dict[str, Any] = {
             TIMESTAMP: self._time(time),
             address_field(host): host,
             "event.category": ["web"],
             "event.type": ["access"],
         }
+        if vhost is not None:
+            fields["destination.domain"] = vhost
+            fields["destination.port"] = int(port)
         if user != "-" and user:
             fields["user.name"] = _unescape(user)
         self._request(_unescape(request), fields)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sentinel.events import TIMESTAMP
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 PRIORITY = 200
 """Above Elastic's built-in templates (100) so ours win for our own names."""
 
@@ -42,6 +42,7 @@ FIELD_TYPES: dict[str, str] = {
     "source.ip": "ip",
     "related.ip": "ip",
     "source.port": "long",
+    "destination.port": "long",
     "process.pid": "long",
     "http.response.status_code": "long",
     "http.response.body.bytes": "long",
@@ -69,6 +70,7 @@ _KEYWORDS = (
     "host.hostname",
     "process.name",
     "source.domain",
+    "destination.domain",
     "source.geo.country_iso_code",
     "http.version",
     "http.request.method",

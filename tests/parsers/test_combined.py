@@ -287,3 +287,26 @@ def test_public_apache_captures_parse_line_for_line(
     assert failures == sum(1 for s in statuses if s >= 400)
     assert all("url.path" in e for e in events if "http.request.method" in e)
     assert all(e["@timestamp"].year == 2015 for e in events)
+
+
+def test_a_vhost_combined_line_keeps_the_client_and_names_the_virtual_host() -> None:
+    event = parse_one(
+        "portal.example.nl:443 203.0.113.9 - p03.anouk [10/Oct/2000:13:55:36 +0000] "
+        '"GET /portal/members/M1 HTTP/1.1" 200 512 "-" "curl/8.5"'
+    )
+    v6_client = parse_one(
+        'portal.example.nl:80 2001:db8::1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1'
+    )
+
+    assert (event["source.ip"], event["user.name"]) == ("203.0.113.9", "p03.anouk")
+    assert (event["destination.domain"], event["destination.port"]) == ("portal.example.nl", 443)
+    assert event["url.path"] == "/portal/members/M1"
+    assert (v6_client["source.ip"], v6_client["destination.port"]) == ("2001:db8::1", 80)
+
+
+@pytest.mark.parametrize("client", ["2001:db8::1", "::1", "fe80::1", "1:2:3:4:5:6:7:8", "10.0.0.1"])
+def test_a_client_address_is_never_taken_for_a_virtual_host(client: str) -> None:
+    event = parse_one(f'{client} - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1')
+
+    assert event["source.ip"] == client
+    assert "destination.domain" not in event

@@ -24,6 +24,7 @@ from sentinel.store import elasticsearch as es_module
 from sentinel.store.budget import metered
 from sentinel.store.elasticsearch import ElasticsearchStore
 from sentinel.store.es_client import Backoff
+from sentinel.store.es_mappings import TEMPLATE_VERSION
 from sentinel.store.query import Aggregation, EventQuery, Match
 from tests.conftest import ManualClock
 from tests.store.es_server import EsTarget, Sleeps
@@ -107,10 +108,12 @@ def test_check_reports_an_outdated_template_and_init_updates_it(
     client.close()
 
     assert es_store.check() == [
-        f"index template {name} is version 0, expected 1: run `sentinel store init`"
+        f"index template {name} is version 0, expected {TEMPLATE_VERSION}: "
+        "run `sentinel store init`"
     ]
     assert es_store.init() == [
-        f"updated index template {name} to version 1 (indices created from now on use it)"
+        f"updated index template {name} to version {TEMPLATE_VERSION} "
+        "(indices created from now on use it)"
     ]
 
 
@@ -123,7 +126,7 @@ def test_check_reports_an_event_index_with_wrong_types_or_outside_the_alias(
         name=names.events,
         index_patterns=[names.event_pattern],
         priority=200,
-        version=1,
+        version=TEMPLATE_VERSION,
         template={
             "mappings": {"properties": {"source": {"properties": {"ip": {"type": "keyword"}}}}}
         },
@@ -155,7 +158,8 @@ def test_check_reports_an_event_index_with_wrong_types_or_outside_the_alias(
         ),
     ]
     assert es_store.init() == [
-        f"updated index template {names.events} to version 1 (indices created from now on use it)"
+        f"updated index template {names.events} to version {TEMPLATE_VERSION} "
+        "(indices created from now on use it)"
     ]
     assert [p for p in es_store.check() if p.startswith("index template")] == []
 
