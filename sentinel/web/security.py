@@ -11,6 +11,10 @@ A write made with the session cookie must carry the session's CSRF token in the
 ``X-CSRF-Token`` header (HTMX: ``hx-headers``) or a ``csrf`` form field; a bearer
 token needs none (a browser never sends it by itself). After the route has run,
 every write through the API, and every use of a token, is an audit entry.
+
+A page's form posted after its session ended (idle or too old) cannot carry a token
+that still counts; rather than a bare refusal, the browser is sent to the sign-in
+form with a word on why. The write is not made either way.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 
@@ -88,12 +93,14 @@ class Authenticate(BaseHTTPMiddleware):
         app: FastAPI = request.app
         path = request.url.path
         guarded = is_api(path) and path not in public_paths(app)
+        ended = False
         try:
             principal, session = await run_in_threadpool(_resolve, request)
         except NotSignedIn as exc:
             if guarded:
                 return unauthorized(_say(exc.reason))
             principal, session = None, None
+            ended = True
         except _BadHeader as exc:
             return unauthorized(str(exc))
         if guarded and principal is None:
@@ -108,11 +115,17 @@ class Authenticate(BaseHTTPMiddleware):
         if request.method in UNSAFE and path not in app.state.csrf_exempt:
             expected = _expected_csrf(principal, session, path, sent_presession)
             if expected is not None:
-                given = request.headers.get(CSRF_HEADER) or await _form_token(request)
+                form = await _form(request)
+                given = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
                 if not given or not hmac.compare_digest(given, expected):
                     await run_in_threadpool(
                         record_refusal, request, "CSRF token missing or wrong", "csrf"
                     )
+                    if ended and not is_api(path):
+                        redirect = _sign_in_again(request, form)
+                        if fresh_presession is not None:
+                            _set_cookie(request, redirect, PRESESSION, fresh_presession)
+                        return redirect
                     return problem(
                         403,
                         f"a write signed in by cookie needs the session's CSRF token in the "
@@ -161,14 +174,29 @@ def _resolve(request: Request) -> tuple[Principal | None, Session | None]:
     return principal, session
 
 
-async def _form_token(request: Request) -> str | None:
+async def _form(request: Request) -> dict[str, str]:
+    """The first value of each field of an urlencoded form (empty for anything else)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != _FORM:
-        return None
+        return {}
     body = await request.body()
     if len(body) > _MAX_FORM:
-        return None
-    values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
-    return values[0] if values else None
+        return {}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items() if v}
+
+
+def _sign_in_again(request: Request, form: dict[str, str]) -> Response:
+    """To the sign-in form, back to where the person was: the form's ``next`` (sign-in
+    forms carry one) or the page the form was on (the sign-in page checks either)."""
+    back = form.get("next")
+    if back is None:
+        referer = urlsplit(request.headers.get("referer", ""))
+        same = referer.netloc == request.url.netloc
+        back = (referer.path + (f"?{referer.query}" if referer.query else "")) if same else "/"
+    if not back.startswith("/") or back.startswith("/signin"):
+        back = "/"
+    response = RedirectResponse(f"/signin?ended=1&next={quote(back, safe='/')}", 303)
+    clear_session_cookie(response)
+    return response
 
 
 def _audit_write(request: Request, who: Principal, status: int) -> None:

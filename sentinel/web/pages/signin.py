@@ -29,6 +29,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 User = Annotated[PageUser, Depends(signed_in)]
 NextField = Annotated[str, Form(alias="next")]
 _STAGE_PAGE = {"second_factor": "/signin/code", "enrol": "/signin/enrol"}
+_ENDED = "Your session ended (it was idle too long or reached its time limit): sign in again."
 
 
 def _access(request: Request) -> Access:
@@ -74,6 +75,7 @@ def _form(request: Request, template: str, status: int = 200, **values: Any) -> 
         {
             "next": "/",
             "error": None,
+            "notice": None,
             "csrf": session.doc.csrf if session else request.state.presession,
             **values,
         },
@@ -83,11 +85,12 @@ def _form(request: Request, template: str, status: int = 200, **values: Any) -> 
 
 # password ---------------------------------------------------------------------------
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, next: str = "/") -> Response:
+def signin_form(request: Request, next: str = "/", ended: bool = False) -> Response:
     who: Principal | None = request.state.principal
     if who is not None and who.stage == "full":
         return RedirectResponse(safe_next(next), status_code=303)
-    return _form(request, "signin.html", next=safe_next(next), username="")
+    notice = _ENDED if ended and who is None else None
+    return _form(request, "signin.html", next=safe_next(next), username="", notice=notice)
 
 
 @router.post("/signin")

@@ -265,3 +265,79 @@ def test_the_sign_in_page_needs_the_token_it_gave_before_there_is_a_session(
     assert stolen_form.status_code == 403, "the token only works with its own cookie"
     signed = browser.post("/signin", data={**form, "csrf": token.group(1)}, follow_redirects=False)
     assert signed.status_code == 303 and "sentinel_session" in browser.cookies
+
+
+def _csrf_of(page_text: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page_text)
+    assert found is not None, page_text
+    return found.group(1)
+
+
+def test_a_form_whose_session_timed_out_leads_back_to_sign_in_with_a_word_on_why(
+    sqlite_api: Api,
+) -> None:
+    """Half-way through signing in, the person walks away; their next submit is not a bare
+    403 but the sign-in form again, saying why, and signing in from it works."""
+    commander = sqlite_api.person("incident_commander", "c.dekker")
+    assert commander.phone is not None
+    browser = sqlite_api.client()
+    form = {"username": "c.dekker", "password": PASSWORD, "next": "/incidents"}
+    first = browser.post(
+        "/signin",
+        data={**form, "csrf": _csrf_of(browser.get("/signin").text)},
+        follow_redirects=False,
+    )
+    assert first.headers["location"] == "/signin/code?next=/incidents"
+    code_form = _csrf_of(browser.get("/signin/code?next=/incidents").text)
+    sign_in_form = _csrf_of(browser.get("/signin?next=/incidents").text)
+    assert code_form == sign_in_form != browser.cookies["sentinel_presession"]
+
+    cookie = browser.cookies["sentinel_session"]
+    sqlite_api.clock.advance(minutes=31)  # past the 30 minutes a session may stay idle
+    for path, fields in (
+        ("/signin/code", {"code": commander.phone.next_code(), "next": "/incidents"}),
+        ("/signin", form),
+    ):
+        browser.cookies.set("sentinel_session", cookie)  # the ended session's, as it was sent
+        late = browser.post(path, data={**fields, "csrf": code_form}, follow_redirects=False)
+        assert (late.status_code, late.headers.get("location")) == (
+            303,
+            "/signin?ended=1&next=/incidents",
+        ), late.text
+        assert re.match(r'sentinel_session="";.* Max-Age=0;', late.headers["set-cookie"])
+    browser.cookies.delete("sentinel_session")  # as the browser does on that answer
+    again = browser.get("/signin?ended=1&next=/incidents")
+    assert "Your session ended (it was idle too long" in again.text
+    signed = browser.post(
+        "/signin", data={**form, "csrf": _csrf_of(again.text)}, follow_redirects=False
+    )
+    assert signed.headers["location"] == "/signin/code?next=/incidents"
+    assert audit.verify(sqlite_api.store).ok
+
+
+def test_a_page_write_after_the_session_ended_is_not_made_and_leads_to_sign_in(
+    sqlite_api: Api,
+) -> None:
+    analyst = sqlite_api.person("analyst", "a.visser", enrol=False)
+    before = len(audit.entries(sqlite_api.store, limit=10_000))
+    cookie = analyst.client.cookies["sentinel_session"]
+    sqlite_api.clock.advance(minutes=31)
+    for referer, back in (
+        ("http://testserver/alerts?status=open", "/alerts%3Fstatus%3Dopen"),
+        ("https://elsewhere.example/alerts", "/"),
+    ):
+        analyst.client.cookies.set("sentinel_session", cookie)
+        late = analyst.client.post(
+            "/alerts/bulk",
+            data={"csrf": analyst.csrf, "action": "acknowledge", "ids": "AL-1"},
+            headers={"referer": referer},
+            follow_redirects=False,
+        )
+        assert (late.status_code, late.headers["location"]) == (
+            303,
+            f"/signin?ended=1&next={back}",
+        )
+    actions = [e.action for e in audit.entries(sqlite_api.store, limit=10_000)[before:]]
+    assert "api.write" not in actions and "alert.acknowledged" not in actions
+    refused = sqlite_api.client().post("/signin", data={"csrf": "guess"}, follow_redirects=False)
+    assert (refused.status_code, refused.json()["code"]) == (403, "csrf"), "no session: 403"
