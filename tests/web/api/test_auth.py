@@ -34,7 +34,7 @@ def test_the_password_alone_opens_nothing_for_a_commander_with_2fa(sqlite_api: A
     assert done.status_code == 200 and done.json()["stage"] == "full"
     assert client.cookies[COOKIE] != half_cookie, "a new session id once the code is given"
     assert client.get("/api/auth/sessions").status_code == 200
-    client.cookies.set(COOKIE, half_cookie)
+    client.cookies.set(COOKIE, half_cookie, domain="testserver.local")
     assert client.get("/api/auth/me").status_code == 401
 
 
