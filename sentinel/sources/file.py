@@ -306,6 +306,8 @@ class FileReader:
             entry.offset = end
             if not t.gz and entry.head_len < HEAD_MAX and end > entry.head_len:
                 entry.set_head(os.pread(raw.fileno(), HEAD_MAX, 0))
+            if offset == 0:
+                content = content.removeprefix(_BOM)
             if content and not content.isspace():
                 text, not_utf8 = _decode(content)
                 yield RawRecord(
@@ -366,6 +368,10 @@ def _decode(content: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError as exc:
         where = f"not UTF-8: byte 0x{content[exc.start]:02x} at column {exc.start + 1}"
         return content.decode("utf-8", "backslashreplace"), where
+
+
+_BOM = b"\xef\xbb\xbf"
+"""Editors and Windows tools start UTF-8 files with it; it is no part of the first line."""
 
 
 def _strip(line: bytes) -> bytes:

@@ -730,3 +730,17 @@ def test_every_line_is_read_exactly_once_through_rotation_and_compression(
     assert Counter(lines(log.got)) == log.written
     data_positions = Counter(r.position for r in log.got if r.data != HEADER)
     assert all(n == 1 for n in data_positions.values()), "two lines share an event position"
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_line(tmp_path: Path, clock: ManualClock) -> None:
+    log = tmp_path / "auth.log"
+    put(
+        log,
+        b"\xef\xbb\xbfDec  1 10:00:01 gw sshd[1]: x\r\nDec  1 10:00:02 gw sshd[1]: y\r\n",
+        clock.now(),
+    )
+
+    records, _ = read(log, None, clock)
+
+    assert lines(records) == ["Dec  1 10:00:01 gw sshd[1]: x", "Dec  1 10:00:02 gw sshd[1]: y"]
+    assert [r.label for r in records] == [f"{log}:0", f"{log}:34"]
