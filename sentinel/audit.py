@@ -15,6 +15,13 @@ every such record as it is now and finds the entry for its current version: a re
 edited in the store (an awareness time, a decision, a step, a draft's text) no longer
 matches, and a record whose newest change lost its entry (the newest entry deleted and
 the head rewritten) has a version no entry holds. It says which fields differ.
+
+Some records change without an entry of their own: a session notes when it was last
+used, a token when it was last presented. Their state leaves such ``volatile`` fields
+out and is compared by content rather than version; a record that may end by itself
+(a session timing out) may be gone. For the kinds that grant access (users, sessions,
+tokens) ``verify`` also walks every record in the store: one that no entry describes
+was put there outside Sentinel.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -113,16 +120,37 @@ def _fields(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def state(record: Record) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A record to bind into an entry, with the fields that change without an entry
+    (``volatile``) and whether it may disappear by itself (``may_end``)."""
+
+    record: Record
+    volatile: tuple[str, ...] = ()
+    may_end: bool = False
+
+
+def state(record: Record, *, volatile: Sequence[str] = (), may_end: bool = False) -> dict[str, Any]:
     """What an entry keeps of a record it changed: kind, id, version, content and field hashes."""
-    data = _plain(record.data)
-    return {
+    data = {k: v for k, v in _plain(record.data).items() if k not in volatile}
+    out: dict[str, Any] = {
         "kind": record.kind,
         "id": record.id,
         "version": record.version,
         "hash": entry_hash(data),
         "fields": _fields(data),
     }
+    if volatile:
+        out["volatile"] = sorted(volatile)
+    if may_end:
+        out["may_end"] = True
+    return out
+
+
+def _state_of(item: Record | Binding) -> dict[str, Any]:
+    if isinstance(item, Binding):
+        return state(item.record, volatile=item.volatile, may_end=item.may_end)
+    return state(item)
 
 
 def _entry(data: Mapping[str, Any]) -> AuditEntry:
@@ -151,14 +179,14 @@ def append(
     subject: str,
     details: Mapping[str, Any] | None = None,
     *,
-    records: Sequence[Record] = (),
+    records: Sequence[Record | Binding] = (),
 ) -> AuditEntry:
     """Add one entry after the current last one; retried when another writer got there first.
 
     ``records`` are the records the change wrote, as the store returned them: their state
     is bound into the entry, so ``verify`` finds them changed behind Sentinel's back.
     """
-    states = [state(r) for r in records]
+    states = [_state_of(r) for r in records]
     # Normalised through JSON once, so what is hashed is exactly what the store gives back.
     clean = orjson.loads(orjson.dumps(dict(details or {}), default=str))
     at = format_timestamp(clock.now())
@@ -298,10 +326,15 @@ def entries(
 
 
 def verify(
-    store: Store, *, anchors: Sequence[Anchor] = (), key: bytes | None = None
+    store: Store,
+    *,
+    anchors: Sequence[Anchor] = (),
+    key: bytes | None = None,
+    complete: Sequence[str] = (),
 ) -> VerifyResult:
     """Walk the chain from the first entry and name the first one that was tampered with;
-    then check every record against the state its entries hold, and the trail against the
+    then check every record against the state its entries hold, every record of the
+    ``complete`` kinds for an entry that describes it, and the trail against the
     ``anchors`` kept outside the store and the checkpoints (signed with ``key``)."""
     expected = 1
     prev = GENESIS
@@ -367,15 +400,30 @@ def verify(
             )
     given = [(a, f"the anchor {a.seq}:{a.hash[:12]}…") for a in anchors]
     rewritten = _anchored(store, given, key)
-    changes = sorted(c for rec, versions in bound.items() if (c := _compare(store, rec, versions)))
-    if rewritten or changes:
+    held = {(r.kind, r.id): r for kind in complete for r in _all(store, kind)}
+
+    def current(kind: str, record_id: str) -> Record | None:
+        if kind in complete:
+            return held.get((kind, record_id))
+        return store.get_record(kind, record_id)
+
+    changes = sorted(
+        c for rec, versions in bound.items() if (c := _compare(current, rec, versions))
+    )
+    unbound = sorted(
+        f"{kind} {rid} is in the store, but no entry describes it: it was put there "
+        "outside Sentinel"
+        for kind, rid in held.keys() - bound.keys()
+    )
+    if rewritten or changes or unbound:
+        found = [*rewritten, *(c[1] for c in changes), *unbound]
         return VerifyResult(
             ok=False,
             entries=checked,
             seq=changes[0][0] if changes and not rewritten else None,
             problem="rewritten" if rewritten else "changed",
-            message=(rewritten or [changes[0][1]])[0],
-            changes=(*rewritten, *(c[1] for c in changes)),
+            message=found[0],
+            changes=tuple(found),
             records=len(bound),
         )
     return VerifyResult(ok=True, entries=checked, records=len(bound))
@@ -388,21 +436,40 @@ class _Bound:
     state: dict[str, Any]
 
 
+def _all(store: Store, kind: str) -> Iterator[Record]:
+    after: str | None = None
+    while records := store.find_records(kind, limit=_PAGE, after=after):
+        yield from records
+        if len(records) < _PAGE:
+            return
+        after = records[-1].id
+
+
 def _compare(
-    store: Store, key: tuple[str, str], versions: dict[str, _Bound]
+    lookup: Callable[[str, str], Record | None],
+    key: tuple[str, str],
+    versions: dict[str, _Bound],
 ) -> tuple[int, str] | None:
-    """How a record differs from the state the trail holds for its current version, if it does."""
+    """How a record differs from the state the trail holds for its current version, if it does.
+
+    A record with volatile fields may have moved on without an entry: its content (without
+    them) is compared with the newest entry's."""
     kind, record_id = key
     newest = max(versions.values(), key=lambda b: b.seq)
     what = f"{kind} {record_id}"
-    current = store.get_record(kind, record_id)
+    current = lookup(kind, record_id)
     if current is None:
+        if newest.state.get("may_end"):
+            return None
         return newest.seq, (
             f"{what} was deleted outside Sentinel: entry {newest.seq} ({newest.action}) "
             "describes it"
         )
-    now = state(current)
+    volatile = newest.state.get("volatile") or ()
+    now = state(current, volatile=volatile)
     recorded = versions.get(str(current.version))
+    if recorded is None and volatile:
+        recorded = newest
     if recorded is not None and recorded.state["hash"] == now["hash"]:
         return None
     against = recorded or newest

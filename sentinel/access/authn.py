@@ -118,6 +118,7 @@ class Authenticator:
             "auth.login",
             f"user:{doc.username}",
             {"stage": stage, "client": client, "session": session.handle},
+            sessions=[session.id],
         )
         return SignedIn(secret, session, User.of(doc))
 
@@ -206,6 +207,7 @@ class Authenticator:
             "auth.step_up",
             f"user:{user}",
             {"session": session.handle},
+            sessions=[fresh.id],
         )
         return fresh
 
@@ -344,6 +346,7 @@ class Authenticator:
             action,
             f"user:{user.username}",
             {**details, "session": fresh.handle, "client": client},
+            sessions=[fresh.id],
         )
         return SignedIn(secret, fresh, User.of(user))
 

@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel
 
 from sentinel import audit
+from sentinel.access import auditing
 from sentinel.events import parse_timestamp
 from sentinel.incidents.facts import Time
 from sentinel.incidents.service import Incidents
@@ -71,7 +72,12 @@ class AuditService:
             kept = [audit.Anchor.parse(a) for a in anchors]
         except ValueError as exc:
             raise Invalid(str(exc)) from None
-        r = audit.verify(self.ctx.store, anchors=kept, key=self.ctx.settings.audit.key())
+        r = audit.verify(
+            self.ctx.store,
+            anchors=kept,
+            key=self.ctx.settings.audit.key(),
+            complete=auditing.KINDS,
+        )
         said = [r.message, *r.changes]
         hidden = self._hidden(actor, [i for text in said for i in INCIDENT_ID.findall(text)])
         for incident_id in hidden:
