@@ -372,6 +372,11 @@ class AccessSettings(_Strict):
     """Default: ``secret.key`` beside the SQLite store file (``var/secret.key`` for
     Elasticsearch). Created (0600) with a fresh key on first use when missing; every
     worker sharing a store needs the same key."""
+    old_secret_key: SecretStr | None = None
+    """The key TOTP secrets were sealed with before ``secret_key``, while they are sealed
+    again (``sentinel users rotate-key``): until then a secret opens with either. Remove it
+    once the command has run."""
+    old_secret_key_file: Path | None = None
     session_idle: Duration = timedelta(minutes=30)
     session_absolute: Duration = timedelta(hours=12)
     step_up: Duration = timedelta(minutes=10)
@@ -388,6 +393,8 @@ class AccessSettings(_Strict):
     """A started TOTP enrolment must be confirmed within this."""
     cookie_secure: bool | None = None
     """Session cookie ``Secure`` flag; unset: set when the request came over https."""
+
+    _old_key_file = secret_files("old_secret_key")
 
     _durations = field_validator(
         "session_idle",

@@ -3,14 +3,19 @@
 Whoever reads the store (a backup, an Elasticsearch snapshot) must not be able to
 compute anyone's codes. Each secret is sealed with the user it belongs to as
 associated data, so a sealed secret copied onto another user's record does not open.
+
+The key can be changed: with the former one in ``access.old_secret_key`` (or its file)
+secrets open with either key while ``sentinel users rotate-key`` seals them again with
+the new one; new secrets are always sealed with the new key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -28,10 +33,16 @@ class SecretKeyError(Exception):
 
 
 class SecretBox:
-    def __init__(self, key: bytes) -> None:
-        if len(key) != 32:
+    def __init__(self, key: bytes, previous: Sequence[bytes] = ()) -> None:
+        """``previous``: keys that may still open secrets sealed before ``key`` came in."""
+        if len(key) != 32 or any(len(k) != 32 for k in previous):
             raise SecretKeyError("the secret key must be 32 bytes (base64 of 32 random bytes)")
+        self._key = key
         self._aead = AESGCM(key)
+        self._previous = [AESGCM(k) for k in previous if not hmac.compare_digest(k, key)]
+
+    def same_key(self, other: SecretBox) -> bool:
+        return hmac.compare_digest(self._key, other._key)
 
     @classmethod
     def generate_key_bytes(cls) -> bytes:
@@ -43,11 +54,20 @@ class SecretBox:
 
     @classmethod
     def from_settings(
-        cls, settings: AccessSettings, default_file: Path = DEFAULT_FILE, *, create: bool = True
+        cls,
+        settings: AccessSettings,
+        default_file: Path = DEFAULT_FILE,
+        *,
+        create: bool = True,
+        with_old: bool = True,
     ) -> SecretBox:
-        """The key from ``access.secret_key``, else from its file (made 0600 when missing)."""
+        """The key from ``access.secret_key``, else from its file (made 0600 when missing);
+        secrets also open with ``access.old_secret_key`` while it is set (``with_old``)."""
+        use_old = with_old and settings.old_secret_key is not None
+        previous = [old_key(settings)[0]] if use_old else []
         if settings.secret_key is not None:
-            return cls(_decode(settings.secret_key.get_secret_value(), "access.secret_key"))
+            key = _decode(settings.secret_key.get_secret_value(), "access.secret_key")
+            return cls(key, previous)
         path = settings.secret_key_file or default_file
         if not path.exists() and create:
             _create_key_file(path)
@@ -58,7 +78,7 @@ class SecretBox:
                 f"cannot read the secret key file {path} ({exc.strerror}); set "
                 "access.secret_key_file or SENTINEL_ACCESS__SECRET_KEY"
             ) from None
-        return cls(_decode(text, f"the secret key file {path}"))
+        return cls(_decode(text, f"the secret key file {path}"), previous)
 
     def seal(self, plaintext: str, context: str) -> str:
         nonce = os.urandom(_NONCE)
@@ -69,13 +89,15 @@ class SecretBox:
         if not token.startswith(_PREFIX):
             raise SecretKeyError("not a sealed secret")
         raw = base64.b64decode(token.removeprefix(_PREFIX))
-        try:
-            return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], context.encode()).decode()
-        except InvalidTag:
-            raise SecretKeyError(
-                "a stored second-factor secret does not open with this key: is "
-                "access.secret_key (or its file) the key it was enrolled with?"
-            ) from None
+        for aead in (self._aead, *self._previous):
+            try:
+                return aead.decrypt(raw[:_NONCE], raw[_NONCE:], context.encode()).decode()
+            except InvalidTag:
+                continue
+        raise SecretKeyError(
+            "a stored second-factor secret does not open with this key: is "
+            "access.secret_key (or its file) the key it was enrolled with?"
+        )
 
 
 class LazyBox:
@@ -96,6 +118,21 @@ class LazyBox:
 
     def open(self, token: str, context: str) -> str:
         return self._get().open(token, context)
+
+
+def old_key(settings: AccessSettings) -> tuple[bytes, str]:
+    """The former key and the setting it came from (for messages), or SecretKeyError."""
+    where = (
+        f"access.old_secret_key_file ({settings.old_secret_key_file})"
+        if settings.old_secret_key_file is not None
+        else "access.old_secret_key"
+    )
+    if settings.old_secret_key is None:
+        raise SecretKeyError(
+            "no former key to open the secrets with: set access.old_secret_key_file (or "
+            "SENTINEL_ACCESS__OLD_SECRET_KEY) to the key access.secret_key held before"
+        )
+    return _decode(settings.old_secret_key.get_secret_value(), where), where
 
 
 def key_file(settings: Settings) -> Path:

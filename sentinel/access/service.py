@@ -15,8 +15,9 @@ from sentinel.access import auditing
 from sentinel.access.authn import Authenticator
 from sentinel.access.model import Principal
 from sentinel.access.passwords import Passwords
+from sentinel.access.rotation import Rotated, rotate
 from sentinel.access.second_factor import SecondFactor
-from sentinel.access.secretbox import LazyBox, SecretBox, key_file
+from sentinel.access.secretbox import LazyBox, SecretBox, key_file, old_key
 from sentinel.access.sessions import Sessions
 from sentinel.access.tokens import Token, TokenNotFound, TokenRefused, Tokens
 from sentinel.access.users import UserError, UserRecords, Users
@@ -63,6 +64,16 @@ class Access:
         path = key_file(settings)
         box = LazyBox(lambda: SecretBox.from_settings(settings.access, path))
         return cls(store, clock, settings.access, box)
+
+    def rotate_key(self, settings: Settings, *, by: Principal) -> Rotated:
+        """Every TOTP secret sealed again with ``access.secret_key``, opened with
+        ``access.old_secret_key``; refused (nothing changed) when one opens with neither."""
+        if not by.can("users:admin"):
+            raise UserError("changing the secret key needs users:admin")
+        path = key_file(settings)
+        new = SecretBox.from_settings(settings.access, path, create=False, with_old=False)
+        former, where = old_key(settings.access)
+        return rotate(self.store, self.clock, self.records, new, SecretBox(former), where, by=by)
 
     def housekeeping(self) -> str:
         """Timed-out sessions and stale failure counters out of the store; says how many."""

@@ -291,6 +291,31 @@ def reset_2fa(
     _as_cli(who)
 
 
+@app.command("rotate-key")
+def rotate_key(
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+    store_url: StoreOption = None,
+) -> None:
+    """Seal every second-factor secret again with access.secret_key (the new key), opening
+    them with access.old_secret_key[_file] (the former one); nobody enrols again."""
+    ctx = context(config, store_url)
+    with session(ctx) as (access, who):
+        try:
+            done = access.rotate_key(ctx.settings, by=who)
+        except SecretKeyError as exc:
+            fail(str(exc), Exit.USAGE)
+    if as_json:
+        emit_json({"resealed": done.resealed, "already": done.already})
+        return
+    console.print(
+        f"second-factor secrets of {done.resealed} user(s) sealed with the new key"
+        + (f" ({done.already} already were)" if done.already else "")
+        + "; remove access.old_secret_key[_file] once every worker runs with the new key"
+    )
+    _as_cli(who)
+
+
 @app.command("password")
 def password(
     username: NameArgument,

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from typer.testing import CliRunner, Result
 
+from sentinel.access.secretbox import SecretBox
+from sentinel.access.service import Access
 from sentinel.cli import app
+from sentinel.config import Settings
 from sentinel.store.sqlite import SQLiteStore
+from tests.access.conftest import ADMIN, Phone
+from tests.conftest import ManualClock
 
 runner = CliRunner()
 PASSWORD = "correct horse battery staple"
@@ -159,3 +167,69 @@ def test_a_weak_password_is_refused_and_nothing_is_added(store_url: str) -> None
                  stdin="short\n", code=2)  # fmt: skip
     assert "at least 12 characters" in result.stderr
     assert as_json(run(store_url, "users", "list", "--json")) == []
+
+
+def test_rotate_key_seals_the_secrets_again_and_a_wrong_former_key_is_refused(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The key beside the store is replaced as docs/access.md says; the phone still works."""
+    store = SQLiteStore(store_url)
+    store.init()
+    clock = ManualClock(datetime.now(UTC))
+    key = tmp_path / "secret.key"
+
+    def access() -> Access:
+        settings = Settings(store_url=store_url)
+        box = SecretBox.from_settings(settings.access, key, create=False)
+        return Access(
+            store, clock, settings.access, box, hasher=PasswordHasher.from_parameters(CHEAPEST)
+        )
+
+    key.write_text(SecretBox.generate_key() + "\n")
+    before = access()
+    before.users.add("c.dekker", "incident_commander", password=PASSWORD, by=ADMIN)
+    signed = before.auth.login("c.dekker", PASSWORD)
+    phone = Phone(before.auth.start_enrolment(signed.session).secret, clock)
+    before.auth.confirm_enrolment(signed.session, phone.code())
+    key.rename(tmp_path / "secret.key.old")
+    key.write_text(SecretBox.generate_key() + "\n")
+    wrong = tmp_path / "another.key"
+    wrong.write_text(SecretBox.generate_key() + "\n")
+
+    refused = runner.invoke(
+        app,
+        ["users", "rotate-key", "--store", store_url],
+        env={
+            "USER": "operator",
+            "COLUMNS": "200",
+            "SENTINEL_ACCESS__OLD_SECRET_KEY_FILE": str(wrong),
+        },
+    )
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())
+    assert said.startswith(
+        "error: the second-factor secrets of 1 user(s) (c.dekker) open neither with "
+        f"access.old_secret_key_file ({wrong}) nor with access.secret_key: set "
+        "access.old_secret_key_file"
+    ), said
+    assert said.endswith("nothing was changed")
+    missing = run(store_url, "users", "rotate-key", code=2)
+    assert "set access.old_secret_key_file (or SENTINEL_ACCESS__OLD_SECRET_KEY)" in " ".join(
+        missing.output.split()
+    )
+
+    done = runner.invoke(
+        app,
+        ["users", "rotate-key", "--store", store_url, "--json"],
+        env={
+            "USER": "operator",
+            "SENTINEL_ACCESS__OLD_SECRET_KEY_FILE": str(tmp_path / "secret.key.old"),
+        },
+    )
+    assert done.exit_code == 0, done.output
+    assert as_json(done) == {"resealed": 1, "already": 0}
+    after = access()
+    half = after.auth.login("c.dekker", PASSWORD)
+    assert after.auth.verify_code(half.session, phone.next_code()).session.doc.stage == "full"
+    assert "user.2fa_key_rotated" in [e["action"] for e in audit_trail(store_url)]
+    assert run(store_url, "audit", "verify").exit_code == 0
