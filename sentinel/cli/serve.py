@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,6 +26,7 @@ from sentinel.cli.common import (
     opened_store,
     styled,
 )
+from sentinel.private_files import private_dir, write_private
 from sentinel.store.base import Store
 from sentinel.web.app import create_app
 
@@ -78,19 +77,13 @@ def announce_first_admin(ctx: Context, password: str | None, where: str) -> None
         )
         return
     path = key_file(ctx.settings).parent / "first-admin.txt"
-    _write_private(path, f"user: {FIRST_ADMIN}\npassword: {password}\nsign in at: {where}\n")
+    private_dir(path.parent)
+    write_private(path, f"user: {FIRST_ADMIN}\npassword: {password}\nsign in at: {where}\n")
     log.warning(
         "first start: made the user %r; its password is in %s (read it, then delete the file)",
         FIRST_ADMIN,
         path,
     )
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
 
 
 def serve_command(

@@ -21,6 +21,9 @@ import httpx
 import pyotp
 import pytest
 
+from sentinel.cli.common import context
+from sentinel.cli.serve import announce_first_admin
+
 SENTINEL = Path(sys.executable).parent / "sentinel"
 
 
@@ -92,3 +95,17 @@ def test_a_fresh_installation_gets_its_first_admin_and_a_script_its_token(
     assert "first-admin.txt" in output
     for secret_text in (password, secret, token):
         assert secret_text not in output
+
+
+def test_the_first_admin_file_is_0600_even_where_an_older_one_was_readable(
+    tmp_path: Path,
+) -> None:
+    """A first-admin.txt left world-readable (copied, restored from a backup) is narrowed
+    before the new password goes in."""
+    left = tmp_path / "first-admin.txt"
+    left.write_text("user: admin\npassword: an old one\n")
+    left.chmod(0o644)
+    ctx = context(None, f"sqlite:///{tmp_path / 's.db'}")
+    announce_first_admin(ctx, "a-new-password", "http://127.0.0.1:8000")
+    assert left.stat().st_mode & 0o777 == 0o600
+    assert "password: a-new-password\n" in left.read_text()
