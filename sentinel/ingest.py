@@ -145,7 +145,7 @@ class Pipeline:
 
     def events(self, record: RawRecord) -> list[Event]:
         if record.refused is not None:
-            raw = record.data if isinstance(record.data, str) else repr(record.data)
+            raw = _raw_text(record)
             self._dead.append(
                 self.dead_letter(record.position, record.label, raw, record.refused, whole=True)
             )
@@ -160,7 +160,7 @@ class Pipeline:
                 self._skipped[what] = self._skipped.get(what, 0) + 1
             return events
         except (ParseError, ValueError, TypeError, KeyError) as exc:
-            raw = record.data if isinstance(record.data, str) else repr(record.data)
+            raw = _raw_text(record)
             reason = str(exc) or type(exc).__name__
             if record.not_utf8:
                 reason = f"{record.not_utf8}; {reason}"
@@ -410,3 +410,11 @@ def source_stats(store: Store, configured: list[str], now: datetime) -> list[Sou
             )
         )
     return out
+
+
+def _raw_text(record: RawRecord) -> str:
+    """A record as its dead letter keeps it: a decoded JSON record as JSON again, so it can
+    be mended and imported as it came."""
+    if isinstance(record.data, str):
+        return record.data
+    return orjson.dumps(record.data, default=str, option=orjson.OPT_NON_STR_KEYS).decode()

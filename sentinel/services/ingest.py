@@ -19,7 +19,7 @@ from sentinel.ingest import IngestReport, build_pipeline, ingest, ingest_source
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Invalid
-from sentinel.sources.file import FileReader
+from sentinel.sources.file import open_file_reader
 
 
 class IngestReportView(BaseModel):
@@ -137,7 +137,7 @@ class IngestService:
             pipeline = build_pipeline(settings, source, clock)
         except ValueError as exc:
             raise Invalid(str(exc)) from None
-        reader = FileReader(str(path), None, clock=clock, final=True)
+        reader = open_file_reader(source, None, clock=clock, final=True)
 
         def advance(r: IngestReport) -> None:
             done, total = reader.progress()

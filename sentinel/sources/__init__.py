@@ -19,9 +19,9 @@ def open_reader(
 ) -> SourceReader:
     """The reader for a configured source, positioned at its saved cursor."""
     if isinstance(config, FileSourceConfig):
-        from sentinel.sources.file import FileReader
+        from sentinel.sources.file import open_file_reader
 
-        return FileReader(config.path, cursor, clock=clock, settle=config.settle)
+        return open_file_reader(config, cursor, clock=clock)
     if isinstance(config, HttpSourceConfig):
         from sentinel.sources.http import HttpReader
 

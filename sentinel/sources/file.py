@@ -5,6 +5,12 @@ hash of its first bytes and the offset read to. A renamed or compressed file is
 recognised by those bytes and continues where it was left, a truncated one starts
 over, and a compressed one read to its end is never opened again. Lines are
 streamed, so memory stays flat however large the files grow.
+
+A reader for JSON logs (``json_documents``) also takes files that are one JSON
+document rather than a record per line: a CloudTrail log file as AWS delivers it
+(``{"Records": [ … ]}`` on one line, often megabytes long), the same pretty-printed,
+or a top-level array. Such a file is streamed record by record; its records are
+known by their index, and the cursor keeps how many were read.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import gzip
 import hashlib
 import logging
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator
@@ -23,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import ijson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sentinel.clock import Clock
@@ -52,6 +60,7 @@ class _SavedFile(BaseModel):
     head_hash: str
     offset: int = Field(ge=0)
     done: bool = False
+    records: int = Field(default=0, ge=0)
 
 
 class _SavedCursor(BaseModel):
@@ -70,6 +79,8 @@ class _Entry:
     offset: int = 0
     done: bool = False
     """A ``.gz`` read to its end; gz files do not change, so it is not read again."""
+    records: int = 0
+    """Of a file read as one JSON document: the records read from it."""
 
     def set_head(self, head: bytes) -> None:
         self.head_len = len(head)
@@ -98,6 +109,7 @@ class _Target:
     size: int
     entry: _Entry
     start: int
+    document: bool = False
 
     @property
     def total(self) -> int:
@@ -125,8 +137,10 @@ class FileReader:
         clock: Clock,
         settle: timedelta = timedelta(seconds=60),
         final: bool = False,
+        json_documents: bool = False,
     ) -> None:
         self._pattern = pattern
+        self._json_documents = json_documents
         self._clock = clock
         self._settle = settle
         self._final = final
@@ -161,6 +175,7 @@ class FileReader:
                     "head_hash": e.head_hash,
                     "offset": e.offset,
                     "done": e.done,
+                    "records": e.records,
                 }
                 for e in self._entries
             ]
@@ -202,9 +217,10 @@ class FileReader:
             else:
                 entry.done = False
                 if c.st.st_size < entry.offset:
-                    entry.offset = 0
+                    entry.offset = entry.records = 0
                 if c.st.st_size == entry.offset:
                     continue
+            document = self._json_documents and _DOCUMENT.match(c.head) is not None
             plan.append(
                 _Target(
                     path=c.path,
@@ -213,7 +229,8 @@ class FileReader:
                     mtime=datetime.fromtimestamp(c.st.st_mtime, UTC),
                     size=c.st.st_size,
                     entry=entry,
-                    start=entry.offset,
+                    start=0 if document else entry.offset,
+                    document=document,
                 )
             )
         seen = {id(e) for e in present}
@@ -255,8 +272,9 @@ class FileReader:
                 if not target.gz and st.st_size < target.start:
                     target.entry.offset = target.start = 0
                 self._reading = (target, raw)
+                read = self._documents if target.document else self._lines
                 try:
-                    yield from self._lines(target, lines, raw)
+                    yield from read(target, lines, raw)
                 finally:
                     self._done_bytes += _consumed(target, raw)
                     self._reading = None
@@ -324,6 +342,43 @@ class FileReader:
         if t.gz:
             entry.done = True
 
+    def _documents(self, t: _Target, f: IO[bytes], raw: IO[bytes]) -> Iterator[RawRecord]:
+        """The records of a file that is one JSON document, after those read before."""
+        entry = t.entry
+        file_id = _short(_strip(f.readline(MAX_LINE)))
+        f.seek(0)
+        try:
+            for index, value in enumerate(_json_records(f)):
+                if index < entry.records:
+                    continue
+                entry.records = index + 1
+                yield RawRecord(
+                    data=value,
+                    position=f"{file_id}:#{index}",
+                    label=f"{t.path}: record {index}",
+                    stream=file_id,
+                    reference_time=t.mtime,
+                )
+        except ijson.JSONError as exc:
+            if not self._complete(t, raw):
+                return  # still being written: the rest is read when it is whole
+            at = f.tell()
+            f.seek(max(0, at - MAX_KEPT // 2))
+            yield RawRecord(
+                data=f.read(MAX_KEPT).decode("utf-8", "backslashreplace"),
+                position=f"{file_id}:#{entry.records}",
+                label=f"{t.path}: record {entry.records}",
+                stream=file_id,
+                reference_time=t.mtime,
+                refused=(
+                    f"not JSON after record {entry.records} (near byte {at:,}): {exc}; "
+                    "the records before it were read, the rest of the file is kept here"
+                ),
+            )
+        entry.offset = t.size
+        if t.gz:
+            entry.done = True
+
     def _complete(self, t: _Target, raw: IO[bytes]) -> bool:
         """Whether an unterminated last line is taken as it is."""
         if self._final or t.gz:
@@ -336,7 +391,60 @@ def open_file_reader(
     config: FileSourceConfig, cursor: dict[str, Any] | None, *, clock: Clock, final: bool = False
 ) -> FileReader:
     """The reader for a configured file source, positioned at its saved cursor."""
-    return FileReader(config.path, cursor, clock=clock, settle=config.settle, final=final)
+    return FileReader(
+        config.path,
+        cursor,
+        clock=clock,
+        settle=config.settle,
+        final=final,
+        json_documents=config.format in JSON_DOCUMENT_FORMATS,
+    )
+
+
+JSON_DOCUMENT_FORMATS = frozenset({"cloudtrail"})
+"""Formats whose files may be one JSON document (a CloudTrail log file) instead of lines."""
+
+_DOCUMENT = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:\[|\{\s*\"Records\"\s*:|\{\s*\n)")
+"""A head that opens an array, a ``Records`` document or an object on lines of its own."""
+_SPLIT = frozenset({"Records.item", "item"})
+_ENDS = frozenset({"end_map", "end_array"})
+_STARTS = frozenset({"start_map", "start_array"})
+
+
+def _json_records(f: IO[bytes]) -> Iterator[Any]:
+    """Each record of a stream of JSON values: a ``Records`` array's and a top-level
+    array's elements one by one (never the whole document in memory), other values whole."""
+    top: ijson.ObjectBuilder | None = None
+    item: ijson.ObjectBuilder | None = None
+    split = False
+    for prefix, event, value in ijson.parse(f, multiple_values=True, use_float=True):
+        if item is not None:
+            item.event(event, value)
+            if prefix in _SPLIT and event in _ENDS:
+                yield item.value
+                item = None
+        elif split and prefix in _SPLIT:
+            if event in _STARTS:
+                item = ijson.ObjectBuilder()
+                item.event(event, value)
+            else:
+                yield value
+        elif prefix == "" and event == "start_array":
+            split = True
+        elif prefix == "Records" and event == "start_array" and top is not None:
+            top, split = None, True
+        elif prefix == "" and event in _ENDS:
+            if top is not None:
+                top.event(event, value)
+                yield top.value
+            top, split = None, False
+        elif top is not None:
+            top.event(event, value)
+        elif prefix == "" and event == "start_map":
+            top = ijson.ObjectBuilder()
+            top.event(event, value)
+        elif prefix == "" and not split:
+            yield value
 
 
 def _digest(data: bytes) -> str:
@@ -392,7 +500,7 @@ def _open(path: str, gz: bool) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
 def _consumed(target: _Target, raw: IO[bytes]) -> int:
     if raw.closed:
         return 0
-    done = raw.tell() if target.gz else target.entry.offset - target.start
+    done = raw.tell() if target.gz or target.document else target.entry.offset - target.start
     return max(0, min(done, target.total))
 
 

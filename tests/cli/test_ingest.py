@@ -369,3 +369,26 @@ def test_a_cut_gz_import_says_so_and_exits_1(store_url: str, tmp_path: Path) -> 
     assert 0 < report["stored"] == report["read"] < 3000  # what came before the cut is in
     again = as_json(run(app, store_url, "import", str(cut), "--format", "jsonl", "--json", code=1))
     assert (again["stored"], again["duplicates"]) == (0, report["read"])
+
+
+def test_import_of_a_cloudtrail_log_file_as_aws_delivers_it(store_url: str, tmp_path: Path) -> None:
+    def trail(i: int) -> dict[str, Any]:
+        return {
+            "eventID": f"e-{i}",
+            "eventName": "GetObject",
+            "eventTime": f"2026-11-23T10:{i % 60:02d}:00Z",
+            "sourceIPAddress": "203.0.113.9",
+            "requestParameters": {"bucketName": "members", "key": f"export/{i}.csv"},
+        }
+
+    bad = {"eventID": "no-name", "eventTime": "2026-11-23T10:00:00Z"}
+    path = tmp_path / "123456789012_CloudTrail_eu-west-1_20261123T1000Z_a1.json.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(orjson.dumps({"Records": [trail(i) for i in range(3000)] + [bad]}))
+
+    report = as_json(run(app, store_url, "import", str(path), "-f", "cloudtrail", "--json"))
+    (letter,) = as_json(run(app, store_url, "dead-letters", "list", "--json"))
+
+    assert (report["read"], report["stored"], report["dead_letters"]) == (3001, 3000, 1)
+    assert letter["position"] == f"{path}: record 3000"
+    assert orjson.loads(letter["raw"]) == bad
