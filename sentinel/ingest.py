@@ -94,6 +94,8 @@ class IngestReport:
     rejected: int = 0
     batches: int = 0
     error: str | None = None
+    interrupted: bool = False
+    """Stopped between batches when asked to, so possibly short of the source's end."""
     skipped: dict[str, int] = field(default_factory=dict)
     """Records understood and deliberately not kept, per what they were (a syslog program)."""
     with_events: int = 0
@@ -300,6 +302,7 @@ def ingest(
             if on_batch is not None:
                 on_batch(report)
             if should_stop():
+                report.interrupted = True
                 break
     except StoreUnavailable as exc:
         report.error = f"store unavailable: {exc}"

@@ -54,6 +54,11 @@ class RunFailed(Exception):
     """A run that went through but failed (a source or rule error); the message is its line."""
 
 
+class Interrupted(Exception):
+    """A run that stopped short when asked to (a shutdown, its lease gone): neither success nor
+    failure, and not a completed pull; the message is its line."""
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """What a run holds: the fence for its state writes, and whether it should stop now."""
@@ -144,6 +149,9 @@ class Service:
         except StoreUnavailable:
             metrics.job_failures.labels(job.id).inc()
             raise
+        except Interrupted as exc:
+            log.info("%s: %s (%.1fs)", job.id, exc, time.monotonic() - started)
+            return
         except RunFailed as exc:
             error = str(exc)
             metrics.job_failures.labels(job.id).inc()
@@ -207,12 +215,23 @@ class Service:
     def _beat(self) -> None:
         assert self.coordinator is not None
         while not self.stopping.wait(self.heartbeat.total_seconds()):
+            began = time.monotonic()
             try:
                 self.coordinator.tick()
             except StoreUnavailable as exc:
                 self.store_watch.failed("heartbeat", exc)
             except StoreError as exc:
                 log.warning("heartbeat failed (%s); the leases run out unless it recovers", exc)
+            took = time.monotonic() - began
+            if took > self.heartbeat.total_seconds():
+                log.warning(
+                    "heartbeat took %.1fs for %d lease(s), longer than workers.heartbeat (%gs): "
+                    "the store is slow; leases run out %gs after their last renewal",
+                    took,
+                    len(self.coordinator.held()),
+                    self.heartbeat.total_seconds(),
+                    self.lease.total_seconds(),
+                )
             if not self._pulled.is_set():
                 with contextlib.suppress(StoreError):
                     self._check_pulls()
@@ -279,6 +298,8 @@ def ingest_jobs(settings: Settings, store: Store, clock: Clock) -> list[JobSpec]
                 figures += f" ({r.accounting()})"
             if r.error:
                 raise RunFailed(f"{figures}; stopped: {r.error}")
+            if r.interrupted:
+                raise Interrupted(f"{figures}; stopped between batches as asked")
             return figures
 
         return run

@@ -123,6 +123,7 @@ def run_command(
     ctx = context(config, store_url)
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[_log_handler(ctx.zone)])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
     if not ctx.settings.sources:
         fail("no sources configured: add [[sources]] to sentinel.toml (see README, 'Sources')")
     for source in ctx.settings.sources:
