@@ -362,8 +362,9 @@ BIG = "big"
 
 
 def big_source(workdir: Path, lines: int, batch: int) -> None:
+    """A source whose file only appears when ``arrive`` is called (the workers all up by then)."""
     start = datetime.now(UTC) - timedelta(days=1)
-    with (workdir / "big.jsonl").open("w") as f:
+    with (workdir / "arriving").open("w") as f:
         for i in range(lines):
             doc = {
                 "@timestamp": (start + timedelta(seconds=i)).isoformat(),
@@ -373,11 +374,18 @@ def big_source(workdir: Path, lines: int, batch: int) -> None:
             }
             f.write(orjson.dumps(doc).decode() + "\n")
     sources = (
-        f'[[sources]]\nname = "{BIG}"\nkind = "file"\npath = "{workdir / "big.jsonl"}"\n'
+        f'[[sources]]\nname = "{BIG}"\nkind = "file"\npath = "{workdir / "big*.jsonl"}"\n'
         'format = "jsonl"\ninterval = "2s"\n'
     )
     (workdir / "sentinel.toml").write_text(settings_text(sources, extra=f"batch_size = {batch}"))
     (workdir / "rules").mkdir()
+
+
+def arrive(workers: list[Worker], store: Store, workdir: Path) -> None:
+    """Once the jobs are shared out, the file appears whole (a rename) for the pull to begin."""
+    jobs = {f"ingest {BIG}", "incident reminders", "watchdog"}
+    until("the jobs to be shared out", lambda: one_holder_each(workers, store, jobs))
+    (workdir / "arriving").rename(workdir / "big-1.jsonl")
 
 
 def clean_import(workdir: Path) -> list[str]:
@@ -428,6 +436,7 @@ def test_a_killed_pull_moves_on_within_the_lease_and_stores_each_event_once(
     lines, batch = size(backend)
     big_source(tmp_path, lines, batch)
     workers = crew(3, tmp_path, worker_env(backend, tmp_path / "rules"))
+    arrive(workers, backend.store, tmp_path)
 
     lease = until("the pull to be under way", lambda: pulling(backend.store, lines))
     [holder] = [w for w in workers if w.owns(lease)]
@@ -484,6 +493,7 @@ def test_a_paused_pull_has_its_late_checkpoint_refused_by_the_fence(
     lines, batch = size(backend)
     big_source(tmp_path, lines, batch)
     workers = crew(3, tmp_path, worker_env(backend, tmp_path / "rules"))
+    arrive(workers, backend.store, tmp_path)
 
     lease = until("the pull to be under way", lambda: pulling(backend.store, lines))
     [paused] = [w for w in workers if w.owns(lease)]
