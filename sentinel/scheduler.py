@@ -102,6 +102,8 @@ class Service:
         self.coordinator: Coordinator | None = None
         self._pulled = threading.Event()
         self._pulled_lock = threading.Lock()
+        self._waiting: set[str] = set()
+        """Rules whose run found the sources not pulled yet: they run once the pulls are done."""
         self._beats: threading.Thread | None = None
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=threads)},
@@ -124,7 +126,7 @@ class Service:
             if not self.store_watch.may_run():
                 return
             try:
-                if job.after_pulls and not self._pulls_done():
+                if job.after_pulls and not self._pulls_done(job.id):
                     return
                 with coordinator.running(job.id) as fence:
                     if fence is None:
@@ -182,8 +184,15 @@ class Service:
             self._check_pulls()
 
     # rules after the first pulls -------------------------------------------------
-    def _pulls_done(self) -> bool:
-        return self._pulled.is_set() or self._check_pulls()
+    def _pulls_done(self, job_id: str) -> bool:
+        """True once the pulls are done; else the job is noted to run as soon as they are."""
+        if self._pulled.is_set() or self._check_pulls():
+            return True
+        with self._pulled_lock:
+            if self._pulled.is_set():
+                return True
+            self._waiting.add(job_id)
+            return False
 
     def _check_pulls(self) -> bool:
         """True once every source has finished a pull (here or elsewhere) since this start."""
@@ -199,10 +208,10 @@ class Service:
                 if run is None or run.last_finished is None or run.last_finished < since:
                     return False
             self._pulled.set()
+            waiting, self._waiting = self._waiting, set()
         log.info("every source has been pulled: the rules start")
-        for job in self.jobs:
-            if job.after_pulls:
-                self._run_soon(job.id)
+        for job_id in sorted(waiting):
+            self._run_soon(job_id)
         return True
 
     # leases ----------------------------------------------------------------------

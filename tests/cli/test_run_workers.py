@@ -338,10 +338,11 @@ def test_three_workers_raise_and_send_the_demos_alerts_exactly_as_one_worker_doe
         if n == 3:
             jobs = rules | {"ingest app", "ingest gateway-ssh", "ingest portal-web"}
             until(
-                "the jobs to be shared out",
-                lambda w=workers, b=backend, j=jobs: one_holder_each(w, b.store, j),
+                "the jobs to be shared out, each worker holding some",
+                lambda w=workers, b=backend, j=jobs: (
+                    one_holder_each(w, b.store, j) and all(x.taken() for x in w)
+                ),
             )
-            assert all(w.taken() for w in workers)  # each worker holds a share
         for w in workers:
             w.stop()
         assert_each_epoch_taken_once(workers, backend.store)
@@ -518,7 +519,12 @@ def test_a_paused_pull_has_its_late_checkpoint_refused_by_the_fence(
         found = [int(m[1]) for line in paused.messages() if (m := refused.fullmatch(line))]
         return found[0] if found else None
 
-    assert until("the woken worker's checkpoint to be refused", refusal) >= successor.epoch
+    woken = until(
+        "the woken worker's checkpoint to be refused",
+        refusal,
+        explain=lambda: "\n".join(paused.messages()[-20:]),
+    )
+    assert woken >= successor.epoch
     until("the rest of the file to be pulled", lambda: pulled(backend.store, lines))
     assert event_ids(backend.store) == clean_import(tmp_path)
     for w in workers:
@@ -566,8 +572,12 @@ def test_each_incident_reminder_is_sent_once_across_a_workers_death(
     first, second = f"reminder:{incident.id}:1m", f"reminder:{incident.id}:2m"
     until("the first reminder to go out", lambda: sent() == [first])
     until("it to be marked sent", lambda: backend.store.find_records(OUTBOX, {"status": "sent"}))
-    reminders = next(x for x in all_leases(backend.store) if x.job == "incident reminders")
-    [holder] = [w for w in workers if w.owns(reminders)]
+
+    def reminding() -> Worker | None:
+        lease = next(x for x in all_leases(backend.store) if x.job == "incident reminders")
+        return next((w for w in workers if w.owns(lease)), None)
+
+    holder = until("a worker to hold the reminders", reminding)  # not mid-hand-back
     holder.proc.kill()
     holder.proc.wait(WAIT)
 
