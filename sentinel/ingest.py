@@ -235,6 +235,23 @@ def load_cursor(store: Store, source: str) -> dict[str, Any] | None:
     return record.data.get("cursor") if record else None
 
 
+def reset_checkpoint(store: Store, source: str, clock: Clock) -> bool:
+    """Start a source over: its cursor becomes None, so the next pull reads it from the start.
+
+    The record is rewritten, not deleted, so it keeps its fencing number: a worker
+    that held the source before and was paused past its lease is still refused,
+    where a deleted record would let it create the checkpoint again. False when
+    the source has no checkpoint.
+    """
+    if store.get_record(CHECKPOINT, source) is None:
+        return False
+    updated = clock.now().isoformat()
+    fenced_update(
+        store, CHECKPOINT, source, lambda data: {**data, "cursor": None, "updated": updated}, None
+    )
+    return True
+
+
 def ingest(
     reader: SourceReader,
     pipeline: Pipeline,

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from sentinel.ingest import Pipeline, Retry, ingest, load_cursor, source_stats
+from sentinel.ingest import Pipeline, Retry, ingest, load_cursor, reset_checkpoint, source_stats
 from sentinel.parsers.base import ParseError
 from sentinel.parsers.sshd import SshdParser
 from sentinel.sources.base import RawRecord, SourceError
-from sentinel.store.base import StoreUnavailable
+from sentinel.store.base import Store, StoreUnavailable
 from sentinel.store.fencing import Fence, FencedOff, raise_fence
 from sentinel.store.query import EventQuery
 from sentinel.store.sqlite import SQLiteStore
@@ -275,6 +275,28 @@ def test_a_pull_whose_source_passed_to_another_worker_stops_at_its_checkpoint(
     )
     assert (rest.duplicates, rest.stored) == (10, 30)  # the refused batch's events, stored once
     assert count(sqlite_store) == len(data)
+
+
+def test_a_reset_source_keeps_its_fence_so_a_paused_holder_cannot_write_its_old_cursor_back(
+    store: Store, clock: ManualClock
+) -> None:
+    data = lines(30)
+    old, new = Fence("ingest app", 1), Fence("ingest app", 2)
+    ingest(ListReader(data[:10], None), pipeline(clock), store, batch_size=10, fence=old)
+    # the old holder is paused past its lease; the new one takes the source and reads it all
+    raise_fence(store, "checkpoint", "app", new)
+    ingest(ListReader(data, load_cursor(store, "app")), pipeline(clock), store, fence=new)
+    assert reset_checkpoint(store, "app", clock)
+    assert load_cursor(store, "app") is None
+
+    with pytest.raises(FencedOff, match="epoch 2; this worker held epoch 1"):
+        ingest(ListReader(data, {"next": 10}), pipeline(clock), store, batch_size=10, fence=old)
+    assert load_cursor(store, "app") is None  # the reset stands
+    again = ingest(ListReader(data, None), pipeline(clock), store, fence=new)
+    assert (again.read, again.stored, again.duplicates) == (30, 0, 30)  # from the start, once
+    assert load_cursor(store, "app") == {"next": 30}
+    assert not reset_checkpoint(store, "elsewhere", clock)
+    assert store.get_record("checkpoint", "elsewhere") is None
 
 
 def test_record_with_its_own_id_keeps_it_and_derives_event_id_from_it(sqlite_store, clock) -> None:

@@ -23,7 +23,7 @@ from sentinel.cli.common import (
     opened_store,
     services,
 )
-from sentinel.ingest import CHECKPOINT
+from sentinel.ingest import CHECKPOINT, reset_checkpoint
 from sentinel.localtime import show
 from sentinel.services.actor import command_line
 from sentinel.services.sources import SourceService
@@ -33,6 +33,8 @@ app = typer.Typer(help="Where each source resumes; start a source over.", no_arg
 
 def _summary(cursor: Any) -> str:
     """One line of the cursor for people; its full form is in --json."""
+    if cursor is None:
+        return "(reset: the next pull reads from the start)"
     if not isinstance(cursor, dict):
         return str(cursor)
     parts = [f"{k}={v}" for k, v in cursor.items() if not isinstance(v, dict | list)]
@@ -77,5 +79,5 @@ def reset(
             )
         if not yes and not typer.confirm(f"Read {source!r} again from the start?"):
             fail("nothing changed", Exit.FAILED)
-        store.delete_record(CHECKPOINT, source)
-    console.print(f"checkpoint of {source} removed; the next pull reads it from the start")
+        reset_checkpoint(store, source, ctx.clock)
+    console.print(f"checkpoint of {source} reset; the next pull reads it from the start")
