@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, str] = {
     "sources:read": "see the sources and their health",
     "sources:ingest": "pull the sources now, import a log file",
     "store:admin": "create and check the store, purge old events and dead letters",
+    "workers:read": "see the workers sharing the jobs, their leases and each job's last success",
     "audit:read": "read and verify the audit trail",
     "users:admin": "add, disable and change users; roles change with a fresh 2FA",
     "metrics:read": "scrape /metrics",
@@ -44,6 +45,7 @@ PERMISSIONS: dict[str, str] = {
 
 _VIEWER = frozenset(
     {"alerts:read", "incidents:read", "drafts:read", "rules:read", "sources:read", "outbox:read"}
+    | {"workers:read"}
 )
 _ANALYST = _VIEWER | {"alerts:triage", "incidents:write", "events:read", "outbox:send", "rules:run"}
 _COMMANDER = _ANALYST | {

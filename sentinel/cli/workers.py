@@ -8,17 +8,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sentinel.cli.common import (
-    ConfigOption,
-    JsonOption,
-    StoreOption,
-    console,
-    context,
-    emit_json,
-    opened_store,
-)
+from sentinel.cli.common import ConfigOption, JsonOption, StoreOption, console, emit, services
 from sentinel.localtime import show, span
-from sentinel.services.workers import job_health, list_workers, live_workers
+from sentinel.services.actor import command_line
+from sentinel.services.workers import WorkerService
 
 app = typer.Typer(help="The workers sharing the jobs, and their leases.", no_args_is_help=True)
 
@@ -28,13 +21,12 @@ def list_command(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Each worker, when it was last seen, and the jobs it holds with their lease expiry."""
-    ctx = context(config, store_url)
-    lease = ctx.settings.workers.lease
-    with opened_store(ctx) as store:
-        workers = list_workers(store)
-        live = live_workers(store, ctx.clock.now(), lease)
+    with services(config, store_url) as ctx:
+        service = WorkerService(ctx)
+        workers = service.workers(command_line())
+        live = service.live(command_line())
     if as_json:
-        emit_json([w.model_dump(mode="json") for w in workers])
+        emit(workers)
         return
     now = ctx.clock.now()
     table = Table(title=f"{len(live)} live worker(s), {len(workers)} seen in the last day")
@@ -52,11 +44,10 @@ def jobs_command(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Each job's last success and last error, and whether the watchdog counts it late."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        jobs = job_health(store, ctx.clock.now(), ctx.settings.workers.lease)
+    with services(config, store_url) as ctx:
+        jobs = WorkerService(ctx).jobs(command_line())
     if as_json:
-        emit_json([j.model_dump(mode="json") for j in jobs])
+        emit(jobs)
         return
     table = Table(title=f"{len(jobs)} job(s), {sum(j.late for j in jobs)} late")
     for col in ("job", "every", "last success", "last error", "worker"):

@@ -1,5 +1,5 @@
-"""The workers sharing the jobs and how each job last ran: what `workers list`, the API and
-``/metrics`` show.
+"""The workers sharing the jobs and how each job last ran: what `sentinel workers`,
+``/api/workers``, the overview and ``/metrics`` show.
 
 Read from the store only (worker heartbeats, leases, job runs), so any process
 on the store can answer, whether or not it is a worker itself.
@@ -16,6 +16,8 @@ from sentinel.events import parse_timestamp
 from sentinel.incidents.facts import Time
 from sentinel.job_runs import job_runs
 from sentinel.leases import all_leases
+from sentinel.services.actor import Actor, require
+from sentinel.services.context import ServiceContext
 from sentinel.store.base import Store
 from sentinel.watchdog import allowed_gap
 
@@ -29,6 +31,8 @@ class JobLease(BaseModel):
 
 
 class WorkerView(BaseModel):
+    """One worker as `sentinel workers list --json` and ``GET /api/workers`` show it."""
+
     worker: str
     last_seen: Time
     jobs: list[JobLease]
@@ -93,3 +97,25 @@ def job_health(store: Store, now: datetime, lease: timedelta) -> list[JobHealth]
             )
         )
     return out
+
+
+class WorkerService:
+    """Who runs which job and how the jobs went, for whoever may see Sentinel's workings."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def workers(self, actor: Actor) -> list[WorkerView]:
+        """Every worker seen in the last day with the leases it holds."""
+        require(actor, "workers:read")
+        return list_workers(self.ctx.store)
+
+    def live(self, actor: Actor) -> set[str]:
+        """The workers the jobs are shared among now."""
+        require(actor, "workers:read")
+        return live_workers(self.ctx.store, self.ctx.clock.now(), self.ctx.settings.workers.lease)
+
+    def jobs(self, actor: Actor) -> list[JobHealth]:
+        """Every job that has run, its last success and whether the watchdog counts it late."""
+        require(actor, "workers:read")
+        return job_health(self.ctx.store, self.ctx.clock.now(), self.ctx.settings.workers.lease)

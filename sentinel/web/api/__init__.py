@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sentinel.web.api import alerts, auth, drafts, events, incidents, outbox, oversight, users
+from sentinel.web.api import (
+    alerts,
+    auth,
+    drafts,
+    events,
+    incidents,
+    outbox,
+    oversight,
+    users,
+    workers,
+)
 
 
 def mount_api(app: FastAPI) -> None:
@@ -17,3 +27,4 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(drafts.router)
     app.include_router(oversight.router)
     app.include_router(outbox.router)
+    app.include_router(workers.router)

@@ -5,6 +5,7 @@ break the schema the document gives for it (errors are problem+json, as document
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
 from sentinel.access.model import Principal
 from sentinel.access.permissions import ROLE_PERMISSIONS
 from sentinel.config import Settings
+from sentinel.coordinator import Coordinator
+from sentinel.job_runs import record_run
 from sentinel.services.context import ServiceContext
 from sentinel.services.incidents import IncidentService
 from sentinel.store.base import Store
@@ -47,6 +50,16 @@ def api_schema(sqlite_store: Store, clock: ManualClock, tmp_path: Path) -> Itera
     ctx = ServiceContext(settings_, sqlite_store, clock)
     alert = raise_alert(ctx, "m.jansen")
     IncidentService(ctx).open(OFFICER, None, alerts=[alert])
+    worker = Coordinator(sqlite_store, clock, ["ingest app"], lease=timedelta(seconds=60))
+    worker.tick()
+    record_run(
+        sqlite_store,
+        "ingest app",
+        timedelta(seconds=30),
+        worker=worker.worker,
+        finished=clock.now(),
+        error="connection refused",
+    )
     access.users.add("pia", "privacy_officer", password=PASSWORD, by=ROOT)
     app.state.fuzz_token = lambda: access.create_token(
         "pia", "fuzz", sorted(ROLE_PERMISSIONS["privacy_officer"]), by=ROOT

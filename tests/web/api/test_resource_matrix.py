@@ -36,6 +36,7 @@ from tests.web.api.conftest import Api, Person
 
 RESOURCES = ("/api/alerts", "/api/incidents", "/api/drafts", "/api/facts", "/api/rules")
 RESOURCES += ("/api/sources", "/api/audit", "/api/register", "/api/events", "/api/outbox")
+RESOURCES += ("/api/workers",)
 SYSTEM = Caller("olga")
 """Who makes the resources (the command line: every permission)."""
 
@@ -200,6 +201,8 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/api/outbox/{notification_id}/retry"): Call(
         {"notification_id": "note"}, restricted={"notification_id": "secret_note"}
     ),
+    ("GET", "/api/workers"): Call({}),
+    ("GET", "/api/workers/jobs"): Call({}),
 }
 _PARAM = re.compile(r"\{([^}]+)\}")
 
