@@ -1,4 +1,5 @@
-"""What /metrics reads from the store when scraped: ingest lag, failed notifications, clocks.
+"""What /metrics reads from the store when scraped: ingest lag, failed notifications, clocks,
+and each scheduled job's last success.
 
 Read at scrape time rather than counted, so the figures are the same whichever
 worker ingested, delivered or opened the incident.
@@ -19,6 +20,7 @@ from sentinel.incidents.model import KIND as INCIDENT_KIND
 from sentinel.incidents.model import Incident
 from sentinel.ingest import source_stats
 from sentinel.notify.outbox import KIND as NOTIFICATION_KIND
+from sentinel.services.workers import job_health
 from sentinel.store.base import Record, Store
 
 _PAGE = 500
@@ -64,6 +66,24 @@ class StoreFigures(Collector):
                 due = deadline(incident.awareness.at)
                 left.add_metric([incident.id], (due - now).total_seconds())
         yield left
+
+        success = GaugeMetricFamily(
+            "sentinel_job_last_success_timestamp_seconds",
+            "When each scheduled job last completed without error, whichever worker ran it "
+            "(Unix time; absent while a job has only failed)",
+            labels=["job"],
+        )
+        late = GaugeMetricFamily(
+            "sentinel_job_late",
+            "1 when a job has not completed within twice its interval (the watchdog alerts)",
+            labels=["job"],
+        )
+        for job in job_health(self.store, now, self.settings.workers.lease):
+            if job.last_success is not None:
+                success.add_metric([job.job], job.last_success.timestamp())
+            late.add_metric([job.job], float(job.late))
+        yield success
+        yield late
 
     def _records(self, kind: str, where: dict[str, Any]) -> Iterator[Record]:
         after: str | None = None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from sentinel.job_runs import record_run
 from tests.web.conftest import PHONE, Console, screenshot, serious_violations, sign_in
 from tests.web.test_incident_pages import insider
 
@@ -31,6 +33,28 @@ def test_overview_shows_open_clocks_alerts_per_rule_and_sources(
     screenshot(page, "overview")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_overview_shows_each_jobs_last_success_and_the_late_ones(
+    page: Page, demo_console: Console
+) -> None:
+    now, store = demo_console.clock.now(), demo_console.store
+    every = timedelta(minutes=1)
+    record_run(store, "ingest app", every, worker="a:1:x", finished=now)
+    record_run(
+        store, "incident reminders", every, worker="a:1:x", finished=now - timedelta(hours=2)
+    )
+    record_run(
+        store, "incident reminders", every, worker="a:1:x", finished=now, error="<b>down</b>"
+    )
+    sign_in(page, demo_console, "victor", "/")
+
+    jobs = page.get_by_role("table").filter(has_text="Last success")
+    expect(jobs.get_by_role("row").filter(has_text="ingest app")).not_to_contain_text("late")
+    reminders = jobs.get_by_role("row").filter(has_text="incident reminders")
+    expect(reminders).to_contain_text("late")
+    expect(reminders).to_contain_text("<b>down</b>")  # the error as text, never as markup
+    assert serious_violations(page) == []
 
 
 def test_privacy_officer_filters_the_register_and_exports_it(

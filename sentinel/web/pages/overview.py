@@ -1,4 +1,5 @@
-"""The overview at /: open incidents' clocks, alerts per rule per day, sources, failures."""
+"""The overview at /: open incidents' clocks, alerts per rule per day, sources, failures, and
+each scheduled job's last success."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sentinel.services.actor import require
 from sentinel.services.incidents import IncidentService
 from sentinel.services.overview import OverviewService
+from sentinel.services.workers import WorkerService
 from sentinel.web.charts import bar_chart
 from sentinel.web.pages.deps import PageRoute, PageUser, service_context, signed_in
 from sentinel.web.pages.incidents import clock_countdown
@@ -56,5 +58,6 @@ def overview(request: Request, user: User) -> Response:
             ),
             "failing": service.failing_rules(actor) if user.can("rules:read") else None,
             "failed": service.failed_notifications(actor),
+            "jobs": WorkerService(ctx).jobs(actor) if user.can("workers:read") else None,
         },
     )

@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sentinel.events import Event
 from sentinel.incidents.service import Incidents
+from sentinel.job_runs import record_run
 from sentinel.notify.outbox import Notification, enqueue
 from tests.web.api.conftest import Api
 
@@ -61,3 +62,23 @@ def test_metrics_show_lag_failed_notifications_and_time_left_on_the_clock(api: A
     assert figures[("sentinel_notifications_failed", ())] == 2
     left = figures[("sentinel_incident_deadline_seconds", (("incident", opened.id),))]
     assert left == timedelta(hours=70).total_seconds()
+
+
+def test_metrics_show_each_jobs_last_success_and_whether_it_is_late(api: Api) -> None:
+    clock, store = api.clock, api.store
+    every = timedelta(seconds=30)
+    record_run(store, "ingest app", every, worker="a:1:x", finished=clock.now())
+    stalled = clock.now() - timedelta(minutes=5)
+    record_run(store, "rule bulk_member_views", every, worker="a:1:x", finished=stalled)
+    record_run(store, "incident reminders", every, worker="a:1:x", finished=clock.now(), error="x")
+    admin = api.person("admin", "root.admin")
+
+    figures = samples(admin.client.get("/metrics").text)
+
+    last = "sentinel_job_last_success_timestamp_seconds"
+    assert figures[(last, (("job", "ingest app"),))] == clock.now().timestamp()
+    assert figures[(last, (("job", "rule bulk_member_views"),))] == stalled.timestamp()
+    assert (last, (("job", "incident reminders"),)) not in figures  # it has only failed
+    assert figures[("sentinel_job_late", (("job", "ingest app"),))] == 0
+    assert figures[("sentinel_job_late", (("job", "rule bulk_member_views"),))] == 1
+    assert figures[("sentinel_job_late", (("job", "incident reminders"),))] == 1
