@@ -115,7 +115,9 @@ class SourceBase(_Strict):
     _check_interval = field_validator("interval", mode="before")(parse_duration)
 
 
-LogFormat = Literal["jsonl", "combined", "sshd", "syslog", "csv", "cloudtrail", "s3access"]
+LogFormat = Literal[
+    "jsonl", "combined", "sshd", "syslog", "journald", "csv", "cloudtrail", "s3access"
+]
 
 
 class FileSourceConfig(SourceBase):

@@ -9,18 +9,20 @@ from sentinel.parsers.base import ParseError, Parser
 from sentinel.parsers.cloudtrail import CloudTrailParser
 from sentinel.parsers.combined import CombinedParser
 from sentinel.parsers.csvlines import CsvParser
+from sentinel.parsers.journald import JournaldParser
 from sentinel.parsers.jsonl import JsonlParser
 from sentinel.parsers.s3access import S3AccessParser
 from sentinel.parsers.sshd import SshdParser
 from sentinel.parsers.syslog import SyslogParser
 
-FORMATS = ("jsonl", "combined", "sshd", "syslog", "csv", "cloudtrail", "s3access")
+FORMATS = ("jsonl", "combined", "sshd", "syslog", "journald", "csv", "cloudtrail", "s3access")
 
 __all__ = [
     "FORMATS",
     "CloudTrailParser",
     "CombinedParser",
     "CsvParser",
+    "JournaldParser",
     "JsonlParser",
     "ParseError",
     "Parser",
@@ -70,6 +72,8 @@ def make_parser(
         return SshdParser(zone, year=year)
     if fmt == "syslog":
         return SyslogParser(zone, year=year)
+    if fmt == "journald":
+        return JournaldParser()
     if fmt == "cloudtrail":
         return CloudTrailParser(zone)
     if fmt == "s3access":

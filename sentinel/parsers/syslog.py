@@ -113,23 +113,7 @@ class SyslogParser:
         self._streams: dict[str, _Stream] = {}
 
     def parse(self, record: RawRecord) -> list[dict[str, Any]]:
-        line = self.split(record)
-        fields: dict[str, Any] = {TIMESTAMP: line.when, "message": line.message}
-        if line.host:
-            fields["host.hostname"] = line.host
-        if line.program:
-            fields["process.name"] = line.program
-        if line.pid is not None:
-            fields["process.pid"] = line.pid
-        if line.structured_data:
-            fields["labels.syslog.structured_data"] = line.structured_data
-        if line.program:
-            known = interpret(line.program, line.module, line.message)
-            if known:
-                fields.update(known)
-        if line.count == 0:
-            return Skipped(line.program or "syslog")
-        return [fields] + [_copy(fields) for _ in range(line.count - 1)]
+        return line_events(self.split(record))
 
     def split(self, record: RawRecord) -> SyslogLine:
         """The line's parts; ParseError if it is not syslog."""
@@ -225,6 +209,26 @@ class SyslogParser:
                 continue
         month, day, hh, mm, ss = parts
         raise ParseError(f"no such time: month {month} day {day} {hh:02d}:{mm:02d}:{ss:02d}")
+
+
+def line_events(line: SyslogLine) -> list[dict[str, Any]]:
+    """The events of one logged message, what its program's words mean included."""
+    fields: dict[str, Any] = {TIMESTAMP: line.when, "message": line.message}
+    if line.host:
+        fields["host.hostname"] = line.host
+    if line.program:
+        fields["process.name"] = line.program
+    if line.pid is not None:
+        fields["process.pid"] = line.pid
+    if line.structured_data:
+        fields["labels.syslog.structured_data"] = line.structured_data
+    if line.program:
+        known = interpret(line.program, line.module, line.message)
+        if known:
+            fields.update(known)
+    if line.count == 0:
+        return Skipped(line.program or "syslog")
+    return [fields] + [_copy(fields) for _ in range(line.count - 1)]
 
 
 def _repeats(message: str) -> tuple[int, str]:

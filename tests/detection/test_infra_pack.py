@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 
 from sentinel.alerts import Alerts
@@ -23,9 +25,11 @@ from sentinel.detection.engine import Engine
 from sentinel.detection.loader import Vocabulary, load_rules
 from sentinel.events import PARSER_ACTIONS, TIMESTAMP
 from sentinel.ingest import IngestReport, ingest_source
+from sentinel.parsers.syslog import SyslogParser
 from sentinel.store.query import Aggregation, EventQuery
 from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
+from tests.parsers.records import make_record
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "rules" / "infra"
@@ -141,6 +145,35 @@ def test_the_auth_log_s_attacks_are_found_and_the_working_day_is_not(tmp_path: P
     assert run.groups("ssh_username_spraying", "source.address") == {"198.51.100.20"}
     assert run.groups("ssh_scan", "source.address") == {"192.0.2.77"}
     assert run.groups("pam_auth_failures", "source.address") == {"scanner.example.org"}
+
+
+def test_the_same_attacks_are_found_in_the_journal_s_export_of_that_log(tmp_path: Path) -> None:
+    """A host without rsyslog: its sshd and PAM messages come as `journalctl -o json`."""
+    parser = SyslogParser(ZoneInfo("Europe/Amsterdam"), year=LOCAL_NOW.year)
+    journal = tmp_path / "journal.json"
+    with journal.open("wb") as out:
+        for n, text in enumerate((DATA / "auth.log").read_text().splitlines()):
+            line = parser.split(make_record(text))
+            tag = f"{line.program}({line.module})" if line.module else line.program
+            stamp = str((line.when - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+            entry = {
+                "__CURSOR": f"s=1;i={n:x}",
+                "__REALTIME_TIMESTAMP": stamp,
+                "_HOSTNAME": line.host,
+                "SYSLOG_IDENTIFIER": tag,
+                "_PID": str(line.pid),
+                "MESSAGE": line.message,
+            }
+            for _ in range(line.count):
+                out.write(orjson.dumps(entry) + b"\n")
+
+    from_journal = run_pack(tmp_path, Source("infra", journal, "journald"), LOCAL_NOW)
+    (tmp_path / "syslog").mkdir()
+    from_auth_log = synthetic(tmp_path / "syslog", "auth.log", "syslog")
+
+    assert from_journal.ingested.dead_letters == 0
+    assert from_journal.per_rule() == from_auth_log.per_rule()
+    assert from_journal.groups("ssh_scan", "source.address") == {"192.0.2.77"}
 
 
 def test_the_web_log_s_scanner_brute_force_and_traversal_are_found(tmp_path: Path) -> None:
