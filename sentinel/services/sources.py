@@ -87,6 +87,7 @@ class SourceService:
 
     def health(self, actor: Actor) -> list[SourceHealth]:
         """Every source's stats with how its scheduled pull went (``sentinel run`` pulls)."""
+        require(actor, "sources:read")
         configured = {s.name: s for s in self.ctx.settings.sources}
         moved = {c.source: c.updated for c in self._checkpoints()}
         now = self.ctx.clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import orjson
 import pytest
@@ -21,7 +22,8 @@ from sentinel.services.incidents import IncidentService
 from sentinel.services.register import RegisterService
 from sentinel.services.rules import RuleService
 from sentinel.services.sources import SourceService
-from sentinel.store.base import DeadLetter
+from sentinel.store.base import DeadLetter, StoreUnavailable
+from sentinel.store.sqlite import SQLiteStore
 from tests.conftest import ManualClock
 from tests.services.conftest import REPO, VIEWER, raise_alert
 
@@ -173,3 +175,19 @@ def test_source_health_says_how_each_scheduled_pull_is_going(
         service.source(_rules_read(), "nowhere")
     [stats] = [s for s in service.stats(_rules_read()) if s.source == "app"]
     assert set(stats.model_dump()) == {"source", "events", "newest", "lag_seconds", "dead_letters"}
+
+
+def test_source_health_asks_who_is_asking_before_it_reads_the_store(
+    ctx: ServiceContext, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Someone without sources:read learns nothing, not even that the store is down."""
+    broken = tmp_path / "broken.db"
+    store = SQLiteStore(f"sqlite:///{broken}")
+    store.init()
+    store.close()
+    broken.write_bytes(b"not a database" * 1000)
+    service = SourceService(ServiceContext(ctx.settings, SQLiteStore(f"sqlite:///{broken}"), clock))
+    with pytest.raises(Forbidden, match="sources:read"):
+        service.health(VIEWER)
+    with pytest.raises(StoreUnavailable):
+        service.health(_rules_read())
