@@ -91,3 +91,18 @@ def test_the_api_gives_each_jobs_last_success_and_error_as_the_command_line_does
     assert job["late"] is True  # five minutes without a success, every 30 s
     [printed] = cli_json(monkeypatch, tmp_path, "jobs")
     assert printed == job
+
+
+def test_a_token_without_workers_read_is_refused(
+    sqlite_api: Api, shared: list[Coordinator]
+) -> None:
+    admin = sqlite_api.person("admin", "root.admin")
+    made = admin.post("/api/auth/tokens", json={"name": "prometheus", "scopes": ["metrics:read"]})
+    assert made.status_code in (200, 201), made.text
+    bearer = {"Authorization": f"Bearer {made.json()['token']}"}
+
+    for path in ("/api/workers", "/api/workers/jobs"):
+        answer = sqlite_api.client().get(path, headers=bearer)
+        assert answer.status_code == 403, answer.text
+        assert "workers:read" in answer.text
+        assert "host-a" not in answer.text
