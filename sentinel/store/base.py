@@ -96,6 +96,45 @@ RecordKey = tuple[str | int | float | bool | None, str]
 """Where an ordered page of records ended: the last record's ``order_by`` value and its id."""
 
 
+Scalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """A ``where`` value: the key from ``low`` (inclusive) up to ``high`` (exclusive).
+
+    Either bound may be None (open). Both bounds are text or both numbers, and only
+    values of that type match: text compares by code point, so timestamps written by
+    ``format_timestamp`` compare in time order.
+    """
+
+    low: Scalar = None
+    high: Scalar = None
+
+    def __post_init__(self) -> None:
+        kinds = {isinstance(b, str) for b in (self.low, self.high) if b is not None}
+        if not kinds:
+            raise StoreError("a range needs a low or a high bound")
+        if len(kinds) > 1:
+            raise StoreError(f"a range's bounds are both text or both numbers, not {self!r}")
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Holds:
+    """A ``where`` value for a key holding a list of text: the list holds every one of ``values``.
+
+    The text items of every top-level list are indexed, so a rare value is found
+    without reading the records that lack it.
+    """
+
+    values: tuple[str, ...]
+
+    def __init__(self, *values: str) -> None:
+        if not values or not all(isinstance(v, str) for v in values):
+            raise StoreError(f"a list match needs one or more texts, not {values!r}")
+        object.__setattr__(self, "values", values)
+
+
 def after_key(after: str | RecordKey) -> RecordKey:
     """The (value, id) to page on past, for ``find_records`` with ``order_by``."""
     if not (isinstance(after, tuple) and len(after) == 2 and isinstance(after[1], str)):
@@ -215,10 +254,22 @@ class Store(Protocol):
     ) -> list[Record]:
         """Records whose top-level ``where`` keys equal the given values.
 
+        A value may also be a ``Between`` (a range) or a ``Holds`` (list membership).
+
         Without ``order_by`` records come in id order and ``after`` pages by id. With
         ``order_by`` they come in that key's order, then by id, and ``after`` is the
         (value, id) of the previous page's last record (keyset paging: nothing is
         skipped or repeated when records are added between pages).
+        """
+
+    def count_records(
+        self, kind: str, group_by: Sequence[str], where: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[tuple[Scalar, ...], int]]:
+        """How many records match ``where``, per combination of the ``group_by`` keys' values.
+
+        Counted inside the store (paged on Elasticsearch), in no particular order. Values
+        come as ``json`` reads them back, except that booleans count as 1 and 0 (as
+        ``where`` compares them) and a missing key, null, a list or an object as None.
         """
 
     # retention

@@ -32,6 +32,7 @@ from sentinel.store.base import (
     Record,
     RecordKey,
     Rejected,
+    Scalar,
     StoreError,
     StoreUnavailable,
     WriteResult,
@@ -47,6 +48,7 @@ from sentinel.store.es_mappings import (
     Names,
     field_type,
     mapped_type,
+    record_mappings,
 )
 from sentinel.store.query import (
     Aggregation,
@@ -178,6 +180,15 @@ class ElasticsearchStore:
             if not self._exists(index):
                 self._create_index(index)
                 done.append(f"created index {index}")
+        if self._records_lack_templates():
+            templates = record_mappings()["dynamic_templates"]
+            self._call(
+                f"updating the mapping of {self.names.records}",
+                lambda: self._client.indices.put_mapping(
+                    index=self.names.records, dynamic_templates=templates
+                ),
+            )
+            done.append(f"index {self.names.records} now indexes the text items of record lists")
         return done or ["nothing to do: templates and indices are in place"]
 
     def _template(self, name: str) -> dict[str, Any] | None:
@@ -216,8 +227,23 @@ class ElasticsearchStore:
         for index in (self.names.records, self.names.dead_letters):
             if not self._exists(index):
                 problems.append(f"index {index} is missing: {fix}")
+        if self._exists(self.names.records) and self._records_lack_templates():
+            problems.append(
+                f"index {self.names.records} does not index the text items of record lists, "
+                f"so list matches miss records: {fix}"
+            )
         problems += self._check_event_indices()
         return problems
+
+    def _records_lack_templates(self) -> bool:
+        """The records index predates a dynamic template (templates only shape new indices)."""
+        found = self._call(
+            f"reading the mapping of {self.names.records}",
+            lambda: self._client.indices.get_mapping(index=self.names.records),
+        )
+        mapping = dict(found).get(self.names.records, {}).get("mappings", {})
+        have = {name for t in mapping.get("dynamic_templates", []) for name in t}
+        return not {name for t in record_mappings()["dynamic_templates"] for name in t} <= have
 
     def _template_problems(self, name: str, current: dict[str, Any] | None) -> list[str]:
         fix = "run `sentinel store init`"
@@ -380,8 +406,10 @@ class ElasticsearchStore:
         metrics: dict[str, Any] | None = None,
         *,
         page: int = COMPOSITE_PAGE,
+        index: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every bucket of a composite aggregation, one page of ``page`` buckets at a time."""
+        """Every bucket of a composite aggregation, one page of ``page`` buckets at a time
+        (over the events unless ``index`` names another)."""
         after: dict[str, Any] | None = None
         while True:
             composite: dict[str, Any] = {"size": page, "sources": sources}
@@ -391,8 +419,8 @@ class ElasticsearchStore:
             if metrics:
                 groups["aggs"] = metrics
             response = self._search(
-                self.names.events,
-                "grouping events",
+                index or self.names.events,
+                f"grouping {'events' if index is None else index}",
                 size=0,
                 query=query,
                 aggs={"groups": groups},
@@ -939,6 +967,25 @@ class ElasticsearchStore:
             seq_no_primary_term=True,
         )
         return [es_records.from_hit(h) for h in hits]
+
+    def count_records(
+        self, kind: str, group_by: Sequence[str], where: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[tuple[Scalar, ...], int]]:
+        query = {"bool": {"filter": es_records.where_clauses(kind, where)}}
+        sources = es_records.count_sources(group_by)
+        if not sources:
+            self._fresh(self.names.records)
+            found = self._call(
+                f"counting {kind} records",
+                lambda: self._client.count(index=self.names.records, query=query, **_NO_INDEX),
+            )
+            if found["count"]:
+                yield (), int(found["count"])
+            return
+        for bucket in self._composite(
+            query, sources, page=COMPOSITE_PAGE, index=self.names.records
+        ):
+            yield es_records.count_key(bucket["key"], group_by), int(bucket["doc_count"])
 
     # retention ---------------------------------------------------------------
     def purge(self, before: datetime) -> PurgeResult:

@@ -150,9 +150,10 @@ def record_mappings() -> dict[str, Any]:
     """Records keep ``data`` unindexed; ``k.<key>`` indexes each top-level scalar of it.
 
     Per key: ``t`` the type rank (1 number or boolean, 2 text; absent for null),
-    ``n`` the number, ``s`` the text. Separate fields per type mean two kinds of
-    record may use one key for different types without a mapping conflict, and
-    sorting by (t, n, s) orders values the way SQLite's ``json_extract`` does.
+    ``n`` the number, ``s`` the text; for a list, ``m`` its text items. Separate
+    fields per type mean two kinds of record may use one key for different types
+    without a mapping conflict, and sorting by (t, n, s) orders values the way
+    SQLite's ``json_extract`` does.
     """
     return {
         "dynamic": "strict",
@@ -160,6 +161,7 @@ def record_mappings() -> dict[str, Any]:
             {"k_text": {"path_match": "k.*.s", "mapping": _text_key()}},
             {"k_number": {"path_match": "k.*.n", "mapping": {"type": "double"}}},
             {"k_rank": {"path_match": "k.*.t", "mapping": {"type": "byte"}}},
+            {"k_member": {"path_match": "k.*.m", "mapping": _text_key()}},
         ],
         "properties": {
             "kind": {"type": "keyword"},

@@ -4,16 +4,17 @@ A record's ``data`` is kept whole but unindexed, so any JSON shape is accepted;
 each top-level scalar is also indexed under ``k.<key>`` (see es_mappings) so
 ``find_records`` can filter and sort on it like the SQLite store does on
 ``json_extract``: numbers and booleans compare as numbers, text as text, null
-and missing alike, nulls first when ascending.
+and missing alike, nulls first when ascending. The text items of a top-level
+list are indexed too, for ``Holds``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sentinel.store.base import Record, StoreError
+from sentinel.store.base import Between, Holds, Record, Scalar, StoreError
 from sentinel.store.query import FIELD_NAME, check_field
 
 NUMBER, TEXT = 1, 2
@@ -36,6 +37,8 @@ def document(kind: str, id: str, data: Mapping[str, Any]) -> dict[str, Any]:
             keys[key] = {"t": NUMBER, "n": value}
         elif isinstance(value, str):
             keys[key] = {"t": TEXT, "s": value}
+        elif isinstance(value, list) and (items := [v for v in value if isinstance(v, str)]):
+            keys[key] = {"m": items}
     return {"kind": kind, "id": id, "data": dict(data), "k": keys}
 
 
@@ -63,7 +66,17 @@ def where_clauses(kind: str, where: Mapping[str, Any] | None) -> list[dict[str, 
     for key, value in (where or {}).items():
         check_field(key)
         if value is None:
-            clauses.append({"bool": {"must_not": [{"exists": {"field": f"k.{key}.t"}}]}})
+            clauses.append({"bool": {"must_not": [_exists(key, "t"), _exists(key, "m")]}})
+        elif isinstance(value, Holds):
+            clauses += [{"term": {f"k.{key}.m": term}} for term in value.values]
+        elif isinstance(value, Between):
+            text = isinstance(value.low if value.low is not None else value.high, str)
+            bounds = {
+                op: int(bound) if isinstance(bound, bool) else bound
+                for op, bound in (("gte", value.low), ("lt", value.high))
+                if bound is not None
+            }
+            clauses.append({"range": {f"k.{key}.{'s' if text else 'n'}": bounds}})
         elif isinstance(value, bool | int | float):
             number = int(value) if isinstance(value, bool) else value
             clauses.append({"term": {f"k.{key}.n": number}})
@@ -72,6 +85,36 @@ def where_clauses(kind: str, where: Mapping[str, Any] | None) -> list[dict[str, 
         else:
             raise StoreError(f"cannot compare record key {key!r} with {type(value).__name__}")
     return clauses
+
+
+def _exists(key: str, part: str) -> dict[str, Any]:
+    return {"exists": {"field": f"k.{key}.{part}"}}
+
+
+def count_sources(group_by: Sequence[str]) -> list[dict[str, Any]]:
+    """Composite sources giving each key's rank, number and text (absent ones as null)."""
+    sources = []
+    for n, key in enumerate(group_by):
+        check_field(key)
+        for part in ("t", "n", "s"):
+            field = {"terms": {"field": f"k.{key}.{part}", "missing_bucket": True}}
+            sources.append({f"{n}{part}": field})
+    return sources
+
+
+def count_key(bucket_key: Mapping[str, Any], group_by: Sequence[str]) -> tuple[Scalar, ...]:
+    """The values a bucket of ``count_sources`` stands for, as ``json_extract`` gives them."""
+    values: list[Scalar] = []
+    for n in range(len(group_by)):
+        rank = bucket_key[f"{n}t"]
+        if rank == NUMBER:
+            number = bucket_key[f"{n}n"]
+            values.append(int(number) if float(number).is_integer() else number)
+        elif rank == TEXT:
+            values.append(bucket_key[f"{n}s"])
+        else:
+            values.append(None)
+    return tuple(values)
 
 
 def sort(order_by: str | None, descending: bool) -> list[dict[str, Any]]:

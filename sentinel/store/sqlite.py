@@ -22,12 +22,15 @@ import orjson
 from sentinel.events import TIMESTAMP, Event, epoch_ms, format_timestamp, from_epoch_ms
 from sentinel.private_files import keep_private
 from sentinel.store.base import (
+    Between,
     ConflictError,
     DeadLetter,
     EventPage,
+    Holds,
     PurgeResult,
     Record,
     RecordKey,
+    Scalar,
     StoreError,
     StoreUnavailable,
     WriteResult,
@@ -51,6 +54,37 @@ from sentinel.store.sql_filter import COLUMNS, cidr_match, compile_filter, field
 # Event columns after id/ts/source, in insert order, with the ECS field each holds.
 _HOT = [(f, c) for f, c in COLUMNS.items() if c not in ("ts", "id", "source")]
 _HOT_FIELDS = tuple(f for f, _ in _HOT)
+
+
+def _key(name: str) -> str:
+    """A record key's value; the same text in the indexes below and in queries, so they match."""
+    return f"json_extract(data, '$.\"{check_field(name)}\"')"
+
+
+_RECORD_INDEXES = {
+    "last_seen": ("last_seen",),
+    "created": ("created",),
+    "group_key": ("group_key", "last_seen"),
+    "rule": ("rule", "open"),
+    "rule_name": ("rule_name", "last_seen"),
+    "status": ("status", "last_seen"),
+    "rule_open": ("rule_name", "open"),
+    "first_seen": ("first_seen", "rule_name"),
+}
+"""Expression indexes on records, by what finds them: lists people page through (the alert
+queue by last seen, filtered on a rule or a status; incidents and notifications by
+creation), an alert's group looked up on every detection, a rule's open alerts (the
+watchdog, flatline rules), and the counts per rule and per day. A record of another
+kind simply has null there."""
+
+_INDEXED_TERMS = (
+    "INSERT INTO record_terms (kind, key, term, id) "
+    "SELECT DISTINCT r.kind, k.key, t.value, r.id "
+    "FROM records r, json_each(r.data) k, json_each(k.value) t "
+    "WHERE k.type = 'array' AND t.type = 'text'"
+)
+"""The text items of every record's top-level lists (what the triggers keep up to date),
+for a store whose records were written before the terms were kept."""
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
@@ -80,18 +114,43 @@ CREATE TABLE IF NOT EXISTS records (
     data TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
+CREATE TABLE IF NOT EXISTS record_terms (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    term TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (kind, key, term, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_terms_id ON record_terms(kind, id);
+-- An item twice in one list is one term: DISTINCT, as an upsert's conflict policy would
+-- override the trigger's own.
+CREATE TRIGGER IF NOT EXISTS record_terms_insert AFTER INSERT ON records BEGIN
+    INSERT INTO record_terms (kind, key, term, id)
+    SELECT DISTINCT NEW.kind, k.key, t.value, NEW.id
+    FROM json_each(NEW.data) k, json_each(k.value) t
+    WHERE k.type = 'array' AND t.type = 'text';
+END;
+CREATE TRIGGER IF NOT EXISTS record_terms_update AFTER UPDATE OF data ON records BEGIN
+    DELETE FROM record_terms WHERE kind = OLD.kind AND id = OLD.id;
+    INSERT INTO record_terms (kind, key, term, id)
+    SELECT DISTINCT NEW.kind, k.key, t.value, NEW.id
+    FROM json_each(NEW.data) k, json_each(k.value) t
+    WHERE k.type = 'array' AND t.type = 'text';
+END;
+CREATE TRIGGER IF NOT EXISTS record_terms_delete AFTER DELETE ON records BEGIN
+    DELETE FROM record_terms WHERE kind = OLD.kind AND id = OLD.id;
+END;
 """ + "".join(
-    f"CREATE INDEX IF NOT EXISTS records_{key} "
-    f"ON records(kind, json_extract(data, '$.\"{key}\"'), id);\n"
-    for key in ("last_seen", "created")
+    f"CREATE INDEX IF NOT EXISTS records_{name} "
+    f"ON records(kind, {', '.join(_key(k) for k in keys)}, id);\n"
+    for name, keys in _RECORD_INDEXES.items()
 )
-"""Lists people page through (the alert queue by last seen, incidents and notifications by
-creation) read their page from an index instead of sorting every record of the kind."""
 
 _EXPECTED = {
     "events": {"id", "ts", "source", "doc", *(c for _, c in _HOT)},
     "dead_letters": {"id", "source", "position", "reason", "raw", "received"},
     "records": {"kind", "id", "version", "data"},
+    "record_terms": {"kind", "key", "term", "id"},
 }
 _INSERT_EVENT = (
     f"INSERT OR IGNORE INTO events (id, ts, source, {', '.join(c for _, c in _HOT)}, doc) "
@@ -248,6 +307,9 @@ class SQLiteStore:
                 raise store_fault(self.path, exc) from exc
             # A complete store on a read-only file still answers reads; writes say why not.
         created = sorted(set(_EXPECTED) - before)
+        if "record_terms" in created and "records" in before:
+            with self._tx():
+                self._run(_INDEXED_TERMS)
         return [f"created table {t}" for t in created] or ["nothing to do: schema is complete"]
 
     def check(self) -> list[str]:
@@ -553,14 +615,8 @@ class SQLiteStore:
         limit: int = 1000,
         after: str | RecordKey | None = None,
     ) -> list[Record]:
-        clauses, params = ["kind = ?"], [kind]
-        for key, value in (where or {}).items():
-            check_field(key)
-            if value is None:
-                clauses.append(f"json_extract(data, '$.\"{key}\"') IS NULL")
-            else:
-                clauses.append(f"json_extract(data, '$.\"{key}\"') = ?")
-                params.append(int(value) if isinstance(value, bool) else value)
+        params: list[Any] = [kind]
+        clauses = ["kind = ?", *_record_where(kind, where, params)]
         direction = "DESC" if descending else "ASC"
         if order_by is None:
             if after is not None:
@@ -568,8 +624,7 @@ class SQLiteStore:
                 params.append(after)
             order = f"id {direction}"
         else:
-            check_field(order_by)
-            value = f"json_extract(data, '$.\"{order_by}\"')"
+            value = _key(order_by)
             if after is not None:
                 clause, values = _after_key(value, after_key(after), descending)
                 clauses.append(clause)
@@ -581,6 +636,19 @@ class SQLiteStore:
             [*params, limit],
         )
         return [Record(kind, r[0], orjson.loads(r[2]), str(r[1])) for r in rows]
+
+    def count_records(
+        self, kind: str, group_by: Sequence[str], where: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[tuple[Scalar, ...], int]]:
+        params: list[Any] = [kind]
+        clauses = ["kind = ?", *_record_where(kind, where, params)]
+        keys = ", ".join(_key(k) for k in group_by) or "NULL"
+        rows = self._run(
+            f"SELECT {keys}, COUNT(*) FROM records WHERE {' AND '.join(clauses)} GROUP BY {keys}",
+            params,
+        )
+        for *key, count in rows:
+            yield tuple(key[: len(group_by)]), count
 
     # retention ---------------------------------------------------------------
     def purge(self, before: datetime) -> PurgeResult:
@@ -600,6 +668,35 @@ class SQLiteStore:
             "DELETE FROM dead_letters WHERE received < ?", (cutoff,)
         ).rowcount
         return result
+
+
+def _record_where(kind: str, where: Mapping[str, Any] | None, params: list[Any]) -> list[str]:
+    """SQL conditions for ``find_records``' ``where``, in the very form the indexes hold."""
+    clauses = []
+    for key, value in (where or {}).items():
+        value_of = _key(key)
+        if value is None:
+            clauses.append(f"{value_of} IS NULL")
+        elif isinstance(value, Holds):
+            for term in value.values:
+                clauses.append(
+                    "id IN (SELECT id FROM record_terms WHERE kind = ? AND key = ? AND term = ?)"
+                )
+                params += [kind, key, term]
+        elif isinstance(value, Between):
+            text = isinstance(value.low if value.low is not None else value.high, str)
+            types = "= 'text'" if text else "IN ('integer', 'real')"
+            clauses.append(f"typeof({value_of}) {types}")
+            for op, bound in ((">=", value.low), ("<", value.high)):
+                if bound is not None:
+                    clauses.append(f"{value_of} {op} ?")
+                    params.append(int(bound) if isinstance(bound, bool) else bound)
+        elif isinstance(value, bool | int | float | str):
+            clauses.append(f"{value_of} = ?")
+            params.append(int(value) if isinstance(value, bool) else value)
+        else:
+            raise StoreError(f"cannot compare record key {key!r} with {type(value).__name__}")
+    return clauses
 
 
 def _after_key(value: str, key: tuple[Any, str], descending: bool) -> tuple[str, list[Any]]:

@@ -21,7 +21,7 @@ import pytest
 
 from sentinel.store import sqlite as sqlite_store
 
-SMALL = 512 * 1024
+SMALL = 896 * 1024
 ROOMY = 64 * 1024 * 1024
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from sentinel.events import Event, event_id
 from sentinel.store import ConflictError, DeadLetter, Store, StoreError
+from sentinel.store.base import Between, Holds
 from sentinel.store.query import (
     Aggregation,
     AggRow,
@@ -656,6 +657,95 @@ def test_find_records_pages_by_id(store: Store) -> None:
     assert pages == [["0000", "0001", "0002"], ["0003", "0004", "0005"], ["0006"]]
     newest = store.find_records("audit", descending=True, limit=2, after="0005")
     assert [r.id for r in newest] == ["0004", "0003"]
+
+
+def test_find_records_holding_items_of_a_list(store: Store) -> None:
+    store.create_record("alert", "a1", {"terms": ["user=kim", "ip=10.0.0.1"], "n": 1})
+    store.create_record("alert", "a2", {"terms": ["user=kim", "ip=10.0.0.2", 7, None]})
+    store.create_record("alert", "a3", {"terms": ["user=Kim"], "tags": ["user=kim"]})
+    store.create_record("alert", "a4", {"terms": "user=kim"})
+    store.put_record("alert", "a5", {"terms": ["user=bo", "user=bo"]})
+    store.create_record("incident", "i1", {"terms": ["user=kim"]})
+
+    def ids(where: dict[str, Any]) -> list[str]:
+        return [r.id for r in store.find_records("alert", where)]
+
+    assert ids({"terms": Holds("user=kim")}) == ["a1", "a2"]
+    assert ids({"terms": Holds("user=kim", "ip=10.0.0.2")}) == ["a2"]
+    assert ids({"terms": Holds("user=kim", "ip=10.0.0.3")}) == []
+    assert ids({"terms": Holds("user=kim"), "n": 1}) == ["a1"]
+    # a list is neither equal to one of its items nor missing
+    assert ids({"terms": "user=kim"}) == ["a4"]
+    assert ids({"terms": None}) == []
+
+    a3 = store.find_records("alert", {"tags": Holds("user=kim")})[0]
+    store.put_record("alert", "a1", {"terms": ["user=ann", "user=ann"]})
+    store.update_record("alert", "a3", {"terms": ["user=kim"]}, a3.version)
+    store.delete_record("alert", "a2")
+    assert ids({"terms": Holds("user=kim")}) == ["a3"]
+    assert ids({"terms": Holds("user=ann")}) == ["a1"]
+    assert ids({"terms": Holds("user=bo")}) == ["a5"]
+    assert ids({"tags": Holds("user=kim")}) == []
+    assert [r.id for r in store.find_records("incident", {"terms": Holds("user=kim")})] == ["i1"]
+
+
+def test_find_records_in_a_range_of_one_type(store: Store) -> None:
+    seen = {
+        "a1": "2026-03-29T00:59:59.999Z",
+        "a2": "2026-03-29T01:00:00.000Z",
+        "a3": "2026-03-29T22:00:00.000Z",
+        "a4": 5,
+        "a5": None,
+        "a6": True,
+    }
+    for rid, value in seen.items():
+        store.create_record("alert", rid, {"seen": value, "rule": "r2" if rid == "a3" else "r1"})
+
+    def ids(where: dict[str, Any]) -> list[str]:
+        return [r.id for r in store.find_records("alert", where)]
+
+    day = Between("2026-03-29T01:00:00.000Z", "2026-03-29T22:00:00.000Z")
+    assert ids({"seen": day}) == ["a2"]
+    assert ids({"seen": Between(low="2026-03-29T01:00:00.000Z")}) == ["a2", "a3"]
+    assert ids({"seen": Between(high="2026-03-29T22:00:00.000Z")}) == ["a1", "a2"]
+    assert ids({"seen": Between(low="2026", high="2027"), "rule": "r1"}) == ["a1", "a2"]
+    assert ids({"seen": Between(1, 6)}) == ["a4", "a6"]
+    assert ids({"seen": Between(high=100)}) == ["a4", "a6"]
+    newest = store.find_records(
+        "alert", {"seen": Between(low="2026")}, order_by="seen", descending=True, limit=2
+    )
+    assert [r.id for r in newest] == ["a3", "a2"]
+    with pytest.raises(StoreError, match="both text or both numbers"):
+        Between("2026", 7)
+    with pytest.raises(StoreError, match="low or a high"):
+        Between()
+
+
+def test_count_records_per_combination_of_key_values(store: Store) -> None:
+    alerts = [
+        ("a1", {"rule": "r1", "open": True, "sev": 2, "terms": ["user=kim"]}),
+        ("a2", {"rule": "r1", "open": False, "sev": 2.5, "terms": ["user=ann"]}),
+        ("a3", {"rule": "r1", "open": True, "terms": ["user=kim"]}),
+        ("a4", {"rule": "r2", "open": True, "sev": None, "seen": "2026-03-30"}),
+        ("a5", {"open": True, "seen": "2026-03-29"}),
+    ]
+    for rid, data in alerts:
+        store.create_record("alert", rid, data)
+    store.create_record("incident", "i1", {"rule": "r1", "open": True})
+
+    def counts(group_by: tuple[str, ...], where: dict[str, Any] | None = None) -> dict[Any, int]:
+        found = list(store.count_records("alert", group_by, where))
+        assert len(found) == len(dict(found)), "one row per combination"
+        return dict(found)
+
+    assert counts(("rule", "open")) == {("r1", 1): 2, ("r1", 0): 1, ("r2", 1): 1, (None, 1): 1}
+    assert counts(("sev",)) == {(2,): 1, (2.5,): 1, (None,): 3}
+    assert counts(("rule",), {"open": True}) == {("r1",): 2, ("r2",): 1, (None,): 1}
+    assert counts(("rule",), {"terms": Holds("user=kim")}) == {("r1",): 2}
+    assert counts(("open",), {"seen": Between("2026-03-30", "2026-03-31")}) == {(1,): 1}
+    assert counts(()) == {(): 5}
+    assert counts(("rule",), {"rule": "r9"}) == {}
+    assert dict(store.count_records("nothing", ("rule",))) == {}
 
 
 # retention -------------------------------------------------------------------

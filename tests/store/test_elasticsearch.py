@@ -21,10 +21,11 @@ from sentinel.parsers.jsonl import JsonlParser
 from sentinel.sources.base import RawRecord
 from sentinel.store import StoreError, StoreUnavailable, open_store
 from sentinel.store import elasticsearch as es_module
+from sentinel.store.base import Holds
 from sentinel.store.budget import metered
 from sentinel.store.elasticsearch import ElasticsearchStore
 from sentinel.store.es_client import Backoff
-from sentinel.store.es_mappings import TEMPLATE_VERSION
+from sentinel.store.es_mappings import TEMPLATE_VERSION, record_mappings
 from sentinel.store.query import Aggregation, EventQuery, Match
 from tests.conftest import ManualClock
 from tests.store.es_server import EsTarget, Sleeps
@@ -115,6 +116,33 @@ def test_check_reports_an_outdated_template_and_init_updates_it(
         f"updated index template {name} to version {TEMPLATE_VERSION} "
         "(indices created from now on use it)"
     ]
+
+
+def test_a_records_index_from_before_list_items_were_indexed_gets_them_at_init(
+    es_store: ElasticsearchStore, es_target: EsTarget
+) -> None:
+    names = es_store.names
+    client = es_target.client()
+    client.indices.delete(index=names.records)
+    client.indices.delete_index_template(name=names.records)
+    mappings = record_mappings()
+    older = [t for t in mappings["dynamic_templates"] if "k_member" not in t]
+    client.indices.create(index=names.records, mappings={**mappings, "dynamic_templates": older})
+    client.close()
+    fix = "run `sentinel store init`"
+
+    assert es_store.check() == [
+        f"index template {names.records} is missing: {fix}",
+        f"index {names.records} does not index the text items of record lists, "
+        f"so list matches miss records: {fix}",
+    ]
+    assert es_store.init() == [
+        f"created index template {names.records}",
+        f"index {names.records} now indexes the text items of record lists",
+    ]
+    assert es_store.check() == []
+    es_store.create_record("alert", "a1", {"terms": ["user=kim"]})
+    assert [r.id for r in es_store.find_records("alert", {"terms": Holds("user=kim")})] == ["a1"]
 
 
 def test_check_reports_an_event_index_with_wrong_types_or_outside_the_alias(
@@ -484,6 +512,26 @@ def test_aggregations_and_first_seen_page_through_many_groups(
 
     assert sorted(r.key[0] for r in rows) == [f"u{n}" for n in range(7)]
     assert sorted(r.key[0] for r in new) == [f"u{n}" for n in range(3, 7)]
+
+
+def test_record_counts_page_through_many_groups(
+    es_store: ElasticsearchStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(es_module, "COMPOSITE_PAGE", 2)
+    for n in range(7):
+        es_store.create_record("alert", f"a{n}", {"rule": f"r{n % 5}", "open": n < 3})
+
+    counts = dict(es_store.count_records("alert", ("rule", "open")))
+
+    assert counts == {
+        ("r0", 1): 1,
+        ("r1", 1): 1,
+        ("r2", 1): 1,
+        ("r3", 0): 1,
+        ("r4", 0): 1,
+        ("r0", 0): 1,
+        ("r1", 0): 1,
+    }
 
 
 def test_event_searches_are_charged_to_the_open_budget_and_nothing_else(
