@@ -23,7 +23,7 @@ from sentinel.detection.evaluate import Detection
 from sentinel.detection.model import Rule
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.notify.outbox import Notification, enqueue
-from sentinel.store.base import ConflictError, Record, RecordKey, Store
+from sentinel.store.base import Between, ConflictError, Holds, Record, RecordKey, Store
 from sentinel.store.query import EventQuery
 
 _RULE_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -32,7 +32,6 @@ THROTTLE = "alert_throttle"
 STATUSES = ("new", "acknowledged", "escalated", "closed")
 USER_KEYS = ("user.name", "account", "sentinel.target.user")
 """Group fields that name an account: what the queue's user filter matches."""
-_SCAN = 500
 OPEN = ("new", "acknowledged")
 _TRANSITIONS = {
     "new": {"acknowledged", "escalated", "closed"},
@@ -53,6 +52,35 @@ def suppression(rule: Rule) -> timedelta:
 
 def group_key(group: dict[str, Any]) -> str:
     return orjson.dumps(group, option=orjson.OPT_SORT_KEYS, default=str).decode()
+
+
+def group_terms(group: dict[str, Any]) -> list[str]:
+    """The group as list items the store indexes, so the queue's filters find an alert
+    without reading the others: ``field=value`` for each field, and ``user=value`` for
+    a field that names an account (``USER_KEYS``); lowercase, as the filters ignore case."""
+    terms = {f"{field}={str(value).lower()}" for field, value in group.items()}
+    terms |= {f"user={str(group[k]).lower()}" for k in USER_KEYS if k in group}
+    return sorted(terms)
+
+
+def add_group_terms(store: Store, page: int = 500) -> int:
+    """Give alerts recorded before ``group_terms`` existed their terms; how many it changed.
+
+    Without them an alert is still listed, but not when the queue is filtered on a user
+    or an address. An alert changed meanwhile is taken on the next run.
+    """
+    changed = 0
+    after: str | None = None
+    while records := store.find_records(KIND, {"group_terms": None}, limit=page, after=after):
+        for rec in records:
+            data = {**rec.data, "group_terms": group_terms(rec.data["group"])}
+            try:
+                store.update_record(KIND, rec.id, data, rec.version)
+            except ConflictError:
+                continue
+            changed += 1
+        after = records[-1].id
+    return changed
 
 
 def alert_id(rule_id: str, group: dict[str, Any], key: str) -> str:
@@ -160,6 +188,7 @@ class Alerts:
             "open": True,
             "group": d.group,
             "group_key": group_key(d.group),
+            "group_terms": group_terms(d.group),
             "window": {"start": format_timestamp(d.start), "end": format_timestamp(d.end)},
             "first_seen": format_timestamp(d.first),
             "last_seen": format_timestamp(d.last),
@@ -306,30 +335,18 @@ class Alerts:
             where["rule" if _RULE_ID.fullmatch(rule) else "rule_name"] = rule
         if severity:
             where["severity"] = severity
+        terms = [f"user={user.lower()}"] if user else []
+        terms += [f"source.ip={source_ip.lower()}"] if source_ip else []
+        if terms:
+            where["group_terms"] = Holds(*terms)
+        if since is not None:
+            where["last_seen"] = Between(low=format_timestamp(since))
         if until is not None:
             newest = (format_timestamp(until), "\uffff")
             after = newest if after is None or tuple(after) > newest else after
-        if not (user or source_ip or since):
-            return self.store.find_records(
-                KIND, where, order_by="last_seen", descending=True, limit=limit, after=after
-            )
-        floor = format_timestamp(since) if since else ""
-        found: list[Record] = []
-        while len(found) < limit:
-            page = self.store.find_records(
-                KIND, where, order_by="last_seen", descending=True, limit=_SCAN, after=after
-            )
-            for rec in page:
-                if rec.data["last_seen"] < floor:
-                    return found
-                if _in_group(rec, USER_KEYS, user) and _in_group(rec, ("source.ip",), source_ip):
-                    found.append(rec)
-                    if len(found) == limit:
-                        return found
-            if len(page) < _SCAN:
-                return found
-            after = (page[-1].data["last_seen"], page[-1].id)
-        return found
+        return self.store.find_records(
+            KIND, where, order_by="last_seen", descending=True, limit=limit, after=after
+        )
 
     def evidence(self, rec: Record) -> EventQuery:
         return EventQuery.from_dict(rec.data["evidence"])
@@ -386,10 +403,3 @@ class Alerts:
                 self.close(rec.id, "sentinel", "events resumed")
                 closed.append(rec.id)
         return closed
-
-
-def _in_group(rec: Record, keys: tuple[str, ...], value: str | None) -> bool:
-    if not value:
-        return True
-    group = rec.data["group"]
-    return any(str(group.get(k, "")).lower() == value.lower() for k in keys)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sentinel.alerts import AlertError, Alerts, alert_id
+from sentinel.alerts import AlertError, Alerts, add_group_terms, alert_id
 from sentinel.detection.evaluate import Detection
 from sentinel.detection.model import Meta, Rule, Throttle
 from sentinel.events import Event
@@ -146,6 +146,43 @@ def test_queue_filters_by_the_account_or_address_grouped_on_and_by_time(store, c
     ]
     assert users(user="m.bakker", limit=1) == ["M.Bakker"]
     assert users(user="nobody") == []
+
+
+def test_user_filter_matches_any_field_naming_an_account_and_combines_with_the_address(
+    store, clock
+) -> None:
+    alerts = Alerts(store, clock)
+    admin = replace(RULE, id="r-3", name="admin_on_user", group_by=("account", "source.ip"))
+    target = replace(RULE, id="r-4", name="looked_up", group_by=("sentinel.target.user",))
+    recorded = [
+        replace(detection(rule=admin), group={"account": "P.Smit", "source.ip": "10.0.0.7"}),
+        replace(detection(rule=admin), group={"account": "p.smit", "source.ip": "10.0.0.8"}),
+        replace(detection(rule=target), group={"sentinel.target.user": "p.smit"}),
+        detection(user="p.smit.old"),
+    ]
+    alerts.record(recorded, notify=False)
+
+    def rules(**filters: str) -> list[str]:
+        return sorted(r.data["rule_name"] for r in alerts.list(**filters))  # type: ignore[arg-type]
+
+    assert rules(user="P.SMIT") == ["admin_on_user", "admin_on_user", "looked_up"]
+    assert rules(user="p.smit", source_ip="10.0.0.8") == ["admin_on_user"]
+    assert rules(source_ip="10.0.0.7") == ["admin_on_user"]
+    assert rules(user="p.smit", status="closed") == []
+
+
+def test_alerts_recorded_before_group_terms_get_them_and_are_found_by_user(store, clock) -> None:
+    alerts = Alerts(store, clock)
+    [aid] = alerts.record([detection(user="M.Bakker")], notify=False).new
+    old = alerts.require(aid)
+    older = {k: v for k, v in old.data.items() if k != "group_terms"}
+    store.update_record("alert", aid, older, old.version)
+    assert alerts.list(user="m.bakker") == []
+
+    assert add_group_terms(store) == 1
+
+    assert [r.id for r in alerts.list(user="m.bakker")] == [aid]
+    assert add_group_terms(store) == 0
 
 
 def test_folded_windows_count_each_event_once(store, clock) -> None:

@@ -2,8 +2,8 @@
 
 The queue shows counts per rule; an alert's page shows its group's events per
 bucket around the window that fired and the members its evidence touched. The
-counting runs in the store (an aggregation per bucket or per member); alerts
-are read a page at a time.
+counting runs in the store (alerts counted per rule, events per bucket or per
+member).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sentinel.store.base import Record
 from sentinel.store.query import Aggregation, EventQuery, Match, all_of
 
 KIND = "alert"
-PAGE = 1000
 BUCKETS = 36
 
 
@@ -64,15 +63,10 @@ class AlertActivity:
         require(actor, "alerts:read")
         total: Counter[str] = Counter()
         still_open: Counter[str] = Counter()
-        after: str | None = None
-        while True:
-            page = self.ctx.store.find_records(KIND, limit=PAGE, after=after)
-            for rec in page:
-                total[rec.data["rule_name"]] += 1
-                still_open[rec.data["rule_name"]] += bool(rec.data.get("open"))
-            if len(page) < PAGE:
-                break
-            after = page[-1].id
+        for (name, is_open), n in self.ctx.store.count_records(KIND, ("rule_name", "open")):
+            total[str(name)] += n
+            if is_open:
+                still_open[str(name)] += n
         return [
             RuleCount(rule_name=name, open=still_open[name], total=n)
             for name, n in sorted(total.items(), key=lambda kv: (-still_open[kv[0]], kv[0]))

@@ -9,7 +9,8 @@ permission of what it shows, so a viewer sees the parts a viewer may see.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -19,8 +20,7 @@ from sentinel.ingest import source_stats
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
 from sentinel.services.outbox import OutboxService
-
-PAGE = 1000
+from sentinel.store.base import Between
 
 
 class RuleDay(BaseModel):
@@ -57,6 +57,11 @@ class FailedNotification(BaseModel):
     """Channel → its last error."""
 
 
+def _midnight(day: date, zone: ZoneInfo) -> str:
+    """The day's start in the zone, as alerts store their times (so text order is time order)."""
+    return format_timestamp(datetime.combine(day, time(), tzinfo=zone))
+
+
 class OverviewService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -67,26 +72,15 @@ class OverviewService:
         zone = self.ctx.zone
         today = self.ctx.clock.now().astimezone(zone).date()
         first = today - timedelta(days=days - 1)
-        since = format_timestamp(datetime.combine(first, datetime.min.time(), tzinfo=zone))
-        counts: Counter[tuple[str, date]] = Counter()
-        after: tuple[str, str] | None = None
-        while True:
-            page = self.ctx.store.find_records(
-                "alert", order_by="last_seen", descending=True, limit=PAGE, after=after
-            )
-            for rec in page:
-                if rec.data["last_seen"] < since:
-                    break
-                seen = datetime.fromisoformat(rec.data["first_seen"].replace("Z", "+00:00"))
-                day = seen.astimezone(zone).date()
-                if day >= first:
-                    counts[(rec.data["rule_name"], day)] += 1
-            else:
-                if len(page) == PAGE:
-                    after = (page[-1].data["last_seen"], page[-1].id)
-                    continue
-            break
         span = [first + timedelta(days=n) for n in range(days)]
+        counts: Counter[tuple[str, date]] = Counter()
+        for day in span:
+            # a local day runs midnight to midnight: 23 or 25 hours when the clocks change
+            day_range = Between(_midnight(day, zone), _midnight(day + timedelta(days=1), zone))
+            for (name,), n in self.ctx.store.count_records(
+                "alert", ("rule_name",), {"first_seen": day_range}
+            ):
+                counts[(str(name), day)] += n
         names = sorted({name for name, _ in counts})
         rules = [
             RuleDay(

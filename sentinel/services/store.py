@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from sentinel.alerts import add_group_terms
 from sentinel.config import parse_duration
 from sentinel.incidents.facts import Time
 from sentinel.services.actor import Actor, require
@@ -63,7 +64,10 @@ class StoreService:
     def init(self, actor: Actor) -> StoreInit:
         """Create what is missing (tables, or index templates and indices); safe to repeat."""
         require(actor, "store:admin")
-        return StoreInit(store=self.url, done=self.ctx.store.init())
+        done = self.ctx.store.init()
+        if indexed := add_group_terms(self.ctx.store):
+            done.append(f"indexed the groups of {indexed} alerts for the queue's filters")
+        return StoreInit(store=self.url, done=done)
 
     def check(self, actor: Actor) -> StoreCheck:
         """What is missing or wrong in the store, changing nothing."""

@@ -64,6 +64,29 @@ def test_init_then_check_on_sqlite(sqlite_url: str) -> None:
     assert (code, orjson.loads(out)) == (0, {"store": sqlite_url, "ok": True, "problems": []})
 
 
+def test_init_indexes_the_groups_of_alerts_recorded_before_the_queue_filtered_on_them(
+    sqlite_url: str,
+) -> None:
+    store = SQLiteStore(sqlite_url)
+    store.init()
+    group = {"user.name": "M.Bakker", "source.ip": "10.0.0.7"}
+    store.create_record("alert", "AL-1", {"group": group, "last_seen": "2026-03-10T09:00:00Z"})
+    store.close()
+
+    code, out = run("init", "--store", sqlite_url)
+
+    assert code == 0, out
+    assert "indexed the groups of 1 alerts for the queue's filters" in out
+    store = SQLiteStore(sqlite_url)
+    assert store.get_record("alert", "AL-1").data["group_terms"] == [  # type: ignore[union-attr]
+        "source.ip=10.0.0.7",
+        "user.name=m.bakker",
+        "user=m.bakker",
+    ]
+    store.close()
+    assert "indexed" not in run("init", "--store", sqlite_url)[1]
+
+
 def test_check_names_what_init_then_creates_on_elasticsearch(es_url: str, es_prefix: str) -> None:
     code, out = run("check", "--store", es_url)
     assert code == 1

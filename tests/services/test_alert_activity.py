@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sentinel.services.alert_activity import AlertActivity
 from sentinel.services.alerts import AlertService
 from sentinel.services.context import ServiceContext
 from sentinel.services.errors import Forbidden, NotFound
-from tests.services.conftest import ANALYST, T0, raise_alert
+from tests.services.conftest import ANALYST, RULE, T0, raise_alert
 
 NOBODY = type(ANALYST)("nobody", permissions=frozenset())
 
@@ -22,6 +23,22 @@ def test_counts_per_rule_show_open_and_all_alerts(ctx: ServiceContext) -> None:
     AlertService(ctx).close(ANALYST, first, "false positive: test account")
     [count] = AlertActivity(ctx).per_rule(ANALYST)
     assert (count.rule_name, count.open, count.total) == ("terminated_account_activity", 1, 2)
+
+
+def test_rules_with_more_open_alerts_come_first(ctx: ServiceContext) -> None:
+    other = replace(RULE, id="0b9d7e1a-5c3f-4e2d-8a6b-7c8d9e0f1a2b", name="after_hours")
+    for n, user in enumerate(["a.jansen", "b.peters", "c.dekker"]):
+        raise_alert(ctx, user, hour=n, rule=other)
+    closed = raise_alert(ctx, "m.bakker", hour=0)
+    AlertService(ctx).close(ANALYST, closed, "handled: account removed")
+    raise_alert(ctx, "d.vos", hour=5, rule=other)
+
+    counts = AlertActivity(ctx).per_rule(ANALYST)
+
+    assert [(c.rule_name, c.open, c.total) for c in counts] == [
+        ("after_hours", 4, 4),
+        ("terminated_account_activity", 0, 1),
+    ]
 
 
 def test_activity_counts_all_the_groups_events_around_the_window(ctx: ServiceContext) -> None:

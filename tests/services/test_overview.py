@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sentinel.services.actor import Caller
 from sentinel.services.context import ServiceContext
@@ -22,6 +22,27 @@ def test_alerts_per_rule_per_local_day(ctx: ServiceContext, clock: ManualClock) 
     assert figures.days == [date(2026, 3, 10), date(2026, 3, 11), date(2026, 3, 12)]
     [rule] = figures.rules
     assert (rule.rule_name, rule.days, rule.total) == ("terminated_account_activity", [1, 2, 0], 3)
+
+
+def test_alerts_per_day_follow_local_days_across_the_clock_change(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    """29 March 2026 is 23 hours long in Amsterdam: 28 March 23:00 to 29 March 22:00 UTC."""
+    clock.set(datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
+    hours = {
+        "a.late": datetime(2026, 3, 28, 22, 0, tzinfo=UTC),  # 28 March, 23:00 +01:00
+        "b.midnight": datetime(2026, 3, 28, 23, 0, tzinfo=UTC),  # 29 March, 00:00 +01:00
+        "c.evening": datetime(2026, 3, 29, 21, 0, tzinfo=UTC),  # 29 March, 23:00 +02:00
+        "d.next": datetime(2026, 3, 29, 22, 0, tzinfo=UTC),  # 30 March, 00:00 +02:00
+    }
+    for user, at in hours.items():
+        raise_alert(ctx, user, hour=int((at - T0) / timedelta(hours=1)))
+
+    figures = OverviewService(ctx).alerts_per_day(EVERYONE, days=3)
+
+    assert figures.days == [date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30)]
+    [rule] = figures.rules
+    assert (rule.days, rule.total) == ([1, 2, 1], 4)
 
 
 def test_failing_rules_and_failed_notifications_are_listed(ctx: ServiceContext) -> None:

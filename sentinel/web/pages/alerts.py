@@ -11,14 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sentinel.alerts import STATUSES
 from sentinel.detection.model import SEVERITIES
 from sentinel.localtime import parse_when, span
-from sentinel.services.actor import require
 from sentinel.services.alert_activity import AlertActivity
 from sentinel.services.alerts import AlertService
 from sentinel.services.errors import Invalid, ServiceError
 from sentinel.services.incidents import IncidentService
 from sentinel.web.charts import bar_chart
 from sentinel.web.pages.deps import PageRoute, PageUser, service_context, signed_in
-from sentinel.web.pages.recent import recent
 from sentinel.web.pages.render import render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -79,10 +77,7 @@ def alert_queue(
         )
     except Invalid as exc:
         error = str(exc)
-    require(user.actor, "alerts:read")
-    counts = recent(request.app.state).get(
-        "per_rule", lambda: AlertActivity(service.ctx).per_rule(user.actor)
-    )
+    counts = AlertActivity(service.ctx).per_rule(user.actor)
     fragment = request.headers.get("HX-Request") == "true"
     return render(
         request,
@@ -120,7 +115,6 @@ def bulk_triage(
     pairs = [(aid, version or None) for aid, _, version in chosen]
     if not pairs:
         return _back(back, "Choose at least one alert first.")
-    recent(request.app.state).clear()
     try:
         if action == "escalate":
             opened = IncidentService(ctx).open(user.actor, None, alerts=[a for a, _ in pairs])

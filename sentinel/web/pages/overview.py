@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sentinel.services.actor import require
 from sentinel.services.incidents import IncidentService
 from sentinel.services.overview import OverviewService
 from sentinel.services.workers import WorkerService
@@ -31,8 +30,7 @@ def overview(request: Request, user: User) -> Response:
     incidents = None
     if user.can("incidents:read"):
         incidents = IncidentService(ctx).list(actor, open_only=True, limit=20)
-    require(actor, "alerts:read")
-    per_day = recent(request.app.state).get("per_day", lambda: service.alerts_per_day(actor))
+    per_day = service.alerts_per_day(actor)
     labels = [d.strftime("%d %b") for d in per_day.days]
     charts = [
         (r, bar_chart(list(zip(labels, r.days, strict=True)), f"{r.rule_name} per day", height=60))

@@ -1,11 +1,9 @@
 """Figures many people read and nobody needs to the second, kept for a few seconds.
 
-The queue's counts per rule and the overview's alerts per day read every alert
-record, and the ingest lag counts every event per source; with thousands of
-alerts and a million events that is most of a page's time. Each is computed
-at most once per ``ttl`` per process (the permission is still checked on every
-request) and dropped at once when this process triages alerts; a change made
-elsewhere (the CLI, the API, another worker) shows within ``ttl``.
+The overview's ingest lag counts every event per source: with a million events
+that is most of the page's time, and a lag is only read to the minute. It is
+computed at most once per ``ttl`` per process (the permission is still checked
+on every request), so new events show within ``ttl``.
 """
 
 from __future__ import annotations
@@ -35,10 +33,6 @@ class Recent:
         with self._lock:
             self._kept[key] = (now, value)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
 
 
 def recent(app_state: Any) -> Recent:
