@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := var/demo/access.jsonl
 
-.PHONY: run test lint bench venv clean chromium
+.PHONY: run test lint bench venv clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ chromium:
 				"(sudo apt-get install chromium)"; \
 		fi; \
 	fi
+
+# The README's pictures of the console, taken by the browser tests into docs/screenshots
+# (a plain test run keeps them in pytest's temporary folder and leaves the checkout alone).
+screenshots: $(STAMP) chromium
+	SENTINEL_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -m browser tests/web
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -6,10 +6,11 @@ Playwright's own browser download does not work here, so it is launched by path.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -40,7 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS_ENV = "SENTINEL_SCREENSHOTS"
+Screenshot = Callable[[str], Path]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -173,12 +175,27 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page PNG in docs/screenshots, for the README."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the main pages are photographed: this run's temporary folder, so a test run
+    leaves the checkout as it was, unless ``SENTINEL_SCREENSHOTS`` names a folder
+    (``make screenshots`` names docs/screenshots, the README's pictures)."""
+    named = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(named) if named else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def screenshot(page: Page, screenshot_dir: Path) -> Screenshot:
+    """Takes a full-page PNG of the page as it is now, named ``<name>.png``."""
+
+    def take(name: str) -> Path:
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
 
 
 def sign_in(page: Page, console: Console, username: str, path: str = "/alerts") -> None:

@@ -10,13 +10,13 @@ from playwright.sync_api import Page, expect
 from sentinel.services.actor import Caller
 from sentinel.services.alerts import AlertService
 from sentinel.services.context import ServiceContext
-from tests.web.conftest import PHONE, Console, screenshot, serious_violations, sign_in
+from tests.web.conftest import PHONE, Console, Screenshot, serious_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_queue_shows_the_planted_alerts_newest_first_with_counts_per_rule(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     sign_in(page, demo_console, "anna")
     expect(page.get_by_role("heading", name="Alerts", exact=True)).to_be_visible()
@@ -36,7 +36,7 @@ def test_queue_shows_the_planted_alerts_newest_first_with_counts_per_rule(
     expect(when).to_have_text(local.strftime("%Y-%m-%d %H:%M ") + local.strftime("%z")[:3] + ":00")
     expect(when).to_have_attribute("title", newest.last_seen.strftime("%Y-%m-%dT%H:%M:%SZ UTC"))
     assert serious_violations(page) == []
-    screenshot(page, "alerts")
+    screenshot("alerts")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -74,7 +74,9 @@ def test_filter_by_user_then_close_one_with_a_reason_and_escalate_the_rest(
     )
 
 
-def test_one_click_from_an_alert_to_its_evidence_paged(page: Page, demo_console: Console) -> None:
+def test_one_click_from_an_alert_to_its_evidence_paged(
+    page: Page, demo_console: Console, screenshot: Screenshot
+) -> None:
     sign_in(page, demo_console, "victor", "/alerts?rule=bulk_member_views")
     expect(page.get_by_role("checkbox")).to_have_count(0)  # a viewer does not triage
     page.get_by_role("row").filter(has_text="bulk_member_views").get_by_role("link").click()
@@ -88,4 +90,4 @@ def test_one_click_from_an_alert_to_its_evidence_paged(page: Page, demo_console:
     assert evidence.get_by_role("row").nth(1).inner_text() != first
     expect(page.get_by_role("img", name=re.compile("Events of user.name=s.visser"))).to_be_visible()
     assert serious_violations(page) == []
-    screenshot(page, "alert")
+    screenshot("alert")

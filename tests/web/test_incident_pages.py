@@ -13,7 +13,7 @@ from sentinel.services.actor import Caller
 from sentinel.services.alerts import AlertService
 from sentinel.services.context import ServiceContext
 from sentinel.services.incidents import IncidentService
-from tests.web.conftest import Console, screenshot, serious_violations, sign_in
+from tests.web.conftest import Console, Screenshot, serious_violations, sign_in
 
 pytestmark = pytest.mark.browser
 CLI = Caller("ops")
@@ -42,7 +42,7 @@ LETTER_FACTS = {
 
 
 def test_commander_walks_the_insider_through_facts_assessment_and_decision(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     incident = insider(demo_console, commander="ida")
     sign_in(page, demo_console, "ida", f"/incidents/{incident}")
@@ -51,7 +51,7 @@ def test_commander_walks_the_insider_through_facts_assessment_and_decision(
     expect(facts).to_contain_text("facts still unknown")
     before = int(re.search(r"(\d+) of \d+ facts", facts.inner_text())[1])  # type: ignore[index]
     assert serious_violations(page) == []
-    screenshot(page, "incident")
+    screenshot("incident")
 
     page.locator("#fact-subjects-people").fill("150")
     page.locator("#fact-subjects-records").fill("150")
@@ -106,7 +106,7 @@ def test_commander_walks_the_insider_through_facts_assessment_and_decision(
     expect(draft.get_by_role("heading", level=3)).to_contain_text("open question(s)")
     expect(page.get_by_label("Draft text")).to_contain_text("AANVULLEN")
     assert serious_violations(page) == []
-    screenshot(page, "drafts")
+    screenshot("drafts")
     with page.expect_download() as txt:
         draft.get_by_role("link", name="Download .txt").click()
     assert "Meldformulier" in txt.value.path().read_text() or "1." in txt.value.path().read_text()
@@ -196,7 +196,7 @@ def test_restricted_incident_is_invisible_to_an_analyst_who_is_not_a_participant
 
 
 def test_countdown_shows_the_time_left_across_the_dst_change_and_turns_red(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     aware = datetime(2026, 3, 27, 10, 0, tzinfo=UTC)  # Friday 11:00 CET
     demo_console.clock.set(datetime(2026, 3, 29, 12, 30, tzinfo=UTC))  # Sunday, CEST since 03:00
@@ -206,7 +206,7 @@ def test_countdown_shows_the_time_left_across_the_dst_change_and_turns_red(
     expect(row.locator(".countdown")).to_have_text("21h 30m left")
     expect(row.locator(".countdown")).to_have_attribute("data-tone", "amber")
     expect(row.locator("time")).to_have_text("2026-03-30 12:00 +02:00")
-    screenshot(page, "incidents")
+    screenshot("incidents")
     assert serious_violations(page) == []
 
     demo_console.clock.advance(timedelta(minutes=20))

@@ -9,14 +9,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sentinel.job_runs import record_run
-from tests.web.conftest import PHONE, Console, screenshot, serious_violations, sign_in
+from tests.web.conftest import PHONE, Console, Screenshot, serious_violations, sign_in
 from tests.web.test_incident_pages import insider
 
 pytestmark = pytest.mark.browser
 
 
 def test_overview_shows_open_clocks_alerts_per_rule_and_sources(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     incident = insider(demo_console)
     sign_in(page, demo_console, "anna", "/")
@@ -30,7 +30,7 @@ def test_overview_shows_open_clocks_alerts_per_rule_and_sources(
     sources = page.get_by_role("table").filter(has_text="Newest event")
     expect(sources).to_contain_text("portal-web")
     assert serious_violations(page) == []
-    screenshot(page, "overview")
+    screenshot("overview")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -58,7 +58,7 @@ def test_overview_shows_each_jobs_last_success_and_the_late_ones(
 
 
 def test_privacy_officer_filters_the_register_and_exports_it(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     incident = insider(demo_console)
     sign_in(page, demo_console, "pia", "/register")
@@ -71,7 +71,7 @@ def test_privacy_officer_filters_the_register_and_exports_it(
     page.get_by_role("button", name="Filter").click()
     expect(entries).to_contain_text(incident)
     assert serious_violations(page) == []
-    screenshot(page, "register")
+    screenshot("register")
     with page.expect_download() as csv:
         page.get_by_role("button", name="Export").click()
     text = csv.value.path().read_text()
@@ -86,7 +86,7 @@ def test_an_analyst_is_told_the_register_is_not_for_them(page: Page, demo_consol
 
 
 def test_admin_changes_a_role_and_sees_rules_and_sources(
-    page: Page, demo_console: Console, chromium
+    page: Page, demo_console: Console, chromium, screenshot: Screenshot
 ) -> None:
     other = chromium.new_context()
     anna = other.new_page()
@@ -97,7 +97,7 @@ def test_admin_changes_a_role_and_sees_rules_and_sources(
     expect(page.get_by_role("region", name="Rules table")).to_contain_text("bulk_member_views")
     expect(page.get_by_role("region", name="Sources table")).to_contain_text("gateway-ssh")
     assert serious_violations(page) == []
-    screenshot(page, "admin")
+    screenshot("admin")
     role = page.get_by_role("form", name="Role of anna")
     role.get_by_label("New role for anna").select_option("viewer")
     role.get_by_role("button", name="Change").click()

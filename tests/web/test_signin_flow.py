@@ -9,13 +9,13 @@ from playwright.sync_api import Page, expect
 
 from sentinel.access import totp
 from tests.access.conftest import ADMIN, PASSWORD
-from tests.web.conftest import Console, screenshot, serious_violations, sign_in
+from tests.web.conftest import Console, Screenshot, serious_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_commander_signs_in_with_password_and_code_and_lands_where_they_asked(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     page.goto(f"{demo_console.url}/incidents")
     expect(page).to_have_url(re.compile(r"/signin\?next=%2Fincidents"))
@@ -24,7 +24,7 @@ def test_commander_signs_in_with_password_and_code_and_lands_where_they_asked(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Second factor")).to_be_visible()
     assert serious_violations(page) == []
-    screenshot(page, "signin-code")
+    screenshot("signin-code")
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Wrong or already used code")
@@ -46,7 +46,7 @@ def test_wrong_password_says_the_same_as_an_unknown_name(page: Page, demo_consol
 
 
 def test_enrolment_shows_the_qr_code_and_the_recovery_codes_once(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     demo_console.access.users.add("olga", "privacy_officer", password=PASSWORD, by=ADMIN)
     page.goto(f"{demo_console.url}/signin")
@@ -56,7 +56,7 @@ def test_enrolment_shows_the_qr_code_and_the_recovery_codes_once(
     expect(page.get_by_role("heading", name="Set up the second factor")).to_be_visible()
     expect(page.locator("figure.qr svg")).to_be_visible()
     assert serious_violations(page) == []
-    screenshot(page, "signin-enrol")
+    screenshot("signin-enrol")
     secret = page.locator("code.secret").inner_text()
     page.get_by_label("Code from the app").fill(totp.code_at(secret, demo_console.clock.now()))
     page.get_by_role("button", name="Turn on the second factor").click()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import PHONE, Console, screenshot, serious_violations
+from tests.web.conftest import PHONE, Console, Screenshot, serious_violations
 
 pytestmark = pytest.mark.browser
 
 
 def test_sign_in_form_is_labelled_and_reached_with_the_keyboard(
-    page: Page, demo_console: Console
+    page: Page, demo_console: Console, screenshot: Screenshot
 ) -> None:
     page.goto(f"{demo_console.url}/signin")
     expect(page).to_have_title("Sign in · Sentinel")
@@ -22,7 +22,7 @@ def test_sign_in_form_is_labelled_and_reached_with_the_keyboard(
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Sign in")).to_be_focused()
     assert serious_violations(page) == []
-    screenshot(page, "signin")
+    screenshot("signin")
 
 
 def test_skip_link_appears_on_focus_and_leads_to_the_content(
