@@ -407,6 +407,30 @@ class SourceStats:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SourceLag:
+    source: str
+    newest: datetime | None
+    lag: timedelta | None
+    dead_letters: int
+
+
+def source_lags(store: Store, configured: list[str], now: datetime) -> list[SourceLag]:
+    """How far behind ``now`` each source is, for the same sources as ``source_stats``,
+    without counting their events: cheap enough for every overview and every scrape."""
+    newest = store.newest_per_source()
+    dead = store.count_dead_letters()
+    return [
+        SourceLag(
+            source=name,
+            newest=newest.get(name),
+            lag=now - newest[name] if name in newest else None,
+            dead_letters=dead.get(name, 0),
+        )
+        for name in sorted(set(configured) | set(newest) | set(dead))
+    ]
+
+
 def source_stats(store: Store, configured: list[str], now: datetime) -> list[SourceStats]:
     """Every configured source and every source with stored events or dead letters."""
     rows = {

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from sentinel.events import format_timestamp
 from sentinel.incidents.facts import Time
-from sentinel.ingest import source_stats
+from sentinel.ingest import source_lags
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
 from sentinel.services.outbox import OutboxService
@@ -37,7 +37,6 @@ class AlertsPerDay(BaseModel):
 
 class SourceLag(BaseModel):
     source: str
-    events: int
     newest: Time | None
     lag_seconds: float | None
     dead_letters: int
@@ -97,8 +96,13 @@ class OverviewService:
         require(actor, "sources:read")
         configured = [s.name for s in self.ctx.settings.sources]
         return [
-            SourceLag.model_validate(s.as_dict())
-            for s in source_stats(self.ctx.store, configured, self.ctx.clock.now())
+            SourceLag(
+                source=s.source,
+                newest=s.newest,
+                lag_seconds=s.lag.total_seconds() if s.lag is not None else None,
+                dead_letters=s.dead_letters,
+            )
+            for s in source_lags(self.ctx.store, configured, self.ctx.clock.now())
         ]
 
     def failing_rules(self, actor: Actor) -> list[FailingRule]:

@@ -170,6 +170,13 @@ class Store(Protocol):
 
     def count_events(self, query: EventQuery) -> int: ...
 
+    def newest_per_source(self) -> dict[str, datetime]:
+        """Each source with stored events and the time of its newest one.
+
+        Looked up per source, not counted: how far behind each source is stays cheap
+        however many events the store holds.
+        """
+
     def aggregate(self, query: EventQuery, agg: Aggregation) -> Iterator[AggRow]:
         """Rows for every group, paged inside the store; never an unbounded response."""
 

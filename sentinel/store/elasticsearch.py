@@ -22,7 +22,7 @@ import orjson
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from sentinel.config import ElasticsearchStoreSettings
-from sentinel.events import TIMESTAMP, Event, epoch_ms, from_epoch_ms
+from sentinel.events import SOURCE_NAME, TIMESTAMP, Event, epoch_ms, from_epoch_ms
 from sentinel.store import es_records
 from sentinel.store.base import (
     ConflictError,
@@ -802,6 +802,11 @@ class ElasticsearchStore:
             )
             for s in (h["_source"] for h in hits)
         ]
+
+    def newest_per_source(self) -> dict[str, datetime]:
+        """A terms aggregation on the source with the newest time per bucket (doc values)."""
+        grouped = self.aggregate(EventQuery(), Aggregation(group_by=(SOURCE_NAME,)))
+        return {str(row.key[0]): row.last for row in grouped if row.key[0] is not None}
 
     def count_dead_letters(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -68,14 +68,15 @@ _RECORD_INDEXES = {
     "rule": ("rule", "open"),
     "rule_name": ("rule_name", "last_seen"),
     "status": ("status", "last_seen"),
+    "status_created": ("status", "created"),
     "rule_open": ("rule_name", "open"),
     "first_seen": ("first_seen", "rule_name"),
 }
 """Expression indexes on records, by what finds them: lists people page through (the alert
 queue by last seen, filtered on a rule or a status; incidents and notifications by
-creation), an alert's group looked up on every detection, a rule's open alerts (the
-watchdog, flatline rules), and the counts per rule and per day. A record of another
-kind simply has null there."""
+creation, of one status too: the overview's failed notifications), an alert's group
+looked up on every detection, a rule's open alerts (the watchdog, flatline rules), and
+the counts per rule and per day. A record of another kind simply has null there."""
 
 _INDEXED_TERMS = (
     "INSERT INTO record_terms (kind, key, term, id) "
@@ -145,6 +146,17 @@ END;
     f"ON records(kind, {', '.join(_key(k) for k in keys)}, id);\n"
     for name, keys in _RECORD_INDEXES.items()
 )
+
+_NEWEST_PER_SOURCE = """
+WITH RECURSIVE seen(source) AS (
+    SELECT (SELECT source FROM events ORDER BY source LIMIT 1)
+    UNION ALL
+    SELECT (SELECT source FROM events WHERE source > seen.source ORDER BY source LIMIT 1)
+    FROM seen WHERE seen.source IS NOT NULL
+)
+SELECT source, (SELECT MAX(ts) FROM events WHERE events.source = seen.source)
+FROM seen WHERE source IS NOT NULL
+"""
 
 _EXPECTED = {
     "events": {"id", "ts", "source", "doc", *(c for _, c in _HOT)},
@@ -555,6 +567,11 @@ class SQLiteStore:
             [*params, limit],
         )
         return [DeadLetter(r[0], r[1], r[2], r[3], r[4], from_epoch_ms(r[5])) for r in rows]
+
+    def newest_per_source(self) -> dict[str, datetime]:
+        """A skip scan of the (source, ts) index: one probe for each next source and one for
+        its newest event. Sources are told apart ignoring case, as filters match them."""
+        return {r[0]: from_epoch_ms(r[1]) for r in self._run(_NEWEST_PER_SOURCE)}
 
     def count_dead_letters(self) -> dict[str, int]:
         rows = self._run("SELECT source, COUNT(*) FROM dead_letters GROUP BY source")

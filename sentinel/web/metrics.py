@@ -18,7 +18,7 @@ from sentinel.config import Settings
 from sentinel.incidents.deadline import deadline
 from sentinel.incidents.model import KIND as INCIDENT_KIND
 from sentinel.incidents.model import Incident
-from sentinel.ingest import source_stats
+from sentinel.ingest import source_lags
 from sentinel.notify.outbox import KIND as NOTIFICATION_KIND
 from sentinel.services.workers import job_health
 from sentinel.store.base import Record, Store
@@ -40,7 +40,7 @@ class StoreFigures(Collector):
             labels=["source"],
         )
         configured = [s.name for s in self.settings.sources]
-        for row in source_stats(self.store, configured, now):
+        for row in source_lags(self.store, configured, now):
             if row.lag is not None:
                 lag.add_metric([row.source], row.lag.total_seconds())
         yield lag

@@ -76,8 +76,8 @@ def test_failing_rules_and_failed_notifications_are_listed(ctx: ServiceContext) 
     assert failed.channels == {"mail": "550 mailbox unknown"}
 
 
-def test_sources_show_events_and_lag(ctx: ServiceContext, clock: ManualClock) -> None:
+def test_sources_show_their_newest_event_and_lag(ctx: ServiceContext, clock: ManualClock) -> None:
     raise_alert(ctx, "m.bakker", events=3)
     clock.set(T0 + timedelta(hours=1, minutes=2))
     [app] = OverviewService(ctx).sources(EVERYONE)
-    assert (app.source, app.events, app.lag_seconds) == ("app", 3, 3600.0)
+    assert (app.source, app.newest, app.lag_seconds) == ("app", T0 + timedelta(minutes=2), 3600.0)

@@ -517,6 +517,25 @@ def test_first_seen_needs_a_window(store: Store) -> None:
         list(store.first_seen(EventQuery(start=T0), ("user.name",), T0 - timedelta(days=1)))
 
 
+def test_newest_event_of_each_source(store: Store) -> None:
+    assert store.newest_per_source() == {}
+    store.write_events(
+        [
+            ev("a1", minutes(5), "app"),
+            ev("a2", minutes(50), "app"),
+            ev("a3", minutes(20), "app"),
+            ev("s1", minutes(-90), "sshd"),
+            ev("w1", minutes(7), "web"),
+        ]
+    )
+
+    assert store.newest_per_source() == {
+        "app": minutes(50),
+        "sshd": minutes(-90),
+        "web": minutes(7),
+    }
+
+
 # dead letters ----------------------------------------------------------------
 def letter(n: int, source: str, minute: int) -> DeadLetter:
     return DeadLetter(

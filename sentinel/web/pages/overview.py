@@ -14,7 +14,6 @@ from sentinel.services.workers import WorkerService
 from sentinel.web.charts import bar_chart
 from sentinel.web.pages.deps import PageRoute, PageUser, service_context, signed_in
 from sentinel.web.pages.incidents import clock_countdown
-from sentinel.web.pages.recent import recent
 from sentinel.web.pages.render import render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -49,11 +48,7 @@ def overview(request: Request, user: User) -> Response:
             "charts": charts,
             "first_day": labels[0],
             "last_day": labels[-1],
-            "sources": (
-                recent(request.app.state).get("sources", lambda: service.sources(actor))
-                if user.can("sources:read")
-                else None
-            ),
+            "sources": service.sources(actor) if user.can("sources:read") else None,
             "failing": service.failing_rules(actor) if user.can("rules:read") else None,
             "failed": service.failed_notifications(actor),
             "jobs": WorkerService(ctx).jobs(actor) if user.can("workers:read") else None,
