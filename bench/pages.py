@@ -5,10 +5,12 @@ generator), ``--alerts`` alerts spread over 40 staff accounts and eight rules,
 and a handful of incidents opened from them; serves the console with uvicorn
 on a free local port in a thread, signs in as an analyst and as the privacy
 officer (password and TOTP, as a person does), and times ``--requests`` GETs of
-each page with a real HTTP client after three warm-up requests. Prints one line
-per page and a JSON summary.
+each page with a real HTTP client after three warm-up requests. The console's
+clock reads an hour after the generated week, so the overview's last fourteen
+days hold the alerts. Prints one line per page and a JSON summary.
 
     .venv/bin/python bench/pages.py [--events 1000000] [--alerts 10000] [--requests 40]
+        [--keep FOLDER]
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -34,8 +37,8 @@ from store import START, events  # noqa: E402
 from sentinel.access import totp  # noqa: E402
 from sentinel.access.model import Principal  # noqa: E402
 from sentinel.access.service import Access  # noqa: E402
-from sentinel.alerts import Alerts, alert_id  # noqa: E402
-from sentinel.clock import SystemClock  # noqa: E402
+from sentinel.alerts import Alerts  # noqa: E402
+from sentinel.clock import Clock  # noqa: E402
 from sentinel.config import Settings  # noqa: E402
 from sentinel.detection.evaluate import Detection  # noqa: E402
 from sentinel.detection.model import Meta, Rule  # noqa: E402
@@ -76,12 +79,49 @@ RULES = [
 ]
 
 
-def build(folder: Path, n_events: int, n_alerts: int) -> tuple[Settings, SQLiteStore, list[str]]:
-    settings = Settings(
+class AfterTheWeek:
+    """Real time, moved back to an hour after the generated week when the store was built,
+    so the overview's last fourteen days hold the bench's alerts as a live console's do."""
+
+    def __init__(self, offset: timedelta | None = None) -> None:
+        self.offset = offset or datetime.now(UTC) - (START + timedelta(days=7, hours=1))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) - self.offset
+
+
+def settings_in(folder: Path) -> Settings:
+    return Settings(
         _env_file=None,  # type: ignore[call-arg]
         store_url=f"sqlite:///{folder / 'sentinel.db'}",
         access={"secret_key_file": folder / "secret.key"},
     )
+
+
+def people_and_incidents(
+    settings: Settings, store: SQLiteStore, access: Access, clock: Clock, alert_ids: list[str]
+) -> dict[str, Any]:
+    """An analyst, a privacy officer with a second factor, and 20 incidents from alerts."""
+    root = Principal.command_line("bench")
+    access.users.add("anna", "analyst", password=PASSWORD, by=root)
+    access.users.add("pia", "privacy_officer", password=PASSWORD, by=root)
+    secret = access.second_factor.start_enrolment("pia").secret
+    access.second_factor.confirm_enrolment("pia", totp.code_at(secret, clock.now()))
+    ctx = ServiceContext(settings, store, clock)
+    incident = ""
+    for n in range(20):
+        incident = (
+            IncidentService(ctx)
+            .open(Caller("bench"), None, alerts=[alert_ids[n * 7]], commander="anna")
+            .id
+        )
+    return {"alert": alert_ids[len(alert_ids) // 2], "incident": incident, "secret": secret}
+
+
+def build(
+    folder: Path, n_events: int, n_alerts: int, clock: Clock
+) -> tuple[Settings, SQLiteStore, list[str]]:
+    settings = settings_in(folder)
     store = SQLiteStore(settings.store_url)
     store.init()
     started = time.perf_counter()
@@ -89,12 +129,14 @@ def build(folder: Path, n_events: int, n_alerts: int) -> tuple[Settings, SQLiteS
         store.write_events(batch)
     print(f"{n_events:,} events written in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    alerts = Alerts(store, SystemClock())
+    alerts = Alerts(store, clock)
     made = []
     for i in range(n_alerts):
+        # each rule and account pair fires every five hours over the week, so no alert
+        # folds into another: n_alerts alerts, recorded one by one as detection does
         rule = RULES[i % len(RULES)]
-        user = f"staff{i % 40:03d}"
-        start = START + timedelta(minutes=(i * 7) % (7 * 24 * 60 - 60))
+        user = f"staff{i // len(RULES) % 40:03d}"
+        start = START + timedelta(hours=5 * (i // 320), minutes=7 * (i // len(RULES) % 40))
         detection = Detection(
             rule=rule,
             group={"user.name": user},
@@ -108,25 +150,25 @@ def build(folder: Path, n_events: int, n_alerts: int) -> tuple[Settings, SQLiteS
                 start,
                 start + timedelta(hours=1),
             ),
-            key=f"{start.isoformat()}-{i}",
+            key=start.isoformat(),
             summary=f"{10 + i % 50} event(s) for user.name={user}",
         )
-        # straight into the store: recording one by one looks up the group's open alert
-        # with a scan of every alert record, which is what grows here, not the pages
-        aid = alert_id(rule.id, detection.group, detection.key)
-        store.create_record("alert", aid, alerts._new(aid, detection))
-        made.append(aid)
+        made += alerts.record([detection]).new
     print(f"{len(made):,} alerts recorded in {time.perf_counter() - started:.0f} s", flush=True)
     return settings, store, made
 
 
-def sign_in(client: httpx.Client, username: str, secret: str | None = None) -> None:
-    answer = client.post("/signin", data={"username": username, "password": PASSWORD, "next": "/"})
+def csrf_of(form: httpx.Response) -> str:
+    return form.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+def sign_in(client: httpx.Client, clock: Clock, username: str, secret: str | None = None) -> None:
+    fields = {"username": username, "password": PASSWORD, "next": "/"}
+    answer = client.post("/signin", data={**fields, "csrf": csrf_of(client.get("/signin"))})
     assert answer.status_code == 303, answer.text
     if secret is not None:
-        form = client.get("/signin/code")
-        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
-        code = totp.code_at(secret, datetime.now(UTC))
+        csrf = csrf_of(client.get("/signin/code"))
+        code = totp.code_at(secret, clock.now())
         answer = client.post("/signin/code", data={"csrf": csrf, "code": code, "next": "/"})
         assert answer.status_code == 303 and "/signin" not in answer.headers["location"]
 
@@ -148,43 +190,50 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build the store in this folder and keep it; a later run with the same "
+        "folder times the pages again without building (--events and --alerts then ignored)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sentinel-bench-pages-") as tmp:
-        settings, store, alert_ids = build(Path(tmp), args.events, args.alerts)
-        clock = SystemClock()
-        access = Access.from_settings(store, clock, settings)
-        root = Principal.command_line("bench")
-        access.users.add("anna", "analyst", password=PASSWORD, by=root)
-        access.users.add("pia", "privacy_officer", password=PASSWORD, by=root)
-        secret = access.second_factor.start_enrolment("pia").secret
-        access.second_factor.confirm_enrolment("pia", totp.code_at(secret, clock.now()))
-        ctx = ServiceContext(settings, store, clock)
-        incident = ""
-        for n in range(20):
-            incident = (
-                IncidentService(ctx)
-                .open(Caller("bench"), None, alerts=[alert_ids[n * 7]], commander="anna")
-                .id
-            )
+        folder = args.keep or Path(tmp)
+        made = folder / "bench.json"
+        if made.exists():
+            kept = json.loads(made.read_text())
+            clock = AfterTheWeek(timedelta(seconds=kept["offset_seconds"]))
+            settings = settings_in(folder)
+            store = SQLiteStore(settings.store_url)
+            store.init()  # indexes added since the store was built
+            access = Access.from_settings(store, clock, settings)
+        else:
+            clock = AfterTheWeek()
+            folder.mkdir(parents=True, exist_ok=True)
+            settings, store, alert_ids = build(folder, args.events, args.alerts, clock)
+            access = Access.from_settings(store, clock, settings)
+            kept = people_and_incidents(settings, store, access, clock, alert_ids)
+            kept["offset_seconds"] = clock.offset.total_seconds()
+            made.write_text(json.dumps(kept))
         app = create_app(settings, store, clock, access=access)
         pages = {
             "overview": "/",
             "alert queue": "/alerts",
             "queue, one user": "/alerts?user=staff007",
             "queue, one rule": "/alerts?rule=payment_view_spike",
-            "alert": f"/alerts/{alert_ids[len(alert_ids) // 2]}",
+            "alert": f"/alerts/{kept['alert']}",
             "incidents": "/incidents",
-            "incident": f"/incidents/{incident}",
-            "drafts": f"/incidents/{incident}/drafts",
+            "incident": f"/incidents/{kept['incident']}",
+            "drafts": f"/incidents/{kept['incident']}/drafts",
         }
         results = {}
         with serving(app) as url, httpx.Client(base_url=url, timeout=60) as analyst:
-            sign_in(analyst, "anna")
+            sign_in(analyst, clock, "anna")
             for name, path in pages.items():
                 results[name] = timings(analyst, path, args.requests)
             with httpx.Client(base_url=url, timeout=60) as officer:
                 time.sleep(31)  # the enrolment code's 30-second step is used; wait for the next
-                sign_in(officer, "pia", secret)
+                sign_in(officer, clock, "pia", kept["secret"])
                 results["register"] = timings(officer, "/register", args.requests)
         store.close()
     summary = {}
