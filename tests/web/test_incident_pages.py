@@ -220,3 +220,27 @@ def test_countdown_shows_the_time_left_across_the_dst_change_and_turns_red(
     sign_in(page, demo_console, "anna", "/incidents")
     expect(row.locator(".countdown")).to_have_text("5h 15m left")
     expect(row.locator(".countdown")).to_have_attribute("data-tone", "red")
+
+
+def test_a_change_made_meanwhile_is_not_overwritten_and_the_page_says_so(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console, commander="ida")
+    sign_in(page, demo_console, "ida", f"/incidents/{incident}")
+    IncidentService(services(demo_console)).add_note(
+        CLI, incident, "Account blocked by the service desk."
+    )
+    page.get_by_label("Add a note").fill("Called s.visser's manager.")
+    answer_to = page.expect_response(lambda r: r.url.endswith(f"/incidents/{incident}/notes"))
+    with answer_to as answer:
+        page.get_by_role("button", name="Add note").click()
+    assert answer.value.status == 409
+    expect(page.get_by_role("heading", name="Changed meanwhile")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("was changed by someone else")
+    page.goto(f"{demo_console.url}/incidents/{incident}")
+    notes = page.locator("#notes")
+    expect(notes).to_contain_text("Account blocked by the service desk.")
+    expect(notes).not_to_contain_text("Called s.visser's manager.")
+    page.get_by_label("Add a note").fill("Called s.visser's manager.")
+    page.get_by_role("button", name="Add note").click()
+    expect(notes).to_contain_text("Called s.visser's manager.")

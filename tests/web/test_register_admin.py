@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from sentinel.job_runs import record_run
+from tests.access.conftest import ADMIN
 from tests.web.conftest import PHONE, Console, Screenshot, serious_violations, sign_in
 from tests.web.test_incident_pages import insider
 
@@ -78,6 +81,23 @@ def test_privacy_officer_filters_the_register_and_exports_it(
     assert incident in text and csv.value.suggested_filename == "breach-register.csv"
 
 
+def test_privacy_officer_exports_the_register_as_json_in_utc(
+    page: Page, demo_console: Console
+) -> None:
+    incident = insider(demo_console)
+    opened = demo_console.clock.now()
+    sign_in(page, demo_console, "pia", "/register")
+    page.get_by_label("Format").select_option("json")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+    assert download.value.suggested_filename == "breach-register.json"
+    register = json.loads(download.value.path().read_text())
+    [entry] = [e for e in register["incidents"] if e["id"] == incident]
+    assert entry["status"] == "triage"
+    assert entry["opened"] == opened.isoformat()  # in UTC, +00:00
+    assert register["controller"]["name"] == "Voertuigcodering Nederland B.V."
+
+
 def test_an_analyst_is_told_the_register_is_not_for_them(page: Page, demo_console: Console) -> None:
     sign_in(page, demo_console, "anna")
     answer = page.goto(f"{demo_console.url}/register")
@@ -107,3 +127,24 @@ def test_admin_changes_a_role_and_sees_rules_and_sources(
     anna.goto(f"{demo_console.url}/alerts")
     expect(anna.get_by_role("heading", name="Sign in")).to_be_visible()
     other.close()
+
+
+def test_admin_revokes_a_token_and_the_script_holding_it_is_turned_away(
+    page: Page, demo_console: Console
+) -> None:
+    text, token = demo_console.access.create_token(
+        "anna", "nightly export", ["alerts:read"], by=ADMIN
+    )
+    bearer = {"Authorization": f"Bearer {text}"}
+    with httpx.Client(base_url=demo_console.url) as script:
+        assert script.get("/api/alerts", headers=bearer).status_code == 200
+        sign_in(page, demo_console, "adam", "/admin")
+        tokens = page.get_by_role("region", name="Tokens table")
+        row = tokens.get_by_role("row").filter(has_text="nightly export")
+        expect(row).to_contain_text("anna")
+        row.get_by_role("button", name="revoke nightly export").click()
+        expect(page.get_by_role("status")).to_have_text(f"Token {token.id} revoked.")
+        expect(row).to_contain_text("revoked by adam")
+        expect(row.get_by_role("button")).to_have_count(0)
+        refused = script.get("/api/alerts", headers=bearer)
+    assert refused.status_code == 401 and "expired or revoked" in refused.json()["detail"]
