@@ -658,13 +658,21 @@ class SQLiteStore:
         self, kind: str, group_by: Sequence[str], where: Mapping[str, Any] | None = None
     ) -> Iterator[tuple[tuple[Scalar, ...], int]]:
         params: list[Any] = [kind]
-        clauses = ["kind = ?", *_record_where(kind, where, params)]
-        keys = ", ".join(_key(k) for k in group_by) or "NULL"
-        rows = self._run(
-            f"SELECT {keys}, COUNT(*) FROM records WHERE {' AND '.join(clauses)} GROUP BY {keys}",
-            params,
-        )
-        for *key, count in rows:
+        clauses = " AND ".join(["kind = ?", *_record_where(kind, where, params)])
+        if any(isinstance(v, Between) for v in (where or {}).values()):
+            # The range picks the index holding it; read in a subquery kept apart (LIMIT -1),
+            # the keys come from that index, where a GROUP BY over the table reads each record.
+            names = ", ".join(f"k{n}" for n in range(len(group_by))) or "NULL"
+            picked = ", ".join(f"{_key(k)} AS k{n}" for n, k in enumerate(group_by)) or "1"
+            sql = (
+                f"SELECT {names}, COUNT(*) FROM "
+                f"(SELECT {picked} FROM records WHERE {clauses} LIMIT -1) GROUP BY {names}"
+            )
+        else:
+            # Grouped along an index that starts with the keys, read from it in order.
+            keys = ", ".join(_key(k) for k in group_by) or "NULL"
+            sql = f"SELECT {keys}, COUNT(*) FROM records WHERE {clauses} GROUP BY {keys}"
+        for *key, count in self._run(sql, params):
             yield tuple(key[: len(group_by)]), count
 
     # retention ---------------------------------------------------------------

@@ -762,6 +762,10 @@ def test_count_records_per_combination_of_key_values(store: Store) -> None:
     assert counts(("rule",), {"open": True}) == {("r1",): 2, ("r2",): 1, (None,): 1}
     assert counts(("rule",), {"terms": Holds("user=kim")}) == {("r1",): 2}
     assert counts(("open",), {"seen": Between("2026-03-30", "2026-03-31")}) == {(1,): 1}
+    in_march = {"seen": Between("2026-03-01", "2026-04-01")}
+    assert counts(("rule", "open"), in_march) == {("r2", 1): 1, (None, 1): 1}
+    assert counts((), {"seen": Between("2026-03-29", "2026-03-30")}) == {(): 1}
+    assert counts(("rule",), {"seen": Between("2027-01-01")}) == {}
     assert counts(()) == {(): 5}
     assert counts(("rule",), {"rule": "r9"}) == {}
     assert dict(store.count_records("nothing", ("rule",))) == {}
