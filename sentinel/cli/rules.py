@@ -12,6 +12,7 @@ from rich.text import Text
 
 from sentinel.cli.common import (
     ConfigOption,
+    Context,
     Exit,
     JsonOption,
     StoreOption,
@@ -25,16 +26,29 @@ from sentinel.cli.common import (
     services,
     styled,
 )
+from sentinel.detection.loader import LoadResult
 from sentinel.detection.sigma_import import import_file, rule_sources, write_imported
 from sentinel.localtime import parse_when, show, span
 from sentinel.services import rules as rules_service
 from sentinel.services.actor import command_line
 from sentinel.services.errors import Invalid
 from sentinel.services.rules import RulePack, RuleService
+from sentinel.services.rules import _once as _once
 
 app = typer.Typer(
     help="The detection rules: check, test, list, status, import.", no_args_is_help=True
 )
+
+
+def loaded_rules(ctx: Context, folder: Path | None) -> LoadResult:
+    """The rule pack as `sentinel detect` reads it.
+
+    Scripts that time a backfill rule by rule with the engine (bench/ and the comparison
+    with ElastAlert 2 beside it) load the rules and pick the detections once per alert
+    (``_once``) as `sentinel detect` does, through these two names.
+    """
+    return RulePack(ctx.settings, folder).loaded()
+
 
 RulesDirOption = Annotated[
     Path | None,

@@ -14,11 +14,13 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from sentinel.alerts import Alerts
 from sentinel.cli import alerts as alerts_cli
 from sentinel.cli import demo as demo_cli
 from sentinel.cli import ingest as ingest_cli
 from sentinel.cli import rules as rules_cli
-from sentinel.detection.engine import STATE
+from sentinel.cli.common import context, opened_store
+from sentinel.detection.engine import STATE, Engine
 from sentinel.events import format_timestamp
 from sentinel.store.sqlite import SQLiteStore
 
@@ -401,6 +403,33 @@ def test_detect_prints_each_detection_once_when_its_window_spans_catch_up_window
         ).output
     )
     assert "1 detection(s) from 2026-11-24 01:00:00 CET to 2026-11-25 01:00:00 CET" in table
+
+
+def test_a_script_timing_rules_one_by_one_finds_what_detect_prints(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The engine driven rule by rule through `loaded_rules` and `_once`, as bench scripts do."""
+    (tmp_path / "app.jsonl").write_text(
+        '{"@timestamp":"2026-11-24T08:00:00Z","event":{"action":"member.export"},'
+        '"user":{"name":"r.bos"},"sentinel":{"records":900}}\n'
+    )
+    invoke("ingest", "--store", store_url)
+    start, end = datetime(2026, 11, 24, tzinfo=UTC), datetime(2026, 11, 25, tzinfo=UTC)
+    ctx = context(None, store_url)
+    pack = rules_cli.loaded_rules(ctx, None)
+
+    with opened_store(ctx) as store:
+        engine = Engine(
+            store, pack.ruleset, Alerts(store, ctx.clock), ctx.clock, max_window=timedelta(hours=6)
+        )
+        found, _ = engine.backfill(
+            start, end, [pack.ruleset.get("member_export_large")], store_alerts=False
+        )
+
+    assert [(d.rule.name, d.group) for d in rules_cli._once(found)] == [
+        ("member_export_large", {"user.name": "r.bos"})
+    ]
+    assert alerts(store_url) == []
 
 
 @pytest.mark.parametrize(
