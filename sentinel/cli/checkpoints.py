@@ -17,13 +17,10 @@ from sentinel.cli.common import (
     JsonOption,
     StoreOption,
     console,
-    context,
     emit,
     fail,
-    opened_store,
     services,
 )
-from sentinel.ingest import CHECKPOINT, reset_checkpoint
 from sentinel.localtime import show
 from sentinel.services.actor import command_line
 from sentinel.services.sources import SourceService
@@ -70,14 +67,14 @@ def reset(
     store_url: StoreOption = None,
 ) -> None:
     """Forget a source's cursor: the next pull reads it from the start (nothing is stored twice)."""
-    ctx = context(config, store_url)
-    with opened_store(ctx) as store:
-        if store.get_record(CHECKPOINT, source) is None:
+    with services(config, store_url) as ctx:
+        service = SourceService(ctx)
+        if not any(c.source == source for c in service.checkpoints(command_line())):
             fail(
                 f"source {source!r} has no checkpoint (see `sentinel checkpoints list`)",
                 Exit.NOT_FOUND,
             )
         if not yes and not typer.confirm(f"Read {source!r} again from the start?"):
             fail("nothing changed", Exit.FAILED)
-        reset_checkpoint(store, source, ctx.clock)
+        service.reset_checkpoint(command_line(), source)
     console.print(f"checkpoint of {source} reset; the next pull reads it from the start")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from sentinel.events import parse_timestamp
 from sentinel.incidents.facts import Time
-from sentinel.ingest import CHECKPOINT, source_stats
+from sentinel.ingest import CHECKPOINT, reset_checkpoint, source_stats
 from sentinel.job_runs import JobRun, get_run
 from sentinel.services.actor import Actor, require
 from sentinel.services.context import ServiceContext
@@ -138,6 +138,14 @@ class SourceService:
         """Every source's saved cursor and when it last moved."""
         require(actor, "sources:read")
         return self._checkpoints()
+
+    def reset_checkpoint(self, actor: Actor, source: str) -> CheckpointView:
+        """Start a source over: the next pull reads it from the start (nothing is stored twice,
+        the events keep their ids). The record keeps its fencing number (see ``ingest``)."""
+        require(actor, "sources:ingest")
+        if not reset_checkpoint(self.ctx.store, source, self.ctx.clock):
+            raise NotFound(f"source {source!r} has no checkpoint (see `sentinel checkpoints list`)")
+        return next(c for c in self._checkpoints() if c.source == source)
 
     def _checkpoints(self) -> list[CheckpointView]:
         configured = {s.name for s in self.ctx.settings.sources}

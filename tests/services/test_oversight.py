@@ -66,6 +66,24 @@ def test_sources_report_events_lag_dead_letters_and_checkpoints(
         service.checkpoints(Caller("nobody", permissions=frozenset()))
 
 
+def test_a_reset_starts_a_source_over_for_those_who_may_ingest_and_keeps_its_fence(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    ctx.store.put_record("checkpoint", "app", {"cursor": {"offset": 7}, "fence": 3})
+    service = SourceService(ctx)
+    with pytest.raises(Forbidden, match="sources:ingest"):
+        service.reset_checkpoint(_rules_read(), "app")
+    admin = Caller("adam", permissions=ROLE_PERMISSIONS["admin"])
+
+    reset = service.reset_checkpoint(admin, "app")
+
+    assert (reset.source, reset.cursor, reset.updated) == ("app", None, clock.now())
+    saved = ctx.store.get_record("checkpoint", "app")
+    assert saved is not None and saved.data["fence"] == 3
+    with pytest.raises(NotFound, match="no checkpoint"):
+        service.reset_checkpoint(admin, "portal")
+
+
 def test_audit_verify_and_the_register_follow_need_to_know(ctx: ServiceContext) -> None:
     incidents = IncidentService(ctx)
     open_one = incidents.open(EVERYTHING, "Letter to the wrong garage").id
