@@ -425,7 +425,7 @@ def pulled(store: Store, total: int) -> bool:
 
 def size(backend: Backend) -> tuple[int, int]:
     """Lines and batch size: a few seconds of pulling on each store."""
-    return (30_000, 250) if backend.sqlite_path is not None else (6_000, 100)
+    return (30_000, 250) if backend.sqlite_path is not None else (6_000, 300)
 
 
 def test_a_killed_pull_moves_on_within_the_lease_and_stores_each_event_once(
@@ -474,11 +474,27 @@ def write_lock_free(path: Path) -> bool:
         conn.close()
 
 
+JUST_SAVED = timedelta(seconds=0.2)
+"""A checkpoint saved this recently may be the one whose answer the worker waits for: woken
+there, it finds its lease gone before it writes again, so nothing is left to refuse."""
+
+
+def saved_a_while_ago(store: Store) -> bool:
+    checkpoint = store.get_record(CHECKPOINT, BIG)
+    updated = checkpoint.data.get("updated") if checkpoint is not None else None
+    return updated is not None and datetime.now(UTC) - datetime.fromisoformat(updated) > JUST_SAVED
+
+
 def pause(worker: Worker, backend: Backend) -> None:
-    """SIGSTOP, at a moment the worker holds no SQLite write transaction (docs/scale-out.md)."""
-    for _ in range(100):
+    """SIGSTOP in the middle of a batch: on SQLite not holding its write lock (docs/scale-out.md);
+    on Elasticsearch preferably not just after a checkpoint (its answer may be on the way), so
+    the woken worker still has one to write."""
+    for attempt in range(100):
         worker.proc.send_signal(signal.SIGSTOP)
-        if backend.sqlite_path is None or write_lock_free(backend.sqlite_path):
+        if backend.sqlite_path is not None:
+            if write_lock_free(backend.sqlite_path):
+                return
+        elif attempt >= 50 or saved_a_while_ago(backend.store):
             return
         worker.proc.send_signal(signal.SIGCONT)
         time.sleep(0.02)
