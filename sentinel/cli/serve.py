@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import getpass
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from sentinel.access.model import Principal
-from sentinel.access.secretbox import key_file
-from sentinel.access.service import FIRST_ADMIN
 from sentinel.cli.common import (
     ConfigOption,
     Context,
@@ -27,8 +23,11 @@ from sentinel.cli.common import (
     styled,
 )
 from sentinel.private_files import private_dir, write_private
-from sentinel.store.base import Store
-from sentinel.web.app import create_app
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from sentinel.store.base import Store
 
 log = logging.getLogger("sentinel.web")
 
@@ -42,6 +41,11 @@ PortOption = Annotated[
 
 def web_server(ctx: Context, store: Store, host: str | None, port: int | None) -> uvicorn.Server:
     """A uvicorn server for the app over ``store``; the first admin is made and shown first."""
+    import uvicorn  # the web stack loads only for the commands that serve
+
+    from sentinel.access.model import Principal
+    from sentinel.web.app import create_app
+
     app = create_app(ctx.settings, store, ctx.clock)
     web = ctx.settings.web
     where = f"http://{host or web.host}:{port or web.port}"
@@ -62,6 +66,9 @@ def web_server(ctx: Context, store: Store, host: str | None, port: int | None) -
 
 
 def announce_first_admin(ctx: Context, password: str | None, where: str) -> None:
+    from sentinel.access.secretbox import key_file
+    from sentinel.access.service import FIRST_ADMIN
+
     if password is None:
         return
     if console.is_terminal:

@@ -8,16 +8,12 @@ import sys
 import threading
 from datetime import datetime
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-import uvicorn
-from rich.logging import RichHandler
 from rich.text import Text
 
-from sentinel.access.service import Access
-from sentinel.alerts import Alerts
 from sentinel.cli.common import (
     ConfigOption,
     Exit,
@@ -29,23 +25,11 @@ from sentinel.cli.common import (
     refusals,
 )
 from sentinel.cli.serve import HostOption, PortOption, web_server
-from sentinel.detection.engine import Engine
-from sentinel.ingest import build_pipeline
 from sentinel.plaintext import one_line
-from sentinel.scheduler import (
-    Service,
-    access_housekeeping_job,
-    checkpoint_job,
-    delivery_job,
-    ingest_jobs,
-    reminder_job,
-    retention_job,
-    rule_jobs,
-    watchdog_job,
-)
-from sentinel.services.rules import RulePack
-from sentinel.services.store import shown_url
 from sentinel.store import StoreError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 class _OneLine(logging.Formatter):
@@ -70,6 +54,8 @@ class _LocalTime(_OneLine):
 def _log_handler(zone: ZoneInfo) -> logging.Handler:
     """Rich on a terminal; elsewhere (journald, a file) plain lines, as Rich wraps at 80 columns."""
     if console.is_terminal:
+        from rich.logging import RichHandler
+
         rich = RichHandler(
             console=console,
             show_path=False,
@@ -120,6 +106,25 @@ def run_command(
 
     Several workers on one store share the jobs through leases (docs/scale-out.md).
     """
+    # The service's parts load here, not when any other command starts.
+    from sentinel.access.service import Access
+    from sentinel.alerts import Alerts
+    from sentinel.detection.engine import Engine
+    from sentinel.ingest import build_pipeline
+    from sentinel.scheduler import (
+        Service,
+        access_housekeeping_job,
+        checkpoint_job,
+        delivery_job,
+        ingest_jobs,
+        reminder_job,
+        retention_job,
+        rule_jobs,
+        watchdog_job,
+    )
+    from sentinel.services.rules import RulePack
+    from sentinel.services.store import shown_url
+
     ctx = context(config, store_url)
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[_log_handler(ctx.zone)])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
