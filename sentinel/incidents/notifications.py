@@ -94,7 +94,8 @@ def _authority(
                 raise IncidentError(
                     f"this notification ({show(entry.at, zone)}) is {span(entry.at - due)} past "
                     f"the 72-hour deadline ({show(due, zone)}); Art. 33(1) requires the reasons "
-                    "for the delay: give them with the delay reason (--delay-reason)"
+                    "for the delay: give them as the reason for the delay (the form's field, "
+                    "--delay-reason on the command line)"
                 )
             entry.delay_reason = (delay_reason or "").strip() or None
         if incident.status != "closed":
