@@ -45,3 +45,24 @@ def test_span_reads_naturally() -> None:
     assert span(timedelta(hours=71, minutes=59)) == "2d 23h"
     assert span(timedelta(minutes=45)) == "45m"
     assert span(timedelta(hours=-2)) == "-2h 0m"
+
+
+def test_a_local_time_the_clocks_skipped_is_refused_with_what_it_would_mean() -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_when("2027-03-28T02:30", AMS, NOW)
+
+    assert str(refused.value) == (
+        "2027-03-28T02:30 does not exist in Europe/Amsterdam: the clocks skipped that hour; "
+        "give a time outside it, or an offset (2027-03-28T02:30+01:00 is 03:30 CEST)"
+    )
+    assert parse_when("2027-03-28T03:30", AMS, NOW) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+
+
+def test_a_local_time_that_happened_twice_asks_which() -> None:
+    with pytest.raises(ValueError, match="happened twice") as refused:
+        parse_when("2026-10-25T02:30", AMS, NOW)
+
+    assert "2026-10-25T02:30+02:00 for the first (CEST)" in str(refused.value)
+    assert "2026-10-25T02:30+01:00 for the second (CET)" in str(refused.value)
+    first, second = (parse_when(f"2026-10-25T02:30{o}", AMS, NOW) for o in ("+02:00", "+01:00"))
+    assert second - first == timedelta(hours=1)
