@@ -174,12 +174,23 @@ def _match(rule: Rule, store: Store, span: Span) -> list[Detection]:
 # event_count / value_count ---------------------------------------------------
 
 
-def _threshold(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
+def _threshold(
+    rule: Rule,
+    rules: RuleSet,
+    store: Store,
+    span: Span,
+    only: set[tuple[Any, ...]] | None = None,
+) -> list[Detection]:
+    """``only``: the groups that can matter to the caller (a sequence's other rules
+    occurred for them); the others' events are not read."""
     assert rule.condition is not None
     cond = rule.condition
     if cond.op in ("gt", "gte") and cond.upper is None:
-        return _sliding(rule, rules, store, span)
-    return _aligned(rule, rules, store, span)
+        return _sliding(rule, rules, store, span, only)
+    found = _aligned(rule, rules, store, span)
+    if only is None:
+        return found
+    return [d for d in found if tuple(d.group.get(f) for f in rule.group_by) in only]
 
 
 def _parts(
@@ -194,7 +205,13 @@ def _parts(
     return [(ref.filter, fields) for ref, fields in sources], 1
 
 
-def _sliding(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detection]:
+def _sliding(
+    rule: Rule,
+    rules: RuleSet,
+    store: Store,
+    span: Span,
+    only: set[tuple[Any, ...]] | None = None,
+) -> list[Detection]:
     """Fires for a group when any stretch of the timespan holds the threshold.
 
     The span is cut into buckets of the timespan, aligned to the epoch. An event
@@ -218,7 +235,7 @@ def _sliding(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Detec
             reach[(row.key, row.bucket + size)] += (row.distinct or 0) if counted else row.count
     dense: dict[tuple[Any, ...], set[datetime]] = defaultdict(set)
     for (key, bucket), n in reach.items():
-        if n >= cond.minimum and bucket < span.end:
+        if n >= cond.minimum and bucket < span.end and (only is None or key in only):
             dense[key].add(bucket)
     if not dense:
         return []
@@ -405,12 +422,20 @@ class _Occurrence:
 
 
 def _occurrences(
-    ref: Rule, fields: tuple[str, ...], rules: RuleSet, store: Store, span: Span, slice_: timedelta
+    ref: Rule,
+    fields: tuple[str, ...],
+    rules: RuleSet,
+    store: Store,
+    span: Span,
+    slice_: timedelta,
+    only: set[tuple[Any, ...]] | None = None,
 ) -> dict[tuple[Any, ...], list[_Occurrence]]:
-    """When a referenced rule occurred, per group: its detections, or slices of its events."""
+    """When a referenced rule occurred, per group: its detections, or slices of its events.
+
+    With ``only``, a correlation's detections are made for those groups alone."""
     out: dict[tuple[Any, ...], list[_Occurrence]] = defaultdict(list)
     if ref.references:
-        for d in _threshold(ref, rules, store, span):
+        for d in _threshold(ref, rules, store, span, only):
             key = tuple(d.group.get(f) for f in ref.group_by)
             out[key].append(_Occurrence(d.first, d.last))
     else:
@@ -425,13 +450,24 @@ def _temporal(rule: Rule, rules: RuleSet, store: Store, span: Span) -> list[Dete
     """Sequences are judged at their last element, which must fall in the span.
 
     The earlier elements may lie up to one timespan before it, so the store is
-    asked for that much more history.
+    asked for that much more history. Every rule must occur for a sequence, so
+    the plain rules (one aggregation each) are asked first, and the correlations
+    among them (several statements and their events' times) only when none of
+    those came back empty, for the groups all the rules before them share.
     """
     sources = _sources(rule, rules)
     timespan = rule.window
     slice_ = max(timedelta(seconds=1), timespan / SEQUENCE_RESOLUTION)
     wide = Span(span.start - timespan, span.end)
-    per_rule = [_occurrences(ref, fields, rules, store, wide, slice_) for ref, fields in sources]
+    found_per_rule: dict[int, dict[tuple[Any, ...], list[_Occurrence]]] = {}
+    only: set[tuple[Any, ...]] | None = None
+    for i in sorted(range(len(sources)), key=lambda i: bool(sources[i][0].references)):
+        ref, fields = sources[i]
+        found_per_rule[i] = _occurrences(ref, fields, rules, store, wide, slice_, only)
+        if not found_per_rule[i]:
+            return []
+        only = set(found_per_rule[i]) if only is None else only & set(found_per_rule[i])
+    per_rule = [found_per_rule[i] for i in range(len(sources))]
     groups = set().union(*(set(occ) for occ in per_rule))
     found: dict[tuple[tuple[Any, ...], str], Detection] = {}
     for key in groups:

@@ -487,15 +487,25 @@ class SQLiteStore:
         spans: Sequence[GroupSpan],
         value: str | None = None,
     ) -> Iterator[EventTime]:
-        """One statement per batch of spans: ``(group = … AND ts in span) OR …``."""
+        """One statement per batch of spans: ``(group = … AND ts in span) OR …``.
+
+        Spans are batched in time order and each statement is bounded by its batch's
+        first start and last end, so SQLite reads the events of those hours through
+        a time index, not every event the filter matches since the store began.
+        """
         keys = [f"{field_sql(f)} COLLATE BINARY" for f in group_by]
         select = ", ".join([*keys, "ts", field_sql(value) if value else "NULL"])
         n = len(group_by)
-        for i in range(0, len(spans), _SPANS_PER_STATEMENT):
+        ordered = sorted(spans, key=lambda s: (s.start, s.end))
+        for i in range(0, len(ordered), _SPANS_PER_STATEMENT):
+            batch = ordered[i : i + _SPANS_PER_STATEMENT]
+            lo, hi = batch[0].start, max(s.end for s in batch)
+            lo = lo if query.start is None else max(lo, query.start)
+            hi = hi if query.end is None else min(hi, query.end)
             params: list[Any] = []
-            where = self._where(query, params)
+            where = self._where(EventQuery(query.filter, lo, hi), params)
             alternatives = []
-            for span in spans[i : i + _SPANS_PER_STATEMENT]:
+            for span in batch:
                 alternatives.append(
                     "(" + " AND ".join(["ts >= ?", "ts < ?", *(f"{k} = ?" for k in keys)]) + ")"
                 )

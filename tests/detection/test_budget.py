@@ -67,6 +67,40 @@ correlation:
   timespan: 30m
 level: critical
 ---
+title: Admin role granted
+name: granted
+logsource: {product: sentinel}
+detection:
+  s: {event.action: role.change}
+  condition: s
+level: low
+---
+title: Account deleted
+name: deleted
+logsource: {product: sentinel}
+detection:
+  s: {event.action: account.delete}
+  condition: s
+level: low
+---
+title: A role granted, then a burst of failures
+name: granted_then_burst
+correlation:
+  type: temporal_ordered
+  rules: [granted, burst]
+  group-by: [user.name]
+  timespan: 6h
+level: critical
+---
+title: An account deleted, then a burst of failures
+name: deleted_then_burst
+correlation:
+  type: temporal_ordered
+  rules: [deleted, burst]
+  group-by: [user.name]
+  timespan: 6h
+level: critical
+---
 title: Login from a new country
 name: new_country
 logsource: {product: sentinel}
@@ -127,7 +161,9 @@ PLAN = {
     "sqlite": {
         "burst": 3,  # the two grids of windows, the burst's event times
         "spray": 3,  # the address's four names are read, and never four fall within ten minutes
-        "burst_then_success": 4,  # the burst (3), the successes' slices (1)
+        "burst_then_success": 4,  # the successes' slices (1), the burst (3)
+        "granted_then_burst": 3,  # the grants (1), the burst's windows; its victim had none
+        "deleted_then_burst": 1,  # no account was deleted: the burst is not asked for
         "new_country": 2,  # new combinations (1 statement), the rule's first event
         "silent": 2,  # last events before the pass, then the pass in buckets
         "api_silent": 2,  # one probe for the expected group, then the pass in buckets
@@ -138,6 +174,8 @@ PLAN = {
         "burst": 2,  # groups with both grids of windows, the burst's event times
         "spray": 2,
         "burst_then_success": 3,
+        "granted_then_burst": 2,
+        "deleted_then_burst": 1,
         "new_country": 3,  # the pass's combinations, their history, the rule's first event
         "silent": 2,  # the pass in buckets per service, then every service's last event before
         "api_silent": 1,  # the pass in buckets, with the last event just before it
@@ -219,6 +257,7 @@ def data(scale: int) -> list[Event]:
             END - timedelta(hours=1) + timedelta(minutes=i),
             **{"event.action": "member.export", "user.name": "x"},
         )
+    add(burst - timedelta(hours=1), **{"event.action": "role.change", "user.name": "user3"})
     return out
 
 
@@ -240,6 +279,7 @@ def test_one_pass_of_each_rule_type_sends_a_fixed_number_of_requests(
     assert [d.group for d in found["burst"]] == [{"user.name": "victim"}]
     assert [d.group for d in found["spray"]] == []
     assert [d.group for d in found["burst_then_success"]] == [{"user.name": "victim"}]
+    assert found["granted_then_burst"] == found["deleted_then_burst"] == []
     assert [d.group for d in found["new_country"]] == [
         {"user.name": "victim", "source.geo.country_iso_code": "RU"}
     ]

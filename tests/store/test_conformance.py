@@ -458,6 +458,30 @@ def test_event_times_of_groups_within_their_spans_by_exact_spelling(store: Store
     ]
 
 
+def test_event_times_of_many_spans_given_in_any_order_and_within_the_query(
+    store: Store,
+) -> None:
+    """More spans than one statement or search takes, far apart and out of order:
+    each span's events and no others, and none outside the query's own range."""
+    users = [f"u{i}" for i in range(600)]
+    store.write_events(
+        [
+            ev(f"e{i}-{k}", minutes(i * 10 + k), **{"user.name": user})
+            for i, user in enumerate(users)
+            for k in (1, 2, 8)
+        ]
+    )
+    spans = [
+        GroupSpan((user,), minutes(i * 10), minutes(i * 10 + 5)) for i, user in enumerate(users)
+    ]
+    spans.reverse()
+    query = EventQuery(start=minutes(2), end=minutes(5990))
+    got = sorted((t.key[0], t.at) for t in store.event_times(query, ("user.name",), spans))
+    within = [(user, minutes(i * 10 + k)) for i, user in enumerate(users) for k in (1, 2)]
+    assert got == sorted(e for e in within if minutes(2) <= e[1] < minutes(5990))
+    assert len(got) == 2 * 600 - 3  # u0's first event and u599's two are outside the query
+
+
 # first seen ------------------------------------------------------------------
 def test_first_seen_reports_combinations_new_to_the_history(store: Store) -> None:
     def view(name: str, at: datetime, user: str, ip: str, action: str = "member_view") -> Event:
