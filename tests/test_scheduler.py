@@ -204,7 +204,9 @@ def test_a_worker_runs_only_what_it_holds_and_a_job_it_takes_over_at_once(
     finally:
         a.stop()
         b.stop()
-    assert sorted(log.runs) == sorted([("a", "x"), ("a", "y"), ("b", moved)])
+    # Who ran what: a run already due when a job was claimed may come on top of the one the
+    # claim starts (both by its holder), so runs are not counted.
+    assert set(log.runs) == {("a", "x"), ("a", "y"), ("b", moved)}
 
 
 def test_rules_start_once_every_source_has_been_pulled(
