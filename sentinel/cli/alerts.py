@@ -20,7 +20,6 @@ from sentinel.cli.common import (
 )
 from sentinel.localtime import parse_when, show
 from sentinel.services.actor import command_line
-from sentinel.services.alerts import AlertService
 
 app = typer.Typer(
     help="Alerts: list, look at the evidence, acknowledge, close.", no_args_is_help=True
@@ -54,6 +53,8 @@ def list_alerts(
     store_url: StoreOption = None,
 ) -> None:
     """Newest first."""
+    from sentinel.services.alerts import AlertService
+
     if status and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}")
     with services(config, store_url) as ctx:
@@ -96,6 +97,8 @@ def show_alert(
     store_url: StoreOption = None,
 ) -> None:
     """An alert with the events that fired it (its evidence query, run again)."""
+    from sentinel.services.alerts import AlertService
+
     with services(config, store_url) as ctx:
         a = AlertService(ctx).show(command_line(), alert_id, evidence_limit=limit)
     if as_json:
@@ -135,6 +138,8 @@ def ack(
     store_url: StoreOption = None,
 ) -> None:
     """Acknowledge: someone is looking at it."""
+    from sentinel.services.alerts import AlertService
+
     with services(config, store_url) as ctx:
         AlertService(ctx).acknowledge(command_line(by), alert_id)
     console.print(f"{alert_id} acknowledged")
@@ -149,6 +154,8 @@ def close(
     store_url: StoreOption = None,
 ) -> None:
     """Close with a reason."""
+    from sentinel.services.alerts import AlertService
+
     with services(config, store_url) as ctx:
         AlertService(ctx).close(command_line(by), alert_id, reason)
     console.print(f"{alert_id} closed")

@@ -15,7 +15,6 @@ import typer
 from sentinel.cli.common import ConfigOption, JsonOption, UnusedStoreOption, context, emit, fail
 from sentinel.cli.incidents import print_assessment
 from sentinel.services.errors import Invalid
-from sentinel.services.incidents import assess_document
 
 
 def assess_command(
@@ -27,6 +26,8 @@ def assess_command(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """Severity (ENISA) and whether to notify the AP and inform the people, with reasons."""
+    from sentinel.services.incidents import assess_document
+
     ctx = context(config, store_url)
     try:
         data = orjson.loads(facts.read_bytes())

@@ -21,7 +21,6 @@ from sentinel.cli.common import (
 )
 from sentinel.localtime import show
 from sentinel.services.actor import command_line
-from sentinel.services.audit import AuditService
 
 app = typer.Typer(help="The audit trail: verify the chain, list entries.", no_args_is_help=True)
 
@@ -42,6 +41,8 @@ def verify(
 ) -> None:
     """Check every entry against its hash and its predecessor, and every record it describes
     against the state its entries hold; exit 1 naming the first bad entry or each changed record."""
+    from sentinel.services.audit import AuditService
+
     with services(config, store_url) as ctx:
         result = AuditService(ctx).verify(command_line(), anchor or [])
     if as_json:
@@ -84,6 +85,8 @@ def checkpoint(
     store_url: StoreOption = None,
 ) -> None:
     """Sign the newest entry with audit.checkpoint_key (sentinel run does it every hour)."""
+    from sentinel.services.audit import AuditService
+
     with services(config, store_url) as ctx:
         made = AuditService(ctx).checkpoint(command_line())
     if as_json:
@@ -105,6 +108,8 @@ def list_entries(
     store_url: StoreOption = None,
 ) -> None:
     """Entries in order."""
+    from sentinel.services.audit import AuditService
+
     with services(config, store_url) as ctx:
         found = AuditService(ctx).entries(command_line(), subject=subject, after=after, limit=limit)
     if as_json:

@@ -23,7 +23,6 @@ from sentinel.cli.common import (
 )
 from sentinel.localtime import show
 from sentinel.services.actor import command_line
-from sentinel.services.sources import SourceService
 
 app = typer.Typer(help="Where each source resumes; start a source over.", no_args_is_help=True)
 
@@ -44,6 +43,8 @@ def list_checkpoints(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Every source's saved cursor and when it last moved."""
+    from sentinel.services.sources import SourceService
+
     with services(config, store_url) as ctx:
         rows = SourceService(ctx).checkpoints(command_line())
     if as_json:
@@ -67,6 +68,8 @@ def reset(
     store_url: StoreOption = None,
 ) -> None:
     """Forget a source's cursor: the next pull reads it from the start (nothing is stored twice)."""
+    from sentinel.services.sources import SourceService
+
     with services(config, store_url) as ctx:
         service = SourceService(ctx)
         if not any(c.source == source for c in service.checkpoints(command_line())):

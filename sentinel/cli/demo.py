@@ -18,9 +18,6 @@ from sentinel.cli.common import (
     emit_json,
     fail,
 )
-from sentinel.demo import generate as generate_logs
-from sentinel.demo.member_directory import write_member_directory
-from sentinel.demo.worktime import ZONE
 from sentinel.localtime import show
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -52,6 +49,10 @@ def generate(
 
     The output depends on the options only; --config and --store are checked when given.
     """
+    from sentinel.demo import generate as generate_logs
+    from sentinel.demo.member_directory import write_member_directory
+    from sentinel.demo.worktime import ZONE
+
     if config is not None or store_url is not None:
         context(config, store_url)
     try:

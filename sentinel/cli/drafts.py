@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -29,12 +29,13 @@ from sentinel.cli.common import (
     styled,
 )
 from sentinel.cli.incidents import ByOption, IdArgument
-from sentinel.drafts.eml import FIX
 from sentinel.localtime import show
 from sentinel.plaintext import printable
 from sentinel.private_files import write_private
 from sentinel.services.actor import command_line
-from sentinel.services.drafts import DraftDetail, DraftService, MadeDraft
+
+if TYPE_CHECKING:
+    from sentinel.services.drafts import DraftDetail, MadeDraft
 
 app = typer.Typer(
     help="Drafts: the AP notification, member letters, public notice, management summary.",
@@ -110,6 +111,8 @@ def ap_command(
     store_url: StoreOption = None,
 ) -> None:
     """The notification to the AP, following its Meldformulier datalekken question by question."""
+    from sentinel.services.drafts import DraftService
+
     if kind not in _AP_KINDS:
         fail(f"--kind must be one of {', '.join(_AP_KINDS)}")
     with services(config, store_url) as ctx:
@@ -164,6 +167,9 @@ def members_command(
     store_url: StoreOption = None,
 ) -> None:
     """Letters to the affected members (Art. 34), one per partner, data touched and language."""
+    from sentinel.drafts.eml import FIX
+    from sentinel.services.drafts import DraftService
+
     if out is not None:
         recipients = recipients or out / "recipients.csv"
         eml = eml or out
@@ -268,6 +274,8 @@ def public_command(
     store_url: StoreOption = None,
 ) -> None:
     """A public communication, when informing each member is disproportionate (Art. 34(3)(c))."""
+    from sentinel.services.drafts import DraftService
+
     with services(config, store_url) as ctx:
         made = DraftService(ctx).render(
             command_line(by), incident_id, "public_communication", lang=lang
@@ -286,6 +294,8 @@ def summary_command(
     store_url: StoreOption = None,
 ) -> None:
     """An internal summary for management: facts, deadline, assessment, decision, open points."""
+    from sentinel.services.drafts import DraftService
+
     with services(config, store_url) as ctx:
         made = DraftService(ctx).render(
             command_line(by), incident_id, "management_summary", lang=lang
@@ -301,6 +311,8 @@ def list_command(
     store_url: StoreOption = None,
 ) -> None:
     """Every version of every draft of the incident, approved or not, and whether it is current."""
+    from sentinel.services.drafts import DraftService
+
     with services(config, store_url) as ctx:
         drafts = DraftService(ctx).list(command_line(), incident_id)
     if as_json:
@@ -334,6 +346,8 @@ def show_command(
     store_url: StoreOption = None,
 ) -> None:
     """One stored version, exactly as it was made."""
+    from sentinel.services.drafts import DraftService
+
     with services(config, store_url) as ctx:
         draft = DraftService(ctx).show(command_line(), draft_id)
     if as_json:
@@ -374,6 +388,8 @@ def approve_command(
     store_url: StoreOption = None,
 ) -> None:
     """Approve a version: it is frozen (its hash kept); new facts make a new version."""
+    from sentinel.services.drafts import DraftService
+
     if kind is not None:
         _approve_set(draft_id, kind, note, by, as_json, config, store_url)
         return
@@ -412,6 +428,8 @@ def _approve_set(
     config: Path | None,
     store_url: str | None,
 ) -> None:
+    from sentinel.services.drafts import DraftService
+
     with services(config, store_url) as ctx:
         result = DraftService(ctx).approve_set(command_line(by), incident_id, kind, note=note)
     if as_json:
@@ -448,6 +466,8 @@ def pending_command(
     store_url: StoreOption = None,
 ) -> None:
     """Make the drafts that completed playbook steps asked for (render_draft actions)."""
+    from sentinel.services.drafts import DraftService
+
     with services(config, store_url) as ctx:
         resolved = DraftService(ctx).pending(command_line(by))
     if as_json:

@@ -19,8 +19,7 @@ from sentinel.cli.common import (
 )
 from sentinel.localtime import parse_when, show, span
 from sentinel.services.actor import command_line
-from sentinel.services.events import WHERE_HELP, EventService
-from sentinel.services.sources import SourceService
+from sentinel.services.events import WHERE_HELP
 
 app = typer.Typer(help="Search and summarise stored events.", no_args_is_help=True)
 
@@ -41,6 +40,8 @@ def search(
     store_url: StoreOption = None,
 ) -> None:
     """List events matching filters in a time range."""
+    from sentinel.services.events import EventService
+
     with services(config, store_url) as ctx:
         now = ctx.clock.now()
         try:
@@ -87,6 +88,8 @@ def stats(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Per source: stored events, newest event, lag behind now, dead letters."""
+    from sentinel.services.sources import SourceService
+
     with services(config, store_url) as ctx:
         rows = SourceService(ctx).stats(command_line())
     if as_json:

@@ -8,7 +8,7 @@ shown in local time (settings ``timezone``, Europe/Amsterdam by default).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -28,17 +28,14 @@ from sentinel.cli.common import (
     styled,
 )
 from sentinel.config import parse_duration
-from sentinel.incidents.facts import FACTS, base_spec, parse_facts, template
 from sentinel.incidents.model import STATUSES
 from sentinel.localtime import parse_when, show
 from sentinel.services.actor import command_line
 from sentinel.services.context import ServiceContext
-from sentinel.services.incidents import (
-    NOTIFICATION_KINDS,
-    AssessmentView,
-    IncidentService,
-)
-from sentinel.services.playbooks import PlaybookService, StepDetail, StepView
+
+if TYPE_CHECKING:
+    from sentinel.services.incidents import AssessmentView, IncidentService
+    from sentinel.services.playbooks import StepDetail, StepView
 
 app = typer.Typer(
     help="Incidents: open, the 72-hour clock, facts, assessment, decisions, playbook steps.",
@@ -55,6 +52,8 @@ IdArgument = Annotated[str, typer.Argument(help="The incident id (INC-…).")]
 
 def incident_service(ctx: ServiceContext, folder: Path | None = None) -> IncidentService:
     """The service, with a warning for each playbook in the folder that was refused."""
+    from sentinel.services.incidents import IncidentService
+
     service = IncidentService(ctx, folder)
     for problem in service.playbooks.problems:
         errors.print(styled(("warning:", "yellow"), f" playbook refused: {problem}"))
@@ -133,6 +132,8 @@ def list_command(
     store_url: StoreOption = None,
 ) -> None:
     """Newest first; open ones unless --all or --status."""
+    from sentinel.services.incidents import IncidentService
+
     if status and status not in STATUSES:
         fail(f"--status must be one of {', '.join(STATUSES)}")
     with services(config, store_url) as ctx:
@@ -166,6 +167,8 @@ def show_command(
     store_url: StoreOption = None,
 ) -> None:
     """Everything about one incident, with the time left in local time."""
+    from sentinel.incidents.facts import FACTS
+
     with services(config, store_url) as ctx:
         incident = incident_service(ctx, playbooks_dir).show(command_line(), incident_id)
     if as_json:
@@ -257,6 +260,9 @@ def facts_command(
     store_url: StoreOption = None,
 ) -> None:
     """Show or record an incident's facts."""
+    from sentinel.incidents.facts import base_spec, parse_facts, template
+    from sentinel.services.incidents import IncidentService
+
     if show_template:
         emit_json(template())
         return
@@ -317,6 +323,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _print_catalogue(as_json: bool) -> None:
+    from sentinel.services.incidents import IncidentService
+
     specs = IncidentService.catalogue()
     if as_json:
         emit(specs)
@@ -345,6 +353,8 @@ def aware_command(
     store_url: StoreOption = None,
 ) -> None:
     """Set the awareness time: the 72 hours run from it."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         incident = IncidentService(ctx).set_awareness(
             command_line(by), incident_id, when(ctx, at), reason
@@ -363,6 +373,8 @@ def assess_command(
     store_url: StoreOption = None,
 ) -> None:
     """The risk assessment and notification advice for the incident's current facts."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         result = IncidentService(ctx).assessment(command_line(), incident_id)
     if as_json:
@@ -403,6 +415,8 @@ def decide_command(
     store_url: StoreOption = None,
 ) -> None:
     """Record the privacy officer's decision (it may differ from the advice; say why)."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         decision = IncidentService(ctx).decide(
             command_line(by), incident_id, authority=authority, members=members, reason=reason
@@ -437,6 +451,8 @@ def notified_command(
     store_url: StoreOption = None,
 ) -> None:
     """Record a notification that was made: to the AP in phases, or to the members."""
+    from sentinel.services.incidents import NOTIFICATION_KINDS, IncidentService
+
     if kind not in NOTIFICATION_KINDS:
         fail(f"--kind must be one of {', '.join(NOTIFICATION_KINDS)}")
     with services(config, store_url) as ctx:
@@ -495,6 +511,8 @@ def step_command(
     store_url: StoreOption = None,
 ) -> None:
     """List the playbook steps, show one, or mark one done or skipped."""
+    from sentinel.services.playbooks import PlaybookService
+
     if done and skip:
         fail("--done or --skip, not both")
     actor = command_line(by)
@@ -549,6 +567,8 @@ def timeline_command(
     store_url: StoreOption = None,
 ) -> None:
     """Every recorded change to the incident, its decisions and playbook (the audit trail)."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         entries = IncidentService(ctx).timeline(command_line(), incident_id)
     if as_json:
@@ -571,6 +591,8 @@ def members_command(
     store_url: StoreOption = None,
 ) -> None:
     """The members the incident's evidence touched (from its alerts' queries)."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         members = IncidentService(ctx).members(command_line(), incident_id)
     if as_json:
@@ -593,6 +615,8 @@ def note_command(
     store_url: StoreOption = None,
 ) -> None:
     """Add a note to the incident."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         IncidentService(ctx).add_note(command_line(by), incident_id, text)
     console.print(f"{incident_id}: note added")
@@ -608,6 +632,8 @@ def status_command(
     store_url: StoreOption = None,
 ) -> None:
     """Move the incident to another status."""
+    from sentinel.services.incidents import IncidentService
+
     if status not in STATUSES:
         fail(f"status must be one of {', '.join(STATUSES)}")
     with services(config, store_url) as ctx:
@@ -624,6 +650,8 @@ def close_command(
     store_url: StoreOption = None,
 ) -> None:
     """Close the incident with a reason."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         IncidentService(ctx).close(command_line(by), incident_id, reason)
     console.print(f"{incident_id}: closed")
@@ -651,6 +679,8 @@ def update_command(
     store_url: StoreOption = None,
 ) -> None:
     """Change title, severity, commander, participants or whether it is need-to-know."""
+    from sentinel.services.incidents import IncidentService
+
     with services(config, store_url) as ctx:
         incident = IncidentService(ctx).update(
             command_line(by),
@@ -681,6 +711,8 @@ def reminders_command(
     store_url: StoreOption = None,
 ) -> None:
     """Queue the 72-hour reminders that are due (each goes out once; the service runs this)."""
+    from sentinel.services.incidents import IncidentService
+
     try:
         chosen = [parse_duration(o) for o in offset] if offset else None
     except ValueError as exc:

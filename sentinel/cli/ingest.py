@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -34,8 +34,9 @@ from sentinel.config import LogFormat
 from sentinel.localtime import show
 from sentinel.plaintext import printable
 from sentinel.services.actor import command_line
-from sentinel.services.ingest import IngestReportView, IngestService, Progress
-from sentinel.services.sources import SourceService
+
+if TYPE_CHECKING:
+    from sentinel.services.ingest import IngestReportView, Progress
 
 dead_letters_app = typer.Typer(help="Records that could not be ingested.", no_args_is_help=True)
 
@@ -92,6 +93,7 @@ def _exit_code(reports: list[IngestReportView]) -> Exit:
 
 def _spinners(bar: ProgressBar) -> Callable[[Progress], None]:
     """A line per source while it is read; gone when the source is done."""
+
     tasks: dict[str, TaskID] = {}
 
     def show_progress(p: Progress) -> None:
@@ -112,6 +114,8 @@ def ingest_command(
     store_url: StoreOption = None,
 ) -> None:
     """Pull every configured source once, from its saved cursor."""
+    from sentinel.services.ingest import IngestService
+
     bar = ProgressBar(
         SpinnerColumn(),
         TextColumn("{task.description}", style="bold", markup=False),
@@ -149,6 +153,8 @@ def import_command(
     store_url: StoreOption = None,
 ) -> None:
     """Read one file once (a one-off import); importing it again stores nothing twice."""
+    from sentinel.services.ingest import IngestService
+
     bar = ProgressBar(
         TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
@@ -185,6 +191,8 @@ def list_dead_letters(
     store_url: StoreOption = None,
 ) -> None:
     """Newest first: where each came from, why it was refused, and the raw record."""
+    from sentinel.services.sources import SourceService
+
     with services(config, store_url) as ctx:
         letters = SourceService(ctx).dead_letters(command_line(), source=source, limit=limit)
     if as_json:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -21,9 +21,11 @@ from sentinel.cli.common import (
     services,
 )
 from sentinel.localtime import show
-from sentinel.notify.deliver import STATUSES, RetryPolicy
+from sentinel.notify.deliver import STATUSES
 from sentinel.services.actor import command_line
-from sentinel.services.outbox import ChannelDelivery, ChannelService, OutboxService
+
+if TYPE_CHECKING:
+    from sentinel.services.outbox import ChannelDelivery
 
 app = typer.Typer(
     help="Notifications: list deliveries, deliver now, retry, test a channel.",
@@ -51,6 +53,9 @@ def list_notifications(
     store_url: StoreOption = None,
 ) -> None:
     """Newest first, with each channel's delivery state."""
+    from sentinel.notify.deliver import RetryPolicy
+    from sentinel.services.outbox import OutboxService
+
     with services(config, store_url) as ctx:
         page = OutboxService(ctx).list(command_line(), status=status, limit=limit)
     if as_json:
@@ -85,6 +90,8 @@ def deliver(
 
     Exits 1 when any channel failed in this pass.
     """
+    from sentinel.services.outbox import OutboxService
+
     with services(config, store_url) as ctx:
         report = OutboxService(ctx).deliver(command_line())
     if as_json:
@@ -108,6 +115,8 @@ def retry(
     store_url: StoreOption = None,
 ) -> None:
     """Try the given-up channels of a failed notification again at the next pass."""
+    from sentinel.services.outbox import OutboxService
+
     with services(config, store_url) as ctx:
         queued = OutboxService(ctx).retry(command_line(), notification_id)
     if as_json:
@@ -124,6 +133,8 @@ def test_channel(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """Send a test message to one channel now and say what its server answered."""
+    from sentinel.services.outbox import ChannelService
+
     ctx = context(config, store_url)
     with refusals():
         sent = ChannelService(ctx.settings, ctx.clock).test(command_line(), channel)

@@ -20,7 +20,6 @@ from sentinel.cli.common import (
     refusals,
     styled,
 )
-from sentinel.services import playbooks as playbook_service
 
 app = typer.Typer(help="Incident playbooks: check, list, show.", no_args_is_help=True)
 
@@ -41,6 +40,8 @@ def check(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """Load every playbook; name each refused one with file, line and reason (exit 1)."""
+    from sentinel.services import playbooks as playbook_service
+
     result = playbook_service.check(_folder(folder, config, store_url))
     if as_json:
         emit(result)
@@ -61,6 +62,8 @@ def list_playbooks(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """The playbooks and their number of steps."""
+    from sentinel.services import playbooks as playbook_service
+
     books = playbook_service.catalogue(_folder(folder, config, store_url))
     if as_json:
         emit(books)
@@ -85,6 +88,8 @@ def show(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """The steps of one playbook with owner, due time, asked facts and actions."""
+    from sentinel.services import playbooks as playbook_service
+
     with refusals():
         book = playbook_service.book(_folder(folder, config, store_url), name)
     if as_json:

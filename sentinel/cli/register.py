@@ -11,7 +11,6 @@ import typer
 from sentinel.cli.common import ConfigOption, StoreOption, errors, fail, services
 from sentinel.private_files import open_private
 from sentinel.services.actor import command_line
-from sentinel.services.register import RegisterService
 
 app = typer.Typer(help="The breach register.", no_args_is_help=True)
 
@@ -38,6 +37,8 @@ def export(
     store_url: StoreOption = None,
 ) -> None:
     """Every incident, notified or not, with facts, effects, measures, decisions and reasons."""
+    from sentinel.services.register import RegisterService
+
     with services(config, store_url) as ctx:
         service = RegisterService(ctx)
         who = service.controller(controller, address, dpo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -26,14 +26,12 @@ from sentinel.cli.common import (
     services,
     styled,
 )
-from sentinel.detection.loader import LoadResult
-from sentinel.detection.sigma_import import import_file, rule_sources, write_imported
 from sentinel.localtime import parse_when, show, span
-from sentinel.services import rules as rules_service
 from sentinel.services.actor import command_line
 from sentinel.services.errors import Invalid
-from sentinel.services.rules import RulePack, RuleService
-from sentinel.services.rules import _once as _once
+
+if TYPE_CHECKING:
+    from sentinel.detection.loader import LoadResult
 
 app = typer.Typer(
     help="The detection rules: check, test, list, status, import.", no_args_is_help=True
@@ -47,7 +45,18 @@ def loaded_rules(ctx: Context, folder: Path | None) -> LoadResult:
     with ElastAlert 2 beside it) load the rules and pick the detections once per alert
     (``_once``) as `sentinel detect` does, through these two names.
     """
+    from sentinel.services.rules import RulePack
+
     return RulePack(ctx.settings, folder).loaded()
+
+
+def __getattr__(name: str) -> Any:
+    """``_once`` (see loaded_rules) is the rule service's, loaded when a script asks for it."""
+    if name == "_once":
+        from sentinel.services.rules import _once
+
+        return _once
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 RulesDirOption = Annotated[
@@ -64,6 +73,8 @@ def validate(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """Load every rule; list the refused ones with file, line and reason (exit 1 if any)."""
+    from sentinel.services.rules import RulePack
+
     ctx = context(config, store_url)
     with refusals():
         result = RulePack(ctx.settings, rules_dir).validate(command_line())
@@ -87,6 +98,8 @@ def list_rules(
     store_url: UnusedStoreOption = None,
 ) -> None:
     """The loaded rules: kind, severity, window, categories."""
+    from sentinel.services.rules import RulePack
+
     ctx = context(config, store_url)
     with refusals():
         rules = RulePack(ctx.settings, rules_dir).list(command_line())
@@ -122,6 +135,9 @@ def import_rules(
 
     Exit 1 when a rule was refused (the others are written), 0 when all were imported.
     """
+    from sentinel.detection.sigma_import import import_file, rule_sources, write_imported
+    from sentinel.services import rules as rules_service
+
     ctx = context(config, store_url)
     try:
         vocabulary = rules_service.vocabulary(ctx.settings)
@@ -161,6 +177,8 @@ def test(
 
     The examples run in a scratch SQLite store of their own, never in the configured one.
     """
+    from sentinel.services.rules import RulePack
+
     ctx = context(config, store_url)
     with refusals():
         report = RulePack(ctx.settings, rules_dir).test_examples(command_line(), rule)
@@ -191,6 +209,8 @@ def status(
     store_url: StoreOption = None,
 ) -> None:
     """Each rule's last run, how far behind now it is, and whether it is failing."""
+    from sentinel.services.rules import RuleService
+
     with services(config, store_url) as ctx:
         rows = RuleService(ctx, rules_dir).status(command_line())
     if as_json:
@@ -233,6 +253,8 @@ def detect_command(
     Alerts are stored (the same burst always gets the same alert, so running this
     twice changes nothing) but nobody is notified.
     """
+    from sentinel.services.rules import RuleService
+
     with services(config, store_url) as ctx:
         now = ctx.clock.now()
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,7 +27,9 @@ from sentinel.cli.common import (
 from sentinel.localtime import show
 from sentinel.services.actor import command_line
 from sentinel.services.context import ServiceContext
-from sentinel.services.store import StoreService
+
+if TYPE_CHECKING:
+    from sentinel.services.store import StoreService
 from sentinel.store import StoreError, StoreUnavailable, open_store
 
 app = typer.Typer(help="Create, check and prune the store.", no_args_is_help=True)
@@ -36,6 +38,8 @@ app = typer.Typer(help="Create, check and prune the store.", no_args_is_help=Tru
 @contextmanager
 def _service(config: ConfigOption, store_url: StoreOption) -> Iterator[StoreService]:
     """The configured store as it is (no init); failures end the command with their exit code."""
+    from sentinel.services.store import StoreService
+
     ctx = context(config, store_url)
     try:
         store = open_store(ctx.settings.store_url, ctx.settings.elasticsearch)

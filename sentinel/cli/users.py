@@ -13,18 +13,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from sentinel.access.model import Principal, User
-from sentinel.access.passwords import PasswordRefused
-from sentinel.access.permissions import PERMISSIONS, ROLES, permissions_of
-from sentinel.access.secretbox import SecretKeyError
-from sentinel.access.service import Access
-from sentinel.access.tokens import Token, TokenNotFound, TokenRefused
-from sentinel.access.users import UserError, UserNotFound
+from sentinel.access.permissions import ROLES
+
+if TYPE_CHECKING:
+    from sentinel.access.model import Principal, User
+    from sentinel.access.service import Access
+    from sentinel.access.tokens import Token
 from sentinel.cli.common import (
     ConfigOption,
     Context,
@@ -57,6 +56,13 @@ Generate = Annotated[
 @contextmanager
 def session(ctx: Context) -> Iterator[tuple[Access, Principal]]:
     """Access over the opened store, acting as the operating-system user; refusals → exit codes."""
+    from sentinel.access.model import Principal
+    from sentinel.access.passwords import PasswordRefused
+    from sentinel.access.secretbox import SecretKeyError
+    from sentinel.access.service import Access
+    from sentinel.access.tokens import TokenNotFound, TokenRefused
+    from sentinel.access.users import UserError, UserNotFound
+
     with opened_store(ctx) as store:
         try:
             yield (
@@ -206,6 +212,8 @@ def show_user(
     store_url: StoreOption = None,
 ) -> None:
     """One user: role, 2FA, recovery codes left, sessions and tokens."""
+    from sentinel.access.permissions import permissions_of
+
     ctx = context(config, store_url)
     with session(ctx) as (access, _who):
         user = access.users.show(username)
@@ -299,6 +307,8 @@ def rotate_key(
 ) -> None:
     """Seal every second-factor secret again with access.secret_key (the new key), opening
     them with access.old_secret_key[_file] (the former one); nobody enrols again."""
+    from sentinel.access.secretbox import SecretKeyError
+
     ctx = context(config, store_url)
     with session(ctx) as (access, who):
         try:
@@ -352,6 +362,8 @@ def token_create(
     store_url: StoreOption = None,
 ) -> None:
     """A token for a script, within the user's role. It is shown this once; keep it secret."""
+    from sentinel.access.permissions import PERMISSIONS
+
     scopes = [s.strip() for item in scope for s in item.split(",") if s.strip()]
     if unknown := [s for s in scopes if s not in PERMISSIONS]:
         fail(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(PERMISSIONS)}")

@@ -11,7 +11,6 @@ from rich.text import Text
 from sentinel.cli.common import ConfigOption, JsonOption, StoreOption, console, emit, services
 from sentinel.localtime import show, span
 from sentinel.services.actor import command_line
-from sentinel.services.workers import WorkerService
 
 app = typer.Typer(help="The workers sharing the jobs, and their leases.", no_args_is_help=True)
 
@@ -21,6 +20,8 @@ def list_command(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Each worker, when it was last seen, and the jobs it holds with their lease expiry."""
+    from sentinel.services.workers import WorkerService
+
     with services(config, store_url) as ctx:
         service = WorkerService(ctx)
         workers = service.workers(command_line())
@@ -44,6 +45,8 @@ def jobs_command(
     as_json: JsonOption = False, config: ConfigOption = None, store_url: StoreOption = None
 ) -> None:
     """Each job's last success and last error, and whether the watchdog counts it late."""
+    from sentinel.services.workers import WorkerService
+
     with services(config, store_url) as ctx:
         jobs = WorkerService(ctx).jobs(command_line())
     if as_json:
