@@ -13,18 +13,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from sentinel import metrics
 from sentinel.clock import Clock
-from sentinel.detection.evaluate import Detection
-from sentinel.detection.model import Rule
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.notify.outbox import Notification, enqueue
 from sentinel.store.base import Between, ConflictError, Holds, Record, RecordKey, Store
 from sentinel.store.query import EventQuery
+
+if TYPE_CHECKING:  # the rule engine is not loaded by commands that only read alerts
+    from sentinel.detection.evaluate import Detection
+    from sentinel.detection.model import Rule
 
 _RULE_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 KIND = "alert"
