@@ -82,7 +82,8 @@ def write_combined(path: Path, n: int, seed: int = 2) -> None:
 def child_e2e(fmt: str, file: Path, db: Path) -> dict[str, float]:
     from sentinel.clock import SystemClock
     from sentinel.config import FileSourceConfig, Settings
-    from sentinel.ingest import build_pipeline, ingest, tune_gc_for_batches
+    from sentinel.gc_tuning import tune_gc_for_batches
+    from sentinel.ingest import build_pipeline, ingest
     from sentinel.sources.file import FileReader
     from sentinel.store.sqlite import SQLiteStore
 

@@ -7,7 +7,6 @@ single. A record that does not parse becomes a dead letter and the job goes on.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -37,20 +36,6 @@ SOURCE_ID = "sentinel.source_id"
 
 
 T = TypeVar("T")
-
-GC_GEN0_THRESHOLD = 50_000
-
-
-def tune_gc_for_batches() -> None:
-    """Let the cycle collector run per batch rather than hundreds of times within one.
-
-    A batch holds thousands of fresh, acyclic event dicts; with Python's default
-    generation-0 threshold (700 allocations) the collector rescans them over and
-    over, which costs about a tenth of ingest time. The process calls this once at
-    start-up (the command line does), so threads never race over the setting.
-    """
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
 class Enrich(Protocol):

@@ -24,7 +24,7 @@ from sentinel.cli import (
     users,
     workers,
 )
-from sentinel.ingest import tune_gc_for_batches
+from sentinel.gc_tuning import tune_gc_for_batches
 
 app = typer.Typer(
     name="sentinel",

@@ -29,10 +29,8 @@ from sentinel.clock import Clock
 from sentinel.config import EmailChannel, Settings
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.notify.channel import DeliveryError, Sender
-from sentinel.notify.email import EmailSender
 from sentinel.notify.outbox import KIND
 from sentinel.notify.render import Message, Renderer, RenderError
-from sentinel.notify.webhook import WebhookSender
 from sentinel.store.base import ConflictError, Record, Store
 
 log = logging.getLogger("sentinel.notify")
@@ -98,6 +96,10 @@ def overall(deliveries: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def senders_from_settings(settings: Settings) -> dict[str, Sender]:
+    # The SMTP and HTTP clients load when channels are set up, not with this module.
+    from sentinel.notify.email import EmailSender
+    from sentinel.notify.webhook import WebhookSender
+
     return {
         c.name: EmailSender(c) if isinstance(c, EmailChannel) else WebhookSender(c)
         for c in settings.channels
