@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from sentinel.notify.render import Message
+if TYPE_CHECKING:  # the templates load with the renderer, not with every channel
+    from sentinel.notify.render import Message
 
 
 class DeliveryError(Exception):

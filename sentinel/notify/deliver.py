@@ -23,15 +23,17 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sentinel.clock import Clock
 from sentinel.config import EmailChannel, Settings
 from sentinel.events import format_timestamp, parse_timestamp
 from sentinel.notify.channel import DeliveryError, Sender
 from sentinel.notify.outbox import KIND
-from sentinel.notify.render import Message, Renderer, RenderError
 from sentinel.store.base import ConflictError, Record, Store
+
+if TYPE_CHECKING:  # the templates (jinja2) load when a Deliverer is made, not with the CLI
+    from sentinel.notify.render import Message, Renderer
 
 log = logging.getLogger("sentinel.notify")
 
@@ -132,6 +134,8 @@ class Deliverer:
     def from_settings(
         cls, settings: Settings, store: Store, clock: Clock, *, policy: RetryPolicy | None = None
     ) -> Deliverer:
+        from sentinel.notify.render import Renderer
+
         return cls(
             store,
             Renderer(settings.zone, settings.base_url),
@@ -189,6 +193,8 @@ class Deliverer:
         except ConflictError:
             report.busy += 1
             return
+        from sentinel.notify.render import RenderError
+
         try:
             message = self.renderer.render(rec.id, data)
         except RenderError as exc:
