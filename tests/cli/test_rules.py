@@ -360,16 +360,21 @@ def test_detect_dry_run_stores_no_alerts(store_url: str, tmp_path: Path) -> None
     assert alerts(store_url) == []
 
 
-def test_detect_prints_each_detection_once_when_its_window_spans_catch_up_windows(
-    store_url: str, tmp_path: Path
-) -> None:
-    # a member_export_large window is a day: the 6-hour catch-up windows of this day
-    # after the export all see it again
+def ingest_one_large_export(tmp_path: Path, store_url: str) -> None:
+    """r.bos exports 900 member records on 24 November at 09:00 local time."""
     (tmp_path / "app.jsonl").write_text(
         '{"@timestamp":"2026-11-24T08:00:00Z","event":{"action":"member.export"},'
         '"user":{"name":"r.bos"},"sentinel":{"records":900}}\n'
     )
     invoke("ingest", "--store", store_url)
+
+
+def test_detect_prints_each_detection_once_when_its_window_spans_catch_up_windows(
+    store_url: str, tmp_path: Path
+) -> None:
+    # a member_export_large window is a day: the 6-hour catch-up windows of this day
+    # after the export all see it again
+    ingest_one_large_export(tmp_path, store_url)
 
     found = as_json(
         invoke(
@@ -409,11 +414,7 @@ def test_a_script_timing_rules_one_by_one_finds_what_detect_prints(
     store_url: str, tmp_path: Path
 ) -> None:
     """The engine driven rule by rule through `loaded_rules` and `_once`, as bench scripts do."""
-    (tmp_path / "app.jsonl").write_text(
-        '{"@timestamp":"2026-11-24T08:00:00Z","event":{"action":"member.export"},'
-        '"user":{"name":"r.bos"},"sentinel":{"records":900}}\n'
-    )
-    invoke("ingest", "--store", store_url)
+    ingest_one_large_export(tmp_path, store_url)
     start, end = datetime(2026, 11, 24, tzinfo=UTC), datetime(2026, 11, 25, tzinfo=UTC)
     ctx = context(None, store_url)
     pack = rules_cli.loaded_rules(ctx, None)
