@@ -428,18 +428,28 @@ def size(backend: Backend) -> tuple[int, int]:
     return (30_000, 250) if backend.sqlite_path is not None else (6_000, 300)
 
 
+def three_pulling(
+    backend: Backend,
+    crew: Callable[[int, Path, dict[str, str]], list[Worker]],
+    tmp_path: Path,
+) -> tuple[list[Worker], Lease, int]:
+    """Three workers sharing the jobs, one of them in the middle of the big source's pull:
+    the workers, the pull's lease and the source's lines."""
+    lines, batch = size(backend)
+    big_source(tmp_path, lines, batch)
+    workers = crew(3, tmp_path, worker_env(backend, tmp_path / "rules"))
+    arrive(workers, backend.store, tmp_path)
+    lease = until("the pull to be under way", lambda: pulling(backend.store, lines))
+    return workers, lease, lines
+
+
 def test_a_killed_pull_moves_on_within_the_lease_and_stores_each_event_once(
     backends: Callable[[], Backend],
     crew: Callable[[int, Path, dict[str, str]], list[Worker]],
     tmp_path: Path,
 ) -> None:
     backend = backends()
-    lines, batch = size(backend)
-    big_source(tmp_path, lines, batch)
-    workers = crew(3, tmp_path, worker_env(backend, tmp_path / "rules"))
-    arrive(workers, backend.store, tmp_path)
-
-    lease = until("the pull to be under way", lambda: pulling(backend.store, lines))
+    workers, lease, lines = three_pulling(backend, crew, tmp_path)
     [holder] = [w for w in workers if w.owns(lease)]
     holder.proc.kill()  # SIGKILL, in the middle of a batch
     killed = datetime.now(UTC)
@@ -507,12 +517,7 @@ def test_a_paused_pull_has_its_late_checkpoint_refused_by_the_fence(
     tmp_path: Path,
 ) -> None:
     backend = backends()
-    lines, batch = size(backend)
-    big_source(tmp_path, lines, batch)
-    workers = crew(3, tmp_path, worker_env(backend, tmp_path / "rules"))
-    arrive(workers, backend.store, tmp_path)
-
-    lease = until("the pull to be under way", lambda: pulling(backend.store, lines))
+    workers, lease, lines = three_pulling(backend, crew, tmp_path)
     [paused] = [w for w in workers if w.owns(lease)]
     pause(paused, backend)
 
