@@ -2,7 +2,8 @@
 
 A document the cluster refuses for what it is (a value that does not fit the
 mapping) is reported with the server's reason and the rest are kept; one it
-refuses for being busy (429, 5xx) is sent again after a pause; one whose id
+refuses for being busy (429, 5xx) or for an index block (a full disk, a write
+block) is sent again after a pause; one whose id
 exists already is a duplicate. A whole request that fails for being busy or
 unreachable is sent again as well. Only what is still refused after the last
 try makes the call fail, so a caller that moves a checkpoint afterwards never
@@ -22,7 +23,14 @@ import orjson
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from sentinel.store.base import StoreError, StoreUnavailable
-from sentinel.store.es_client import RETRY_STATUS, Backoff, describe, error_reason, retryable
+from sentinel.store.es_client import (
+    RETRY_STATUS,
+    Backoff,
+    blocked,
+    describe,
+    error_reason,
+    retryable,
+)
 
 REJECT_STATUS = 400
 """The document itself is wrong; anything else not retried is the cluster refusing us."""
@@ -137,7 +145,7 @@ class BulkWriter:
                 outcome.created.append(item.position)
             elif status == 409:
                 outcome.existing.append(item.position)
-            elif status in RETRY_STATUS or status >= 500:
+            elif status in RETRY_STATUS or status >= 500 or blocked(answer.get("error")):
                 retry.append(item)
                 why = f"HTTP {status}: {error_reason(answer.get('error'))}"
             elif status == REJECT_STATUS:

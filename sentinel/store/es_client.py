@@ -38,6 +38,10 @@ T = TypeVar("T")
 RETRY_STATUS = frozenset({429, 502, 503, 504})
 """Statuses that mean "busy or briefly away": worth another try after a pause."""
 
+BLOCK = "cluster_block_exception"
+"""An index block stops writes for a while (a full disk, an operator's write block): an
+outage to wait out and resume after, not a refusal of what was sent."""
+
 _VENDOR = re.compile(r"application/vnd\.elasticsearch\+([\w-]+)(?:\s*;\s*compatible-with=\d+)?")
 
 
@@ -98,9 +102,16 @@ class Backoff:
         self.sleep(delay)
 
 
+def blocked(body: Any) -> bool:
+    """True for the error object of a request or bulk item refused by an index block."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    return isinstance(body, dict) and body.get("type") == BLOCK
+
+
 def retryable(exc: Exception) -> bool:
     if isinstance(exc, ApiError):
-        return exc.meta.status in RETRY_STATUS
+        return exc.meta.status in RETRY_STATUS or blocked(exc.body)
     if isinstance(exc, TlsError):
         return False
     return isinstance(exc, TransportConnectionError | ConnectionTimeout)
@@ -121,6 +132,20 @@ def describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
+def block_fix(reason: str) -> str:
+    """What lifts the index block a write was refused by."""
+    if "read-only-allow-delete" in reason or "flood" in reason:
+        return (
+            "the cluster's disk passed the flood-stage watermark: free disk space (Elasticsearch "
+            "lifts the block once use falls below the high watermark) or lift it with "
+            'PUT <index>/_settings {"index.blocks.read_only_allow_delete": null}'
+        )
+    return (
+        "an index block stops writes: once its work is done, lift it with "
+        'PUT <index>/_settings {"index.blocks.write": null, "index.blocks.read_only": null}'
+    )
+
+
 def error_reason(body: Any) -> str:
     """``type: reason (caused by …)`` from an error object of a response or a bulk item."""
     if isinstance(body, dict) and "error" in body:
@@ -131,6 +156,8 @@ def error_reason(body: Any) -> str:
     cause = body.get("caused_by")
     if isinstance(cause, dict) and cause.get("reason") not in (None, body.get("reason")):
         text += f" ({cause.get('type')}: {cause['reason']})"
+    if blocked(body):
+        text = f"{text.rstrip('; ')}; {block_fix(text)}"
     return text
 
 

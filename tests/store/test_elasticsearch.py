@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from sentinel.events import Event, event_id
-from sentinel.ingest import CHECKPOINT, Pipeline, Retry, ingest, load_cursor
+from sentinel.ingest import CHECKPOINT, IngestReport, Pipeline, Retry, ingest, load_cursor
 from sentinel.parsers.jsonl import JsonlParser
 from sentinel.sources.base import RawRecord
 from sentinel.store import StoreError, StoreUnavailable, open_store
@@ -469,6 +469,55 @@ def test_ingest_resumes_from_the_checkpoint_with_no_event_lost_or_doubled(
     (row,) = es_store.aggregate(EventQuery(), Aggregation(distinct="event.id"))
     assert (row.count, row.distinct) == (120, 120)
     assert load_cursor(es_store, "app") == {"offset": 120}
+
+
+@pytest.mark.parametrize(
+    ("block", "fix"),
+    [
+        ({"index.blocks.read_only_allow_delete": True}, "flood-stage watermark: free disk space"),
+        ({"index.blocks.write": True}, "an index block stops writes"),
+    ],
+    ids=["disk full", "write block"],
+)
+def test_an_index_block_stops_ingest_at_its_checkpoint_and_the_next_run_resumes(
+    es_target: EsTarget,
+    es_prefix: str,
+    es_store: ElasticsearchStore,
+    sleeps: Sleeps,
+    clock: ManualClock,
+    block: dict[str, bool],
+    fix: str,
+) -> None:
+    records = access_log(120)
+    quick = Retry(attempts=2, sleep=lambda _: None)
+
+    def run(upto: int) -> IngestReport:
+        reader = ListReader(records[:upto], load_cursor(es_store, "app"))
+        return ingest(reader, pipeline(clock), es_store, batch_size=20, retry=quick)
+
+    assert (run(40).stored, load_cursor(es_store, "app")) == (40, {"offset": 40})
+    client = es_target.client()
+    indices = ",".join(client.indices.get(index=f"{es_prefix}-*"))
+    client.indices.put_settings(index=indices, settings=block)
+    try:
+        refused = run(120)
+    finally:
+        client.indices.put_settings(index=indices, settings=dict.fromkeys(block))
+        client.close()
+
+    assert refused.error is not None and refused.error.startswith("store unavailable")
+    assert "cluster_block_exception" in refused.error and fix in refused.error
+    assert (refused.stored, refused.dead_letters) == (0, 0)
+    assert len(sleeps.pauses) >= 3  # waited it out before giving up
+    assert load_cursor(es_store, "app") == {"offset": 40}
+
+    resumed = run(120)
+
+    assert (resumed.error, resumed.stored, resumed.duplicates) == (None, 80, 0)
+    es_store.refresh(es_store.names.events)
+    (row,) = es_store.aggregate(EventQuery(), Aggregation(distinct="event.id"))
+    assert (row.count, row.distinct) == (120, 120)
+    assert es_store.count_dead_letters() == {}
 
 
 # reads -----------------------------------------------------------------------
