@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import io
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -36,6 +37,28 @@ MEDIA = {"txt": "text/plain", "md": "text/markdown", "html": "text/html"}
 
 def _service(request: Request) -> DraftService:
     return DraftService(service_context(request))
+
+
+@dataclass(frozen=True, slots=True)
+class DiffLine:
+    kind: Literal["at", "same", "removed", "added"]
+    text: str
+
+
+def _compared(old: list[str], new: list[str], version: int) -> list[DiffLine]:
+    """The changed lines with two lines around each change, every stretch headed by where it
+    is in the newer version (a reader of a letter counts lines, not unified-diff hunks)."""
+    lines: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(2):
+        first = group[0][3] + 1
+        lines.append(DiffLine("at", f"from line {first} of version {version}"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [DiffLine("same", f"  {text}") for text in old[i1:i2]]
+                continue
+            lines += [DiffLine("removed", f"- {text}") for text in old[i1:i2]]
+            lines += [DiffLine("added", f"+ {text}") for text in new[j1:j2]]
+    return lines
 
 
 def _back(incident_id: str, message: str, anchor: str = "") -> Response:
@@ -185,11 +208,7 @@ def diff(request: Request, user: User, incident_id: str, a: str, b: str) -> Resp
     old, new = service.show(user.actor, a), service.show(user.actor, b)
     if old.incident != incident_id or new.incident != incident_id:
         raise Invalid("compare two versions of this incident's drafts")
-    lines = list(
-        difflib.unified_diff(
-            old.content.splitlines(), new.content.splitlines(), a, b, lineterm="", n=2
-        )
-    )
+    lines = _compared(old.content.splitlines(), new.content.splitlines(), new.version)
     return render(
         request,
         "drafts/diff.html",
