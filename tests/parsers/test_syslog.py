@@ -172,6 +172,11 @@ def test_make_parser_passes_the_year_and_refuses_it_where_lines_carry_one() -> N
         ("Unable to negotiate with 198.51.100.7 port 55012: no matching key exchange method "
          "found. Their offer: diffie-hellman-group1-sha1 [preauth]",
          "ssh_negotiation_failure", "198.51.100.7", 55012),
+        # OpenSSH 8+: the banner exchange ended, before any [preauth] process
+        ("Connection closed by 203.0.113.50 port 40001", "ssh_no_identification",
+         "203.0.113.50", 40001),
+        ("Connection reset by 2001:db8::50 port 40002", "ssh_no_identification",
+         "2001:db8::50", 40002),
     ],
 )  # fmt: skip
 def test_connections_that_never_speak_ssh_are_scans(
@@ -187,6 +192,34 @@ def test_connections_that_never_speak_ssh_are_scans(
         address,
         port,
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "name"),
+    [
+        ("Connection closed by 203.0.113.51 port 40004 [preauth]", None),
+        ("Connection reset by 203.0.113.51 port 40005 [preauth]", None),
+        ("Connection closed by authenticating user root 203.0.113.51 port 40006 [preauth]", "root"),
+        ("Connection closed by invalid user admin 203.0.113.51 port 40007 [preauth]", "admin"),
+        ("Timeout before authentication for 203.0.113.51 port 40008", None),
+    ],
+)  # fmt: skip
+def test_connections_that_got_as_far_as_authentication_are_disconnects(
+    message: str, name: str | None
+) -> None:
+    event = one(f"Mar  2 11:00:04 web01 sshd-session[4004]: {message}")
+
+    assert (event["event.action"], event["event.outcome"]) == ("ssh_disconnect", "unknown")
+    assert (event["source.address"], event.get("user.name")) == ("203.0.113.51", name)
+
+
+def test_the_kex_line_before_a_closed_banner_exchange_names_no_one() -> None:
+    event = one(
+        "Mar  2 11:00:01 web01 sshd[4001]: error: kex_exchange_identification: "
+        "Connection closed by remote host"
+    )
+
+    assert "event.action" not in event and "source.address" not in event
 
 
 def test_sshd_session_lines_are_sessions_of_their_user() -> None:

@@ -10,7 +10,12 @@
 * ``Did not receive identification string from IP``, ``Bad protocol version
   identification … from IP``, ``banner exchange: Connection from IP port N: invalid
   format`` — ``ssh_no_identification``: something connected and spoke no SSH (a port
-  scan or banner grab);
+  scan or banner grab). OpenSSH 8 and later log such a connection as
+  ``Connection closed|reset by IP port N`` with neither a user nor `` [preauth]`` (the
+  banner exchange comes before the pre-authentication process), after a line
+  ``kex_exchange_identification: …`` that names no address;
+* ``Timeout before authentication for IP port N`` — ``ssh_disconnect``: sshd gave up on
+  a connection that did not log in within ``LoginGraceTime``;
 * ``Unable to negotiate with IP port N: no matching …`` — ``ssh_negotiation_failure``.
 
 User names are stripped of the spaces sshd logs verbatim (``Invalid user admin  from``);
@@ -65,10 +70,13 @@ _BAD_BANNER = re.compile(
     _FLAGS,
 )
 _NEGOTIATE = re.compile(r"Unable to negotiate with (\S+) port (\d{1,5}): .*", _FLAGS)
+_BANNER_END = re.compile(r"Connection (?:closed|reset) by (\S+) port (\d{1,5})", _FLAGS)
+_GRACE = re.compile(r"Timeout before authentication for (\S+?)(?: port (\d{1,5}))?", _FLAGS)
 
 
 def interpret(message: str) -> dict[str, Any] | None:
     """The fields of an sshd message; None for a message that means nothing more."""
+    preauth = message.endswith(" [preauth]")
     message = message.removesuffix(" [preauth]")
     first = message[:1]
     if first == "F" and (m := _FAILED.fullmatch(message)):
@@ -91,6 +99,8 @@ def interpret(message: str) -> dict[str, Any] | None:
     if m := _RECEIVED.fullmatch(message):
         address, port = m.groups()
         return _base("ssh_disconnect", "unknown", ["end"], address, port, None)
+    if not preauth and (m := _BANNER_END.fullmatch(message)):
+        return _scan("ssh_no_identification", *m.groups())
     if m := _DISCONNECTED.fullmatch(message) or _CLOSED.fullmatch(message):
         name, address, port, bare_address, bare_port = m.groups()
         fields = _base(
@@ -116,6 +126,8 @@ def interpret(message: str) -> dict[str, Any] | None:
         return _scan("ssh_no_identification", address or old_address, port or old_port)
     if m := _NEGOTIATE.fullmatch(message):
         return _scan("ssh_negotiation_failure", *m.groups())
+    if m := _GRACE.fullmatch(message):
+        return _base("ssh_disconnect", "unknown", ["end"], *m.groups(), None)
     return None
 
 
