@@ -161,6 +161,7 @@ FIELDS = frozenset(
         "user.id",
         "user.roles",
         "user.effective.name",
+        "group.name",
         "organization.id",
         "service.name",
         "host.hostname",
@@ -225,6 +226,11 @@ PARSER_ACTIONS = frozenset(
         "ftp_login",
         "kerberos_auth",
         "kerberos_ticket",
+        "user_created",
+        "user_deleted",
+        "group_created",
+        "group_member_added",
+        "group_member_removed",
     }
 )
 

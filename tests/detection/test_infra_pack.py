@@ -139,12 +139,15 @@ def test_the_auth_log_s_attacks_are_found_and_the_working_day_is_not(tmp_path: P
         "ssh_invalid_user_burst": 1,
         "ssh_scan": 2,  # one in the old words, one as OpenSSH 8+ logs it
         "pam_auth_failures": 1,
+        "linux_user_created": 1,
+        "linux_privileged_group_member": 1,  # sudo; the developers' group is not
     }
     assert run.groups("ssh_success_after_failures", "source.address") == {"203.0.113.50"}
     assert run.groups("ssh_off_hours_login", "user.name") == {"root"}
     assert run.groups("ssh_username_spraying", "source.address") == {"198.51.100.20"}
     assert run.groups("ssh_scan", "source.address") == {"192.0.2.77", "192.0.2.88"}
     assert run.groups("pam_auth_failures", "source.address") == {"scanner.example.org"}
+    assert run.groups("linux_privileged_group_member", "sentinel.target.user") == {"backdoor"}
 
 
 def test_the_same_attacks_are_found_in_the_journal_s_export_of_that_log(tmp_path: Path) -> None:

@@ -222,6 +222,45 @@ def test_the_kex_line_before_a_closed_banner_exchange_names_no_one() -> None:
     assert "event.action" not in event and "source.address" not in event
 
 
+# local accounts and groups.
+
+
+@pytest.mark.parametrize(
+    ("line", "action", "account", "group", "by"),
+    [
+        ("useradd[5006]: new user: name=backdoor, UID=1001, GID=1001, home=/home/backdoor, "
+         "shell=/bin/bash, from=/dev/pts/0", "user_created", "backdoor", None, None),
+        ("useradd[5006]: new group: name=backdoor, GID=1001", "group_created", None, "backdoor",
+         None),
+        ("usermod[5007]: add 'backdoor' to group 'sudo'", "group_member_added", "backdoor", "sudo",
+         None),
+        ("gpasswd[5008]: user backdoor added by root to group docker", "group_member_added",
+         "backdoor", "docker", "root"),
+        ("gpasswd[5009]: user backdoor removed by root from group docker", "group_member_removed",
+         "backdoor", "docker", "root"),
+        ("userdel[5010]: delete 'backdoor' from group 'sudo'", "group_member_removed", "backdoor",
+         "sudo", None),
+        ("userdel[5010]: delete user 'backdoor'", "user_deleted", "backdoor", None, None),
+    ],
+)  # fmt: skip
+def test_account_and_group_changes_name_the_account_and_the_group(
+    line: str, action: str, account: str | None, group: str | None, by: str | None
+) -> None:
+    event = one(f"Mar  2 12:00:07 web01 {line}")
+
+    assert (event["event.action"], event["event.outcome"]) == (action, "success")
+    assert event["event.category"] == ["iam"]
+    assert event.get("sentinel.target.user") == account
+    assert event.get("group.name") == group
+    assert event.get("user.name") == by
+
+
+def test_the_shadow_group_echo_of_a_group_change_counts_once() -> None:
+    event = one("Mar  2 12:00:07 web01 usermod[5007]: add 'backdoor' to shadow group 'sudo'")
+
+    assert "event.action" not in event
+
+
 def test_sshd_session_lines_are_sessions_of_their_user() -> None:
     opened = one(
         "Nov 30 08:42:14 gw1 sshd[5]: pam_unix(sshd:session): session opened for user "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sentinel.parsers.programs import cron, ftpd, kerberos, pam, sshd, sudo
+from sentinel.parsers.programs import accounts, cron, ftpd, kerberos, pam, sshd, sudo
 
 Fields = dict[str, Any]
 
@@ -33,10 +33,21 @@ _PROGRAMS: dict[str, Callable[[str], Fields | None]] = {
     "kshd": kerberos.interpret,
     "ktelnetd": kerberos.interpret,
     "krb5kdc": kerberos.interpret,
+    "useradd": accounts.interpret,
+    "usermod": accounts.interpret,
+    "userdel": accounts.interpret,
+    "groupadd": accounts.interpret,
+    "gpasswd": accounts.interpret,
 }
 
 ACTIONS = frozenset(
-    sshd.ACTIONS | pam.ACTIONS | sudo.ACTIONS | cron.ACTIONS | ftpd.ACTIONS | kerberos.ACTIONS
+    sshd.ACTIONS
+    | pam.ACTIONS
+    | sudo.ACTIONS
+    | cron.ACTIONS
+    | ftpd.ACTIONS
+    | kerberos.ACTIONS
+    | accounts.ACTIONS
 )
 """Every ``event.action`` these programs' messages give."""
 
