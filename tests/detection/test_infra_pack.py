@@ -141,6 +141,7 @@ def test_the_auth_log_s_attacks_are_found_and_the_working_day_is_not(tmp_path: P
         "pam_auth_failures": 1,
         "linux_user_created": 1,
         "linux_privileged_group_member": 1,  # sudo; the developers' group is not
+        "linux_sudo_refused": 1,
     }
     assert run.groups("ssh_success_after_failures", "source.address") == {"203.0.113.50"}
     assert run.groups("ssh_off_hours_login", "user.name") == {"root"}
@@ -148,6 +149,7 @@ def test_the_auth_log_s_attacks_are_found_and_the_working_day_is_not(tmp_path: P
     assert run.groups("ssh_scan", "source.address") == {"192.0.2.77", "192.0.2.88"}
     assert run.groups("pam_auth_failures", "source.address") == {"scanner.example.org"}
     assert run.groups("linux_privileged_group_member", "sentinel.target.user") == {"backdoor"}
+    assert run.groups("linux_sudo_refused", "user.name") == {"mallory"}
 
 
 def test_the_same_attacks_are_found_in_the_journal_s_export_of_that_log(tmp_path: Path) -> None:

@@ -342,24 +342,26 @@ def test_a_su_session_names_who_switched_and_to_whom() -> None:
 
 
 @pytest.mark.parametrize(
-    ("message", "outcome", "who", "target", "command"),
+    ("message", "outcome", "who", "target", "command", "reason"),
     [
         ("  deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/bin/ls -l /root",
-         "success", "deploy", "root", "/bin/ls -l /root"),
+         "success", "deploy", "root", "/bin/ls -l /root", None),
         ("  mallory : 3 incorrect password attempts ; TTY=pts/1 ; PWD=/tmp ; USER=root ; "
-         "COMMAND=/bin/bash", "failure", "mallory", "root", "/bin/bash"),
+         "COMMAND=/bin/bash", "failure", "mallory", "root", "/bin/bash",
+         "3 incorrect password attempts"),
         ("mallory : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/sh",
-         "failure", "mallory", "root", "/bin/sh"),
+         "failure", "mallory", "root", "/bin/sh", "user NOT in sudoers"),
     ],
 )  # fmt: skip
 def test_sudo_commands_name_who_ran_what_as_whom(
-    message: str, outcome: str, who: str, target: str, command: str
+    message: str, outcome: str, who: str, target: str, command: str, reason: str | None
 ) -> None:
     event = one(f"Nov 30 10:00:00 gw1 sudo: {message}")
 
     assert (event["event.action"], event["event.outcome"]) == ("sudo_command", outcome)
     assert (event["user.name"], event["user.effective.name"]) == (who, target)
     assert event["process.command_line"] == command
+    assert event.get("error.message") == reason
 
 
 @pytest.mark.parametrize(

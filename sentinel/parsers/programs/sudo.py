@@ -3,8 +3,9 @@
 sudo: ``alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls`` is a
 command run as another user (``sudo_command``, success); a first part with a reason
 (``3 incorrect password attempts``, ``user NOT in sudoers``, ``command not allowed``)
-is a refusal (failure). ``user.name`` is who asked, ``user.effective.name`` the user
-the command was to run as, ``process.command_line`` the command.
+is a refusal (failure), the reason in ``error.message``. ``user.name`` is who asked,
+``user.effective.name`` the user the command was to run as, ``process.command_line``
+the command.
 
 su: ``(to root) alice on pts/0`` (Debian), ``Successful su for root by alice`` (RHEL),
 ``+ pts/0 alice:root`` (old) are switches (``su``, success); ``FAILED SU (to root)
@@ -36,6 +37,8 @@ def interpret_sudo(message: str) -> dict[str, Any] | None:
     keys = dict(_KEY.findall(pairs))
     fields = _switch("sudo_command", "failure" if reason else "success", who, keys.get("USER"))
     fields["process.command_line"] = command
+    if reason:
+        fields["error.message"] = reason.strip()
     return fields
 
 
