@@ -116,7 +116,7 @@ class SourceBase(_Strict):
 
 
 LogFormat = Literal[
-    "jsonl", "combined", "sshd", "syslog", "journald", "csv", "cloudtrail", "s3access"
+    "jsonl", "combined", "web_error", "sshd", "syslog", "journald", "csv", "cloudtrail", "s3access"
 ]
 
 

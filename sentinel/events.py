@@ -157,6 +157,8 @@ FIELDS = frozenset(
         "aws.s3access.operation",
         "sentinel.cloud.instance_credentials",
         "message",
+        "log.level",
+        "log.logger",
         "user.name",
         "user.id",
         "user.roles",
@@ -231,6 +233,8 @@ PARSER_ACTIONS = frozenset(
         "group_created",
         "group_member_added",
         "group_member_removed",
+        "web_auth_failure",
+        "web_access_denied",
     }
 )
 

@@ -14,8 +14,19 @@ from sentinel.parsers.jsonl import JsonlParser
 from sentinel.parsers.s3access import S3AccessParser
 from sentinel.parsers.sshd import SshdParser
 from sentinel.parsers.syslog import SyslogParser
+from sentinel.parsers.web_error import WebErrorParser
 
-FORMATS = ("jsonl", "combined", "sshd", "syslog", "journald", "csv", "cloudtrail", "s3access")
+FORMATS = (
+    "jsonl",
+    "combined",
+    "web_error",
+    "sshd",
+    "syslog",
+    "journald",
+    "csv",
+    "cloudtrail",
+    "s3access",
+)
 
 __all__ = [
     "FORMATS",
@@ -29,6 +40,7 @@ __all__ = [
     "S3AccessParser",
     "SshdParser",
     "SyslogParser",
+    "WebErrorParser",
     "make_parser",
 ]
 
@@ -78,4 +90,6 @@ def make_parser(
         return CloudTrailParser(zone)
     if fmt == "s3access":
         return S3AccessParser()
+    if fmt == "web_error":
+        return WebErrorParser(zone)
     return CombinedParser()

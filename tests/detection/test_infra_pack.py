@@ -196,6 +196,16 @@ def test_the_web_log_s_scanner_brute_force_and_traversal_are_found(tmp_path: Pat
     assert run.groups("web_vulnerability_probe", "source.ip") == {"192.0.2.200"}
 
 
+def test_the_web_error_log_s_basic_auth_guessing_is_found_and_a_typo_is_not(
+    tmp_path: Path,
+) -> None:
+    run = synthetic(tmp_path, "error.log", "web_error")
+
+    assert (run.ingested.events, run.ingested.dead_letters) == (12, 0)
+    assert run.per_rule() == {"pam_auth_failures": 1}
+    assert run.groups("pam_auth_failures", "source.address") == {"203.0.113.77"}
+
+
 def test_cloudtrail_s_stolen_instance_key_is_found_from_every_side(tmp_path: Path) -> None:
     run = synthetic(tmp_path, "cloudtrail.json", "cloudtrail")
 
