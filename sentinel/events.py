@@ -147,6 +147,7 @@ FIELDS = frozenset(
         "aws.cloudtrail.event_type",
         "aws.cloudtrail.event_category",
         "aws.cloudtrail.read_only",
+        "aws.cloudtrail.console_login.additional_eventdata.mfa_used",
         "aws.cloudtrail.request_parameters",
         "aws.cloudtrail.user_identity.type",
         "aws.cloudtrail.user_identity.arn",

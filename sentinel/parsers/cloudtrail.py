@@ -10,7 +10,9 @@ renamed it); ``eventID`` is the event's own id, so a record read twice is stored
 ``eventSource``                    ``event.provider``; ``cloud.service.name`` without
                                    ``.amazonaws.com``
 ``errorCode``, ``errorMessage``    ``error.code``, ``error.message``;
-                                   ``event.outcome`` failure, else success
+                                   ``event.outcome`` failure (also for a
+                                   ``ConsoleLogin`` or ``CheckMfa`` answered
+                                   ``Failure``, which has no error code), else success
 ``awsRegion``                      ``cloud.region``; ``cloud.provider`` is ``aws``
 ``recipientAccountId``             ``cloud.account.id``
 ``sourceIPAddress``                ``source.address``; ``source.ip`` only when it is an
@@ -23,7 +25,9 @@ renamed it); ``eventID`` is the event's own id, so a record read twice is stored
                                    whole object as JSON text in
                                    ``aws.cloudtrail.request_parameters``
 ``additionalEventData``            ``http.response.body.bytes`` (S3's bytes transferred
-                                   out)
+                                   out); ``MFAUsed`` of a console sign-in as
+                                   ``aws.cloudtrail.console_login.additional_eventdata.
+                                   mfa_used`` (true/false)
 =================================  ==============================================
 
 ``user.name`` is what a person reads as the identity: an IAM user's name, ``root``,
@@ -32,7 +36,8 @@ service that acted, or ``anonymous`` for unsigned requests (whose ``user.id`` is
 ``ANONYMOUS_PRINCIPAL``). ``sentinel.cloud.instance_credentials`` is true when the
 credentials are an EC2 instance profile's (the session is named after the instance,
 or CloudTrail marks ``ec2RoleDelivery``): such keys belong on that instance.
-Response elements are not kept: they hold the temporary credentials STS hands out.
+Response elements are not kept (they hold the temporary credentials STS hands out),
+except a sign-in's own answer, read for its outcome.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from sentinel.parsers.base import ParseError
 from sentinel.sources.base import RawRecord
 
 ANONYMOUS = "ANONYMOUS_PRINCIPAL"
+MFA_USED = "aws.cloudtrail.console_login.additional_eventdata.mfa_used"
 _INSTANCE_SESSION = re.compile(r".*:i-[0-9a-f]{8,17}", re.ASCII)
 _MAX_PARAMETERS = 4096
 """Request parameters longer than this are cut; policies can be tens of kilobytes."""
@@ -97,7 +103,12 @@ class CloudTrailParser:
             "cloud.provider": "aws",
         }
         error = rec.get("errorCode")
-        fields["event.outcome"] = "failure" if error else "success"
+        answer = rec.get("responseElements")
+        refused = isinstance(answer, dict) and "Failure" in (
+            answer.get("ConsoleLogin"),
+            answer.get("CheckMfa"),
+        )
+        fields["event.outcome"] = "failure" if error or refused else "success"
         _text(fields, "error.code", error)
         _text(fields, "error.message", rec.get("errorMessage"))
         _text(fields, EVENT_ID, rec.get("eventID"))
@@ -121,6 +132,9 @@ class CloudTrailParser:
             sent = extra.get("bytesTransferredOut")
             if isinstance(sent, int | float) and not isinstance(sent, bool) and sent >= 0:
                 fields["http.response.body.bytes"] = int(sent)
+            mfa = extra.get("MFAUsed")
+            if mfa in ("Yes", "No"):
+                fields[MFA_USED] = mfa == "Yes"
         return fields
 
 

@@ -206,10 +206,12 @@ def test_the_web_error_log_s_basic_auth_guessing_is_found_and_a_typo_is_not(
     assert run.groups("pam_auth_failures", "source.address") == {"203.0.113.77"}
 
 
-def test_cloudtrail_s_stolen_instance_key_is_found_from_every_side(tmp_path: Path) -> None:
+def test_cloudtrail_s_stolen_key_console_guessing_and_covered_tracks_are_found(
+    tmp_path: Path,
+) -> None:
     run = synthetic(tmp_path, "cloudtrail.json", "cloudtrail")
 
-    assert (run.ingested.events, run.ingested.dead_letters) == (66, 0)
+    assert (run.ingested.events, run.ingested.dead_letters) == (76, 0)
     assert run.per_rule() == {
         "aws_instance_credentials_outside": 1,
         "aws_instance_credentials_multiple_sources": 1,
@@ -217,7 +219,15 @@ def test_cloudtrail_s_stolen_instance_key_is_found_from_every_side(tmp_path: Pat
         "aws_s3_exfiltration": 1,
         "aws_s3_write_attempt": 1,
         "aws_s3_anonymous_access": 1,
+        "aws_console_login_guessing": 1,  # six refused sign-ins, none with an error code
+        "aws_root_account_used": 1,
+        "aws_console_login_without_mfa": 1,
+        "aws_logging_disabled": 1,
+        "aws_iam_admin_policy_attached": 1,
     }
+    assert run.groups("aws_console_login_guessing", "source.address") == {"203.0.113.9"}
+    assert run.groups("aws_console_login_without_mfa", "user.name") == {"pedro"}
+    assert run.groups("aws_logging_disabled", "user.name") == {"pedro"}
     assert run.groups("aws_instance_credentials_outside", "source.ip") == {"198.51.100.23"}
     assert run.groups("aws_s3_exfiltration", "source.ip") == {"198.51.100.23"}
     assert run.groups("aws_s3_write_attempt", "source.ip") == {"192.0.2.150"}

@@ -98,6 +98,47 @@ def test_a_refused_call_is_a_failure_with_its_error() -> None:
     )
 
 
+CONSOLE_LOGIN = {
+    "eventVersion": "1.08",
+    "eventTime": "2026-03-11T02:00:00Z",
+    "eventSource": "signin.amazonaws.com",
+    "eventName": "ConsoleLogin",
+    "awsRegion": "us-east-1",
+    "sourceIPAddress": "198.51.100.23",
+    "userIdentity": {"type": "IAMUser", "userName": "pedro", "accountId": "111122223333"},
+    "requestParameters": None,
+    "responseElements": {"ConsoleLogin": "Success"},
+    "additionalEventData": {"LoginTo": "https://console.aws.amazon.com/", "MFAUsed": "No"},
+    "eventID": "6f1d3c8e-0c47-4b9e-9d7b-0a1b2c3d4e5f",
+    "eventType": "AwsConsoleSignIn",
+    "recipientAccountId": "111122223333",
+}
+MFA = "aws.cloudtrail.console_login.additional_eventdata.mfa_used"
+
+
+def test_a_console_sign_in_says_whether_a_second_factor_was_used() -> None:
+    without = one(CONSOLE_LOGIN)
+    extra = CONSOLE_LOGIN["additionalEventData"] | {"MFAUsed": "Yes"}
+    with_mfa = one(CONSOLE_LOGIN | {"additionalEventData": extra})
+
+    assert (without["event.outcome"], without[MFA]) == ("success", False)
+    assert with_mfa[MFA] is True
+    assert MFA not in one(GET_OBJECT)
+
+
+def test_a_refused_console_sign_in_is_a_failure_though_it_has_no_error_code() -> None:
+    event = one(
+        CONSOLE_LOGIN
+        | {"errorMessage": "Failed authentication", "responseElements": {"ConsoleLogin": "Failure"}}
+    )
+
+    assert (event["event.outcome"], event["error.message"]) == (
+        "failure",
+        "Failed authentication",
+    )
+    assert "error.code" not in event
+
+
 @pytest.mark.parametrize(
     ("identity", "name", "user_id", "instance"),
     [
