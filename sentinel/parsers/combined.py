@@ -9,12 +9,10 @@ a host name.
 Quotes and backslashes inside quoted fields come escaped (``\\"``, ``\\\\``) and
 are unescaped; ``\\xhh`` escapes of other bytes are kept as written.
 
-``url.original`` is the request target as logged; ``url.path`` is its path
-percent-decoded, because that is the resource the server served and the data
-map matches on it (``/portal/%6Dembers/M1`` must not slip past a rule for
-``/portal/members/M1``). A request line that is not ``METHOD target [HTTP/x]``
-(a TLS handshake sent to a plain port, a timed-out ``-``) still gives an event,
-with the request as logged in ``labels.request``.
+The request line gives ``http.*`` and ``url.*`` (``sentinel.parsers.web_request``);
+one that is not ``METHOD target [HTTP/x]`` (a TLS handshake sent to a plain port, a
+timed-out ``-``) still gives an event, with the request as logged in
+``labels.request``.
 """
 
 from __future__ import annotations
@@ -22,11 +20,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from sentinel.events import TIMESTAMP
 from sentinel.parsers.base import ParseError
 from sentinel.parsers.fields import address_field
+from sentinel.parsers.web_request import request_fields
 from sentinel.sources.base import RawRecord
 
 _QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
@@ -38,7 +36,6 @@ _LINE = re.compile(
     re.ASCII | re.DOTALL,
 )
 _UNESCAPE = re.compile(r'\\(["\\])')
-_METHOD = re.compile(r"[A-Za-z][A-Za-z_-]*", re.ASCII)
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -112,7 +109,7 @@ class CombinedParser:
             fields["destination.port"] = int(port)
         if user != "-" and user:
             fields["user.name"] = _unescape(user)
-        self._request(_unescape(request), fields)
+        request_fields(_unescape(request), fields)
         if status != "-":
             code = int(status)
             fields["http.response.status_code"] = code
@@ -154,30 +151,3 @@ class CombinedParser:
             raise ParseError(f"no such time: {text!r}") from None
         self._last_text, self._last_time = text, when
         return when
-
-    @staticmethod
-    def _request(request: str, fields: dict[str, Any]) -> None:
-        method, sep, rest = request.partition(" ")
-        if not sep or not rest or not _METHOD.fullmatch(method):
-            fields["labels.request"] = request
-            return
-        target, sep, protocol = rest.rpartition(" ")
-        if sep and protocol.startswith("HTTP/"):
-            fields["http.version"] = protocol[5:]
-        else:
-            target = rest
-        fields["http.request.method"] = method
-        fields["url.original"] = target
-        if target.startswith("/"):
-            path, question, query = target.partition("?")
-        elif "://" in target:
-            try:
-                parts = urlsplit(target)
-            except ValueError:
-                return
-            path, question, query = parts.path or "/", "?" if "?" in target else "", parts.query
-        else:
-            return
-        fields["url.path"] = unquote(path, errors="replace") if "%" in path else path
-        if question:
-            fields["url.query"] = query

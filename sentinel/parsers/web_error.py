@@ -26,14 +26,15 @@ failures:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sentinel.events import TIMESTAMP
 from sentinel.parsers.base import ParseError
+from sentinel.parsers.fields import address_field
 from sentinel.parsers.programs._remote import remote, user
+from sentinel.parsers.web_request import request_fields
 from sentinel.sources.base import RawRecord
 
 ACTIONS = frozenset({"web_auth_failure", "web_access_denied"})
@@ -50,7 +51,7 @@ _NGINX = re.compile(
     r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(\w+)\] (\d+)#\d+: (?:\*\d+ )?(.*)", _FLAGS
 )
 _NGINX_CLIENT = re.compile(r", client: ([^,\s]+)(?=, server: )", _FLAGS)
-_NGINX_REQUEST = re.compile(r', request: "(\S+) (\S+)(?: HTTP/([\d.]+))?"', _FLAGS)
+_NGINX_REQUEST = re.compile(r', request: "(\S+ \S+(?: HTTP/[\d.]+)?)"', _FLAGS)
 _NGINX_HOST = re.compile(r', host: "([^"]*)"', _FLAGS)
 
 # Matched at the start of the message: what follows may be the client's own words.
@@ -109,16 +110,11 @@ class WebErrorParser:
     def _nginx(self, when: str, level: str, pid: str, rest: str) -> dict[str, Any]:
         fields = self._base(when, "%Y/%m/%d %H:%M:%S", level, pid)
         fields["message"] = rest
-        clients = {m.group(1) for m in _NGINX_CLIENT.finditer(rest) if _is_address(m.group(1))}
+        clients = {m.group(1) for m in _NGINX_CLIENT.finditer(rest) if _is_ip(m.group(1))}
         if len(clients) == 1:  # more than one: a user name or request wrote one, say none
             remote(fields, clients.pop())
         if m := _NGINX_REQUEST.search(rest):
-            method, target, version = m.groups()
-            fields["http.request.method"] = method
-            fields["url.original"] = target
-            fields["url.path"] = target.partition("?")[0]
-            if version:
-                fields["http.version"] = version
+            request_fields(m.group(1), fields)
         if m := _NGINX_HOST.search(rest):
             fields["destination.domain"] = m.group(1)
         _meaning(rest, fields)
@@ -137,20 +133,16 @@ class WebErrorParser:
 
 def _client(text: str) -> tuple[str, str | None]:
     """Address and port of Apache's ``client`` (``1.2.3.4:5678``, ``2001:db8::1:5678``)."""
-    if _is_address(text):
+    if _is_ip(text):
         return text, None
     address, _, port = text.rpartition(":")
-    if port.isdigit() and _is_address(address):
+    if port.isdigit() and _is_ip(address):
         return address, port
     return text, None
 
 
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+def _is_ip(text: str) -> bool:
+    return address_field(text) == "source.ip"
 
 
 def _meaning(message: str, fields: dict[str, Any]) -> None:

@@ -82,15 +82,15 @@ def test_an_nginx_refusal_carries_its_request_and_host() -> None:
     event = one(
         '2025/03/04 10:15:06 [error] 2211#2211: *18 user "test" was not found in '
         '"/etc/nginx/.htpasswd", client: 198.51.100.4, server: portal, request: '
-        '"GET /admin/?x=1 HTTP/1.1", host: "portal.example.org"'
+        '"GET /%61dmin/?x=1 HTTP/1.1", host: "portal.example.org"'
     )
 
     assert event["@timestamp"] == datetime(2025, 3, 4, 9, 15, 6, tzinfo=UTC)
     assert (event["event.action"], event["user.name"]) == ("web_auth_failure", "test")
     assert (event["http.request.method"], event["url.path"], event["url.original"]) == (
         "GET",
-        "/admin/",
-        "/admin/?x=1",
+        "/admin/",  # decoded, as from the access log
+        "/%61dmin/?x=1",
     )
     assert (event["destination.domain"], event["source.ip"]) == (
         "portal.example.org",
