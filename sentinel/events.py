@@ -236,6 +236,9 @@ PARSER_ACTIONS = frozenset(
         "group_member_removed",
         "web_auth_failure",
         "web_access_denied",
+        "vpn_login",
+        "vpn_handshake_failure",
+        "vpn_disconnect",
     }
 )
 

@@ -222,6 +222,45 @@ def test_the_kex_line_before_a_closed_banner_exchange_names_no_one() -> None:
     assert "event.action" not in event and "source.address" not in event
 
 
+# OpenVPN.
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "outcome", "name", "address", "reason"),
+    [
+        ("203.0.113.5:51234 [garage-042] Peer Connection Initiated with [AF_INET]203.0.113.5:51234",
+         "vpn_login", "success", "garage-042", "203.0.113.5", None),
+        ("198.51.100.7:40000 VERIFY ERROR: depth=0, error=certificate has expired: "
+         "C=NL, O=Garages, CN=garage-007, serial=4096", "vpn_login", "failure", "garage-007",
+         "198.51.100.7", "certificate has expired"),
+        ("198.51.100.8:40001 TLS Auth Error: Auth Username/Password verification failed for peer",
+         "vpn_login", "failure", None, "198.51.100.8",
+         "TLS Auth Error: Auth Username/Password verification failed for peer"),
+        ("198.51.100.9:40002 TLS Error: TLS handshake failed", "vpn_handshake_failure", "failure",
+         None, "198.51.100.9", None),
+        ("garage-042/203.0.113.5:51234 SIGTERM[soft,remote-exit] received, client-instance "
+         "exiting", "vpn_disconnect", "unknown", "garage-042", "203.0.113.5", None),
+    ],
+)  # fmt: skip
+def test_openvpn_clients_connect_are_refused_and_leave(
+    message: str, action: str, outcome: str, name: str | None, address: str, reason: str | None
+) -> None:
+    event = one(f"Mar 11 02:00:00 gw2 openvpn[900]: {message}")
+
+    assert (event["event.action"], event["event.outcome"]) == (action, outcome)
+    assert (event.get("user.name"), event["source.ip"]) == (name, address)
+    assert event.get("error.message") == reason
+
+
+def test_openvpn_s_other_lines_are_plain_text() -> None:
+    event = one(
+        "Mar 11 02:00:00 gw2 ovpn-server[900]: garage-042/203.0.113.5:51234 MULTI_sva: pool "
+        "returned IPv4=10.8.0.6, IPv6=(Not enabled)"
+    )
+
+    assert "event.action" not in event
+
+
 # local accounts and groups.
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sentinel.parsers.programs import accounts, cron, ftpd, kerberos, pam, sshd, sudo
+from sentinel.parsers.programs import accounts, cron, ftpd, kerberos, openvpn, pam, sshd, sudo
 
 Fields = dict[str, Any]
 
@@ -38,6 +38,9 @@ _PROGRAMS: dict[str, Callable[[str], Fields | None]] = {
     "userdel": accounts.interpret,
     "groupadd": accounts.interpret,
     "gpasswd": accounts.interpret,
+    "openvpn": openvpn.interpret,
+    "ovpn-server": openvpn.interpret,
+    "openvpn-server": openvpn.interpret,
 }
 
 ACTIONS = frozenset(
@@ -48,6 +51,7 @@ ACTIONS = frozenset(
     | ftpd.ACTIONS
     | kerberos.ACTIONS
     | accounts.ACTIONS
+    | openvpn.ACTIONS
 )
 """Every ``event.action`` these programs' messages give."""
 
