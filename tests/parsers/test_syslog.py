@@ -565,7 +565,20 @@ def test_any_text_gives_events_or_a_parse_error(text: str) -> None:
 
 @given(
     program=st.sampled_from(
-        ["sshd", "sudo", "su", "CRON", "ftpd", "proftpd", "klogind", "krb5kdc"]
+        [
+            "sshd",
+            "sudo",
+            "su",
+            "CRON",
+            "ftpd",
+            "proftpd",
+            "klogind",
+            "krb5kdc",
+            "useradd",
+            "usermod",
+            "gpasswd",
+            "openvpn",
+        ]
     ),
     message=st.text(max_size=200),
 )

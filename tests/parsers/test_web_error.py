@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sentinel.parsers import make_parser
 from sentinel.parsers.base import ParseError
@@ -141,3 +144,21 @@ def test_make_parser_gives_the_zone_of_the_source() -> None:
     [event] = parser.parse(make_record("2025/01/15 10:00:00 [error] 1#1: x"))
 
     assert event["@timestamp"] == datetime(2025, 1, 15, 15, 0, tzinfo=UTC)
+
+
+@settings(deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "[Tue Mar 04 10:15:02.123456 2025] [auth_basic:error] [pid 1:tid 2] [client ",
+            "[Sun Dec 04 04:51:18 2005] [error] ",
+            "2025/03/04 10:15:05 [error] 2211#2211: *17 ",
+            "",
+        ]
+    ),
+    st.text(alphabet=st.sampled_from('ab1:.,"[] user/client:servrequst*'), max_size=80),
+)
+def test_any_line_gives_an_event_or_a_parse_error(head: str, tail: str) -> None:
+    with contextlib.suppress(ParseError):
+        [event] = WebErrorParser(AMS).parse(make_record(head + tail))
+        assert event["@timestamp"].tzinfo is not None
