@@ -2,7 +2,9 @@
 
 A line is one record (``{"eventName": …}``, as a trail forwarded by Logstash or a
 Lambda writes it) or a CloudTrail log file's ``{"Records": [ … ]}``, which gives
-one event per record. The time is ``eventTime`` (``@timestamp`` when a forwarder
+one event per record. A digest file (``CloudTrail-Digest/``, the trail's hashes of its
+log files) is skipped, not refused, so a glob over a whole trail bucket reads cleanly.
+The time is ``eventTime`` (``@timestamp`` when a forwarder
 renamed it); ``eventID`` is the event's own id, so a record read twice is stored once.
 
 =================================  ==============================================
@@ -50,7 +52,7 @@ from typing import Any
 import orjson
 
 from sentinel.events import EVENT_ID, TIMESTAMP, parse_timestamp
-from sentinel.parsers.base import ParseError
+from sentinel.parsers.base import ParseError, Skipped
 from sentinel.sources.base import RawRecord
 
 ANONYMOUS = "ANONYMOUS_PRINCIPAL"
@@ -82,6 +84,8 @@ class CloudTrailParser:
         records = doc.get("Records")
         if isinstance(records, list):
             return [self._event(r, f"Records[{i}]") for i, r in enumerate(records)]
+        if "digestStartTime" in doc and "logFiles" in doc:
+            return Skipped("CloudTrail digest file")
         return [self._event(doc, "record")]
 
     def _event(self, rec: Any, where: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sentinel.parsers.base import ParseError
+from sentinel.parsers.base import ParseError, Skipped
 from sentinel.parsers.cloudtrail import CloudTrailParser
 from tests.parsers.records import make_record
 
@@ -215,6 +215,20 @@ def test_a_log_file_s_records_array_gives_one_event_per_record() -> None:
     events = parse({"Records": [GET_OBJECT, second]})
 
     assert [e["event.action"] for e in events] == ["GetObject", "ListObjects"]
+
+
+def test_a_digest_file_is_skipped_not_refused() -> None:
+    digest = {
+        "awsAccountId": "111122223333",
+        "digestStartTime": "2026-03-11T00:00:00Z",
+        "digestEndTime": "2026-03-11T01:00:00Z",
+        "logFiles": [{"s3Bucket": "trail-bucket", "s3Object": "AWSLogs/x.json.gz"}],
+    }
+
+    skipped = parse(digest)
+
+    assert isinstance(skipped, Skipped) and skipped.what == "CloudTrail digest file"
+    assert skipped == []
 
 
 def test_a_forwarder_s_timestamp_stands_in_for_event_time() -> None:
