@@ -3,7 +3,9 @@
 A line is one record (``{"eventName": …}``, as a trail forwarded by Logstash or a
 Lambda writes it) or a CloudTrail log file's ``{"Records": [ … ]}``, which gives
 one event per record. A digest file (``CloudTrail-Digest/``, the trail's hashes of its
-log files) is skipped, not refused, so a glob over a whole trail bucket reads cleanly.
+log files) and an Insights event (``CloudTrail-Insight/``, AWS's own note of an unusual
+call rate, with no ``eventName``) are skipped, not refused, so a glob over a whole
+trail bucket reads cleanly.
 The time is ``eventTime`` (``@timestamp`` when a forwarder
 renamed it); ``eventID`` is the event's own id, so a record read twice is stored once.
 
@@ -83,9 +85,14 @@ class CloudTrailParser:
             raise ParseError(f"not a CloudTrail record but a JSON {type(doc).__name__}")
         records = doc.get("Records")
         if isinstance(records, list):
-            return [self._event(r, f"Records[{i}]") for i, r in enumerate(records)]
+            events = [
+                self._event(r, f"Records[{i}]") for i, r in enumerate(records) if not _insight(r)
+            ]
+            return events if events or not records else Skipped("CloudTrail Insights event")
         if "digestStartTime" in doc and "logFiles" in doc:
             return Skipped("CloudTrail digest file")
+        if _insight(doc):
+            return Skipped("CloudTrail Insights event")
         return [self._event(doc, "record")]
 
     def _event(self, rec: Any, where: str) -> dict[str, Any]:
@@ -140,6 +147,13 @@ class CloudTrailParser:
             if mfa in ("Yes", "No"):
                 fields[MFA_USED] = mfa == "Yes"
         return fields
+
+
+def _insight(rec: Any) -> bool:
+    """An Insights event: AWS's own note of an unusual call rate, not a call anyone made."""
+    return (
+        isinstance(rec, dict) and rec.get("eventCategory") == "Insight" and "eventName" not in rec
+    )
 
 
 def _text(fields: dict[str, Any], name: str, value: Any) -> None:

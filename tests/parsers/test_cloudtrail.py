@@ -231,6 +231,27 @@ def test_a_digest_file_is_skipped_not_refused() -> None:
     assert skipped == []
 
 
+def test_an_insights_event_is_skipped_not_refused() -> None:
+    insight = {
+        "eventVersion": "1.07",
+        "eventTime": "2026-03-11T01:00:00Z",
+        "eventType": "AwsCloudTrailInsight",
+        "eventCategory": "Insight",
+        "eventID": "c4d8f5b2-0000-4000-8000-000000000001",
+        "insightDetails": {
+            "state": "Start",
+            "eventSource": "s3.amazonaws.com",
+            "eventName": "ListObjects",
+            "insightType": "ApiCallRateInsight",
+        },
+    }
+
+    alone, delivered = parse(insight), parse({"Records": [insight]})
+
+    assert alone == delivered == []
+    assert alone.what == delivered.what == "CloudTrail Insights event"
+
+
 def test_a_forwarder_s_timestamp_stands_in_for_event_time() -> None:
     record = {k: v for k, v in GET_OBJECT.items() if k != "eventTime"}
     event = one(record | {"@timestamp": "2020-09-14T01:02:34.000Z"})
