@@ -202,6 +202,7 @@ def test_connections_that_never_speak_ssh_are_scans(
         ("Connection closed by authenticating user root 203.0.113.51 port 40006 [preauth]", "root"),
         ("Connection closed by invalid user admin 203.0.113.51 port 40007 [preauth]", "admin"),
         ("Timeout before authentication for 203.0.113.51 port 40008", None),
+        ("fatal: Timeout before authentication for 203.0.113.51 port 40009", None),
     ],
 )  # fmt: skip
 def test_connections_that_got_as_far_as_authentication_are_disconnects(
@@ -211,6 +212,33 @@ def test_connections_that_got_as_far_as_authentication_are_disconnects(
 
     assert (event["event.action"], event["event.outcome"]) == ("ssh_disconnect", "unknown")
     assert (event["source.address"], event.get("user.name")) == ("203.0.113.51", name)
+
+
+@pytest.mark.parametrize(
+    ("message", "name", "port"),
+    [
+        ("User root from 203.0.113.9 not allowed because not listed in AllowUsers", "root", None),
+        ("User bob from 203.0.113.9 not allowed because none of user's groups are listed in "
+         "AllowGroups", "bob", None),
+        ("User eve from 203.0.113.9 not allowed because listed in DenyUsers", "eve", None),
+        ("error: PAM: Authentication failure for root from 203.0.113.9", "root", None),
+        ("ROOT LOGIN REFUSED FROM 203.0.113.9 port 5555", "root", 5555),
+        # a user name holding " from <address>" cannot pose as the source
+        ("User x from 6.6.6.6 from 203.0.113.9 not allowed because listed in DenyUsers",
+         "x from 6.6.6.6", None),
+    ],
+)  # fmt: skip
+def test_logins_sshd_s_configuration_refuses_are_auth_failures(
+    message: str, name: str, port: int | None
+) -> None:
+    event = one(f"Mar 11 02:00:01 gw1 sshd[100]: {message}")
+
+    assert (event["event.action"], event["event.outcome"]) == ("ssh_auth_failure", "failure")
+    assert (event["user.name"], event["source.address"], event.get("source.port")) == (
+        name,
+        "203.0.113.9",
+        port,
+    )
 
 
 def test_the_kex_line_before_a_closed_banner_exchange_names_no_one() -> None:

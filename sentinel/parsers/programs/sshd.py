@@ -5,8 +5,11 @@
 * ``Invalid user X from IP [port N]`` — ``ssh_invalid_user``, failure;
 * ``Disconnected from …``, ``Received disconnect from …``, ``Connection closed|reset
   by …`` — ``ssh_disconnect``, outcome unknown;
-* ``maximum authentication attempts exceeded``, ``Too many authentication failures``
-  (and PAM's ``authentication failure; … rhost=…``, see ``pam``) — ``ssh_auth_failure``;
+* ``maximum authentication attempts exceeded``, ``Too many authentication failures``,
+  ``User X from IP not allowed because …`` (AllowUsers, DenyUsers, AllowGroups,
+  DenyGroups), ``PAM: Authentication failure for X from IP``, ``ROOT LOGIN REFUSED
+  FROM IP`` (and PAM's ``authentication failure; … rhost=…``, see ``pam``) —
+  ``ssh_auth_failure``;
 * ``Did not receive identification string from IP``, ``Bad protocol version
   identification … from IP``, ``banner exchange: Connection from IP port N: invalid
   format`` — ``ssh_no_identification``: something connected and spoke no SSH (a port
@@ -71,7 +74,19 @@ _BAD_BANNER = re.compile(
 )
 _NEGOTIATE = re.compile(r"Unable to negotiate with (\S+) port (\d{1,5}): .*", _FLAGS)
 _BANNER_END = re.compile(r"Connection (?:closed|reset) by (\S+) port (\d{1,5})", _FLAGS)
-_GRACE = re.compile(r"Timeout before authentication for (\S+?)(?: port (\d{1,5}))?", _FLAGS)
+_GRACE = re.compile(
+    r"(?:fatal: )?Timeout before authentication for (\S+?)(?: port (\d{1,5}))?", _FLAGS
+)
+# Refusals by sshd's own configuration; the user name comes first and may hold " from ",
+# so the address is the last one before the fixed ending.
+_NOT_ALLOWED = re.compile(
+    r"User (.+) from (\S+) not allowed because (?:not listed in AllowUsers|listed in DenyUsers"
+    r"|not in any group|a group is listed in DenyGroups"
+    r"|none of user's groups are listed in AllowGroups)",
+    _FLAGS,
+)
+_PAM_ERROR = re.compile(r"(?:error: )?PAM: Authentication failure for (.+) from (\S+)", _FLAGS)
+_ROOT_REFUSED = re.compile(r"ROOT LOGIN REFUSED FROM (\S+?)(?: port (\d{1,5}))?", _FLAGS)
 
 
 def interpret(message: str) -> dict[str, Any] | None:
@@ -126,6 +141,12 @@ def interpret(message: str) -> dict[str, Any] | None:
         return _scan("ssh_no_identification", address or old_address, port or old_port)
     if m := _NEGOTIATE.fullmatch(message):
         return _scan("ssh_negotiation_failure", *m.groups())
+    if m := _NOT_ALLOWED.fullmatch(message) or _PAM_ERROR.fullmatch(message):
+        name, address = m.groups()
+        return _base("ssh_auth_failure", "failure", ["info"], address, None, name)
+    if m := _ROOT_REFUSED.fullmatch(message):
+        address, port = m.groups()
+        return _base("ssh_auth_failure", "failure", ["info"], address, port, "root")
     if m := _GRACE.fullmatch(message):
         return _base("ssh_disconnect", "unknown", ["end"], *m.groups(), None)
     return None
