@@ -4,8 +4,9 @@ Three line shapes are read:
 
 * RFC 3164 (BSD syslog, ``/var/log/auth.log``): ``Mar 11 04:00:01 host sshd[123]: …``,
   optionally after a ``<PRI>``;
-* the same with an RFC 3339 time (rsyslog's high-precision template):
-  ``2026-11-30T10:00:00.123456+01:00 host sshd[123]: …``;
+* the same with an RFC 3339 time (rsyslog's high-precision template, ``journalctl -o
+  short-iso``): ``2026-11-30T10:00:00.123456+01:00 host sshd[123]: …``, also with a
+  space for the ``T`` and without an offset (read in the configured zone);
 * RFC 5424: ``<34>1 2026-11-30T10:00:00Z host sshd 123 - - …`` (structured data is
   kept in ``labels.syslog.structured_data``).
 
@@ -50,7 +51,8 @@ _CLASSIC = re.compile(
     _FLAGS,
 )
 _RFC3339 = re.compile(
-    _PRI + r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) (.*)", _FLAGS
+    _PRI + r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) (.*)",
+    _FLAGS,
 )
 _SD = r'(?:-|(?:\[[^\]"\s]+(?:\s+[^=\s\]]+="(?:[^"\\]|\\.)*")*\s*\])+)'
 _RFC5424 = re.compile(

@@ -84,6 +84,22 @@ def test_a_priority_before_the_classic_header_is_read() -> None:
     assert (event["event.action"], event["event.outcome"]) == ("ssh_login", "success")
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-03-11T02:00:01+0100",  # journalctl -o short-iso
+        "2026-03-11T02:00:01.000000+01:00",  # rsyslog's high-precision template
+        "2026-03-11 02:00:01",  # a space for the T, no offset: the configured zone
+        "2026-03-11T01:00:01Z",
+    ],
+)
+def test_iso_times_before_the_host_are_read_with_their_offset_or_the_zone(stamp: str) -> None:
+    event = one(f"{stamp} gw1 sshd[100]: Failed password for root from 203.0.113.9 port 1 ssh2")
+
+    assert event["@timestamp"] == datetime(2026, 3, 11, 1, 0, 1, tzinfo=UTC)
+    assert (event["host.hostname"], event["event.action"]) == ("gw1", "ssh_login")
+
+
 def test_rfc5424_lines_give_time_host_app_pid_and_structured_data() -> None:
     event = one(
         '<34>1 2026-10-11T22:14:15.003Z gw1.example.nl sshd 4711 ID47 [exampleSDID@32473 iut="3"] '
