@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,8 +83,14 @@ def format_timestamp(ts: datetime) -> str:
     return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+_EPOCH_TEXT = re.compile(r"\d{9,13}\.\d+")
+_CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
+"""Apache's and nginx's access-log time (``$time_local``), as JSON access logs carry it."""
+
+
 def parse_timestamp(value: Any, default_zone: Any = UTC) -> datetime:
-    """ISO-8601 text, epoch seconds/milliseconds or a datetime, to an aware UTC datetime.
+    """ISO-8601 text, epoch seconds/milliseconds (also as text, with a fraction), the web
+    servers' ``11/Mar/2026:02:00:01 +0100`` or a datetime, to an aware UTC datetime.
 
     A naive value is read in ``default_zone`` (the source's configured zone).
     """
@@ -96,7 +103,12 @@ def parse_timestamp(value: Any, default_zone: Any = UTC) -> datetime:
         text = value.strip()
         if text.isdigit():
             return parse_timestamp(int(text))
-        ts = datetime.fromisoformat(text)
+        if _EPOCH_TEXT.fullmatch(text):
+            return parse_timestamp(float(text))
+        try:
+            ts = datetime.fromisoformat(text)
+        except ValueError:
+            ts = datetime.strptime(text, _CLF_TIME)
     else:
         raise ValueError(f"not a timestamp: {value!r}")
     if ts.tzinfo is None:

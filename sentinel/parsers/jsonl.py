@@ -10,8 +10,10 @@ A line's fields are handled in this order:
    what rules rely on. A source field named like the target of a mapping is kept
    the same way: the mapped field wins.
 
-``@timestamp`` (after mapping) is required: ISO 8601 or epoch seconds/milliseconds,
-read in the source's zone when it has no offset. ``event.id`` is kept as the
+``@timestamp`` (after mapping) is required: ISO 8601, epoch seconds/milliseconds
+(a number, or text with a fraction as Caddy writes it) or the web servers'
+``11/Mar/2026:02:00:01 +0100`` (nginx's ``$time_local`` in a JSON access log), read in
+the source's zone when it has no offset. ``event.id`` is kept as the
 source's own id, from which the pipeline derives the event id.
 """
 
@@ -72,7 +74,8 @@ class JsonlParser:
         except (ValueError, TypeError, OverflowError, OSError):
             shown = repr(raw)[:80]
             raise ParseError(
-                f"bad {self._ts_name} {shown}: expected ISO 8601 or epoch seconds/milliseconds"
+                f"bad {self._ts_name} {shown}: expected ISO 8601, epoch seconds/milliseconds "
+                "or a web server's dd/Mon/yyyy:HH:MM:SS +hhmm"
             ) from None
         return [fields]
 

@@ -31,6 +31,26 @@ def parse_one(line: str | dict, parser: JsonlParser | None = None) -> dict:
     return events[0]
 
 
+@pytest.mark.parametrize(
+    ("line", "field_map"),
+    [
+        # nginx's JSON access log with $time_local
+        ('{"time_local":"11/Mar/2026:02:00:01 +0100","remote_addr":"203.0.113.9"}',
+         {"time_local": "@timestamp", "remote_addr": "source.ip"}),
+        # Caddy's access log: epoch seconds with a fraction, as a number or as text
+        ('{"ts":1773190801.25,"request":{"remote_ip":"203.0.113.9"}}',
+         {"ts": "@timestamp", "request.remote_ip": "source.ip"}),
+        ('{"ts":"1773190801.25","request":{"remote_ip":"203.0.113.9"}}',
+         {"ts": "@timestamp", "request.remote_ip": "source.ip"}),
+    ],
+)  # fmt: skip
+def test_web_servers_json_access_logs_give_their_time(line: str, field_map: dict) -> None:
+    event = parse_one(line, JsonlParser(AMS, field_map))
+
+    assert event["@timestamp"].replace(microsecond=0) == datetime(2026, 3, 11, 1, 0, 1, tzinfo=UTC)
+    assert event["source.ip"] == "203.0.113.9"
+
+
 def test_nested_ecs_becomes_flat_fields_with_a_utc_timestamp() -> None:
     event = parse_one(APP_LINE)
 
