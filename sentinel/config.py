@@ -116,7 +116,16 @@ class SourceBase(_Strict):
 
 
 LogFormat = Literal[
-    "jsonl", "combined", "web_error", "sshd", "syslog", "journald", "csv", "cloudtrail", "s3access"
+    "jsonl",
+    "combined",
+    "web_error",
+    "alb",
+    "sshd",
+    "syslog",
+    "journald",
+    "csv",
+    "cloudtrail",
+    "s3access",
 ]
 
 

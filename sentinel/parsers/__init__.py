@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, tzinfo
 
+from sentinel.parsers.alb import AlbParser
 from sentinel.parsers.base import ParseError, Parser
 from sentinel.parsers.cloudtrail import CloudTrailParser
 from sentinel.parsers.combined import CombinedParser
@@ -20,6 +21,7 @@ FORMATS = (
     "jsonl",
     "combined",
     "web_error",
+    "alb",
     "sshd",
     "syslog",
     "journald",
@@ -30,6 +32,7 @@ FORMATS = (
 
 __all__ = [
     "FORMATS",
+    "AlbParser",
     "CloudTrailParser",
     "CombinedParser",
     "CsvParser",
@@ -92,4 +95,6 @@ def make_parser(
         return S3AccessParser()
     if fmt == "web_error":
         return WebErrorParser(zone)
+    if fmt == "alb":
+        return AlbParser()
     return CombinedParser()

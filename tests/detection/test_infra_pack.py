@@ -196,6 +196,16 @@ def test_the_web_log_s_scanner_brute_force_and_traversal_are_found(tmp_path: Pat
     assert run.groups("web_vulnerability_probe", "source.ip") == {"192.0.2.200"}
 
 
+def test_a_load_balancer_s_log_shows_the_login_brute_force_the_portal_cannot_see(
+    tmp_path: Path,
+) -> None:
+    run = synthetic(tmp_path, "alb.log", "alb")
+
+    assert (run.ingested.events, run.ingested.dead_letters) == (18, 0)
+    assert run.per_rule() == {"web_login_bruteforce": 1}
+    assert run.groups("web_login_bruteforce", "source.ip") == {"203.0.113.44"}
+
+
 def test_the_web_error_log_s_basic_auth_guessing_is_found_and_a_typo_is_not(
     tmp_path: Path,
 ) -> None:

@@ -49,7 +49,7 @@ def test_an_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(
         ValueError,
         match="unknown log format 'gelf'; known formats: "
-        "jsonl, combined, web_error, sshd, syslog, journald, csv, cloudtrail, s3access",
+        "jsonl, combined, web_error, alb, sshd, syslog, journald, csv, cloudtrail, s3access",
     ):
         make_parser("gelf", zone=AMS, field_map={}, csv_timestamp_format=None)
 
